@@ -1,0 +1,123 @@
+//! The one error type of the HTTP API, rendered as `application/problem+json`
+//! (RFC 9457) in one place.
+//!
+//! Policy: expected failures carry a stable `code` and a `detail` a client can
+//! act on; the database being away is a 503 with `Retry-After`; anything
+//! unexpected is a 500, logged once here with its cause, and shown to the
+//! client without internals.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::intake::IntakeError;
+
+/// Seconds a client should wait before retrying after a 503.
+const RETRY_AFTER_SECONDS: u32 = 30;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            detail,
+        )
+    }
+
+    /// An unexpected failure: logged with its cause, hidden from the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server could not complete the request; it has been logged",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = Problem {
+            kind: format!(
+                "https://oped.invalid/problems/{}",
+                self.code.replace('_', "-")
+            ),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("application/problem+json");
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.json(problem)
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(err: IntakeError) -> Self {
+        // The message was not recorded; the sender keeps it and retries.
+        tracing::warn!(error = %err, "intake deferred");
+        ApiError::unavailable(
+            "the message could not be stored now; nothing was kept, try again later",
+        )
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %err, "no database connection");
+        ApiError::unavailable("the database is unavailable; try again later")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(&err)
+    }
+}

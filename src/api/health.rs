@@ -1,0 +1,27 @@
+//! Liveness and readiness for orchestrators and load balancers.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::db;
+
+/// The process is up and serving HTTP.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// The database answers and the schema is current: traffic may come.
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let current = web::block(move || -> Result<bool, ApiError> {
+        let mut conn = pool.get()?;
+        db::migrations_current(&mut conn).map_err(|err| ApiError::unavailable(err.to_string()))
+    })
+    .await??;
+    if !current {
+        return Err(ApiError::unavailable("database migrations are pending"));
+    }
+    Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
+}

@@ -1,0 +1,216 @@
+//! The `oped` command line. Exit codes follow sysexits(3), because `oped
+//! ingest` is run by MTAs that read them: 75 means "keep the message and try
+//! again later".
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer};
+use clap::{Parser, Subcommand};
+use tracing_actix_web::TracingLogger;
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::db::{self, Database};
+use crate::intake;
+
+pub const EX_OK: u8 = 0;
+pub const EX_USAGE: u8 = 64;
+pub const EX_NOINPUT: u8 = 66;
+pub const EX_SOFTWARE: u8 = 70;
+pub const EX_TEMPFAIL: u8 = 75;
+
+/// How much of an oversized message is kept with its quarantine record.
+const OVERSIZED_HEAD_BYTES: usize = 1024 * 1024;
+
+/// Database connections per `serve` process.
+const POOL_SIZE: u32 = 16;
+/// How long a request waits for a connection before answering 503.
+const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oped",
+    version,
+    about = "Op-Ed Desk: the op-ed mailbox as an editorial workflow"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API on OPED_BIND.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Record one RFC 5322 message read from FILE, or from standard input.
+    /// Prints one JSON line; exits 0 when the message is now ours, 75 when it
+    /// must be delivered again later.
+    Ingest {
+        /// The message file; standard input when absent.
+        file: Option<PathBuf>,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EX_USAGE } else { EX_OK };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("oped: {err}");
+            // For `ingest`, a temporary failure: the MTA keeps the message
+            // until the operator has fixed the configuration.
+            return ExitCode::from(match cli.command {
+                Command::Ingest { .. } => EX_TEMPFAIL,
+                _ => EX_USAGE,
+            });
+        }
+    };
+    crate::telemetry::init(config.log_format);
+    ExitCode::from(match cli.command {
+        Command::Serve => serve(config),
+        Command::Migrate => migrate(&config),
+        Command::Ingest { file } => ingest(&config, file),
+    })
+}
+
+fn open_database(config: &Config) -> Option<Database> {
+    match Database::open(&config.database) {
+        Ok(database) => Some(database),
+        Err(err) => {
+            tracing::error!(error = %err, "database unavailable");
+            eprintln!("oped: {err}");
+            None
+        }
+    }
+}
+
+fn migrate(config: &Config) -> u8 {
+    match open_database(config) {
+        Some(_) => {
+            println!("migrations are current");
+            EX_OK
+        }
+        None => EX_TEMPFAIL,
+    }
+}
+
+fn ingest(config: &Config, file: Option<PathBuf>) -> u8 {
+    let limit = config.intake.limits.max_message_bytes;
+    let input = match read_message(file, limit) {
+        Ok(input) => input,
+        Err((code, message)) => {
+            eprintln!("oped: {message}");
+            return code;
+        }
+    };
+    let Some(database) = open_database(config) else {
+        return EX_TEMPFAIL;
+    };
+    let result = database
+        .connect()
+        .map_err(|err| err.to_string())
+        .and_then(|mut conn| {
+            let result = if input.size > limit {
+                intake::ingest_oversized(&mut conn, &input.bytes, input.size, &config.intake)
+            } else {
+                intake::ingest(&mut conn, &input.bytes, &config.intake)
+            };
+            result.map_err(|err| err.to_string())
+        });
+    match result {
+        Ok(report) => match serde_json::to_string(&report) {
+            Ok(line) => {
+                println!("{line}");
+                EX_OK
+            }
+            Err(err) => {
+                eprintln!("oped: {err}");
+                EX_SOFTWARE
+            }
+        },
+        Err(err) => {
+            eprintln!("oped: the message was not stored, deliver it again later: {err}");
+            EX_TEMPFAIL
+        }
+    }
+}
+
+struct Input {
+    /// The whole message, or its head when it is over the limit.
+    bytes: Vec<u8>,
+    size: usize,
+}
+
+/// Reads at most `limit + 1` bytes into memory; the rest of an oversized
+/// message is counted and dropped, so the MTA's pipe is always drained.
+fn read_message(file: Option<PathBuf>, limit: usize) -> Result<Input, (u8, String)> {
+    let mut source: Box<dyn Read> = match &file {
+        Some(path) => Box::new(
+            std::fs::File::open(path)
+                .map_err(|err| (EX_NOINPUT, format!("cannot open {}: {err}", path.display())))?,
+        ),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    let read_error = |err: std::io::Error| (EX_TEMPFAIL, format!("cannot read the message: {err}"));
+    (&mut source)
+        .take(cap)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    let mut size = bytes.len();
+    if size > limit {
+        let rest = std::io::copy(&mut source, &mut std::io::sink()).map_err(read_error)?;
+        size = size.saturating_add(usize::try_from(rest).unwrap_or(usize::MAX));
+        bytes.truncate(OVERSIZED_HEAD_BYTES);
+    }
+    Ok(Input { bytes, size })
+}
+
+fn serve(config: Config) -> u8 {
+    let Some(database) = open_database(&config) else {
+        return EX_TEMPFAIL;
+    };
+    if config.intake.inbound_token.is_none() {
+        tracing::warn!(
+            "OPED_INBOUND_TOKEN is not set: POST /api/v1/inbound/messages refuses every request"
+        );
+    }
+    let state = AppState {
+        pool: db::pool(&database.url, POOL_SIZE, POOL_TIMEOUT),
+        intake: Arc::new(config.intake.clone()),
+    };
+    let bind = config.http.bind;
+    let result = actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .configure(api::routes(state.clone()))
+        })
+        .bind(bind)?;
+        tracing::info!(%bind, "listening");
+        server.run().await
+    });
+    // `database` drops here, stopping a private cluster this process started.
+    match result {
+        Ok(()) => EX_OK,
+        Err(err) => {
+            tracing::error!(error = %err, %bind, "server failed");
+            eprintln!("oped: cannot serve on {bind}: {err}");
+            EX_TEMPFAIL
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The database: where it is (a server named by `DATABASE_URL`, or the private
+//! cluster), creating it when missing, migrations, and the connection pool.
+
+pub mod embedded;
+pub mod models;
+
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseConfig;
+use crate::secret::Secret;
+use embedded::{EmbeddedCluster, EmbeddedError};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PooledPg = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Held by whoever runs the migrations, so replicas starting together apply
+/// them once. Any fixed number works; this one spells "oped-mig".
+const MIGRATION_LOCK: i64 = 0x6f70_6564_2d6d_6967;
+
+/// The name of the database in the private cluster.
+const EMBEDDED_DATABASE: &str = "oped";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("DATABASE_URL is not a valid URL: {0}")]
+    BadUrl(String),
+    #[error("the private PostgreSQL cluster: {0}")]
+    Embedded(#[from] EmbeddedError),
+}
+
+/// A reachable database with the product's schema. Keeps the private
+/// cluster running for as long as it lives.
+pub struct Database {
+    pub url: Secret<String>,
+    _cluster: Option<EmbeddedCluster>,
+}
+
+impl Database {
+    /// Finds or starts the database, creates it when missing and applies
+    /// pending migrations.
+    pub fn open(config: &DatabaseConfig) -> Result<Database, DbError> {
+        let (url, cluster) = match &config.url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let cluster = EmbeddedCluster::start(&config.data_dir)?;
+                (
+                    Secret::new(cluster.database_url(EMBEDDED_DATABASE)),
+                    Some(cluster),
+                )
+            }
+        };
+        ensure_database(url.expose())?;
+        let mut conn = PgConnection::establish(url.expose())?;
+        run_migrations(&mut conn)?;
+        Ok(Database {
+            url,
+            _cluster: cluster,
+        })
+    }
+
+    pub fn connect(&self) -> Result<PgConnection, DbError> {
+        Ok(PgConnection::establish(self.url.expose())?)
+    }
+}
+
+/// A pool whose `get` gives up after `timeout`, so a dead database turns into
+/// a quick "try again later" instead of a hung request.
+pub fn pool(url: &Secret<String>, max_size: u32, timeout: Duration) -> PgPool {
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        // Connecting lazily lets the service start and answer 503 while the
+        // database is briefly away.
+        .build_unchecked(ConnectionManager::new(url.expose().clone()))
+}
+
+/// Applies pending migrations under an advisory lock.
+pub fn run_migrations(conn: &mut PgConnection) -> Result<(), DbError> {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|applied| {
+            for version in applied {
+                tracing::info!(%version, "migration applied");
+            }
+        })
+        .map_err(|err| DbError::Migration(err.to_string()));
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
+    result
+}
+
+/// True when every embedded migration has been applied.
+pub fn migrations_current(conn: &mut PgConnection) -> Result<bool, DbError> {
+    conn.has_pending_migration(MIGRATIONS)
+        .map(|pending| !pending)
+        .map_err(|err| DbError::Migration(err.to_string()))
+}
+
+/// Creates the database named in `url` when it does not exist yet (and the
+/// role may create databases). Racing creators are fine: one wins.
+pub fn ensure_database(url: &str) -> Result<(), DbError> {
+    let err = match PgConnection::establish(url) {
+        Ok(_) => return Ok(()),
+        Err(err) => err,
+    };
+    if !err.to_string().contains("does not exist") {
+        return Err(err.into());
+    }
+    let mut parsed = url::Url::parse(url).map_err(|e| DbError::BadUrl(e.to_string()))?;
+    let name = parsed.path().trim_start_matches('/').to_string();
+    let name = percent_decode(&name);
+    if name.is_empty() {
+        return Err(err.into());
+    }
+    parsed.set_path("/postgres");
+    let mut admin = PgConnection::establish(parsed.as_str())?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut admin) {
+        Ok(_) => {
+            tracing::info!(database = %name, "database created");
+            Ok(())
+        }
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}

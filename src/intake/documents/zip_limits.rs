@@ -1,0 +1,482 @@
+//! Safe access to zip containers (docx, odt) and to the XML parts inside them.
+//!
+//! A zip entry's declared size is only a claim: the deflate stream decides how much
+//! comes out. So sizes are checked twice, once against the header before reading and
+//! once by counting through `Read::take(budget + 1)` while inflating. Only the named
+//! XML parts are ever read; embedded files (including nested zips) are never opened.
+
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
+
+use quick_xml::NsReader;
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use zip::ZipArchive;
+use zip::result::ZipError;
+
+use super::{Deadline, DocumentError, DocumentLimits, clean_title};
+
+/// Dublin Core, used by both OOXML core properties and ODF meta.xml for `dc:title`.
+const DC_NS: &[u8] = b"http://purl.org/dc/elements/1.1/";
+
+/// A zip archive plus the number of decompressed bytes we may still read from it.
+pub(crate) struct Container<'a> {
+    archive: ZipArchive<Cursor<&'a [u8]>>,
+    budget: u64,
+}
+
+impl<'a> Container<'a> {
+    pub(crate) fn open(bytes: &'a [u8], limits: &DocumentLimits) -> Result<Self, DocumentError> {
+        precheck(bytes, limits)?;
+        let archive = ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| DocumentError::Malformed(format!("not a valid zip archive: {e}")))?;
+        if archive.len() > limits.max_zip_entries {
+            return Err(DocumentError::TooManyEntries);
+        }
+        Ok(Self {
+            archive,
+            budget: limits.max_uncompressed_bytes,
+        })
+    }
+
+    /// Reads a whole entry, or `None` if the archive has no such entry.
+    pub(crate) fn read(
+        &mut self,
+        name: &str,
+        deadline: &Deadline,
+    ) -> Result<Option<Vec<u8>>, DocumentError> {
+        let entry = match self.archive.by_name(name) {
+            Ok(entry) => entry,
+            Err(ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(zip_error(e)),
+        };
+        if entry.size() > self.budget {
+            return Err(DocumentError::TooLarge);
+        }
+        // Trust the declared size only to pre-size the buffer, and only up to 1 MiB.
+        let capacity = entry.size().min(self.budget).min(1 << 20);
+        let mut data = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        let mut limited = entry.take(self.budget.saturating_add(1));
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            deadline.check()?;
+            let n = limited
+                .read(&mut chunk)
+                .map_err(|e| DocumentError::Malformed(format!("{name}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            data.extend_from_slice(&chunk[..n]);
+            if data.len() as u64 > self.budget {
+                return Err(DocumentError::TooLarge);
+            }
+        }
+        self.budget -= data.len() as u64;
+        Ok(Some(data))
+    }
+}
+
+/// Cheap checks on the raw bytes before the zip crate parses the central directory:
+/// that parse allocates per entry and retries every end-of-directory candidate,
+/// so a hostile archive could cost memory and time before `len()` can be checked.
+fn precheck(bytes: &[u8], limits: &DocumentLimits) -> Result<(), DocumentError> {
+    const CENTRAL_HEADER: &[u8] = b"PK\x01\x02";
+    const END_OF_DIRECTORY: &[u8] = b"PK\x05\x06";
+    // Real documents have one; a few more can come from stored (uncompressed) payloads.
+    const MAX_END_RECORDS: usize = 16;
+
+    if !bytes.starts_with(b"PK") {
+        return Err(DocumentError::Malformed("not a zip archive".into()));
+    }
+    let mut central_headers = 0usize;
+    let mut end_records = 0usize;
+    for window in bytes.windows(4) {
+        if window == CENTRAL_HEADER {
+            central_headers += 1;
+            if central_headers > limits.max_zip_entries {
+                return Err(DocumentError::TooManyEntries);
+            }
+        } else if window == END_OF_DIRECTORY {
+            end_records += 1;
+            if end_records > MAX_END_RECORDS {
+                return Err(DocumentError::Malformed(
+                    "too many end-of-directory records".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn zip_error(error: ZipError) -> DocumentError {
+    match error {
+        ZipError::UnsupportedArchive(msg) if msg == ZipError::PASSWORD_REQUIRED => {
+            DocumentError::Encrypted
+        }
+        ZipError::UnsupportedArchive(_) => DocumentError::Unsupported,
+        other => DocumentError::Malformed(other.to_string()),
+    }
+}
+
+/// Inflates a zlib stream (PDF `FlateDecode`), refusing to produce more than `limit`
+/// bytes. Returns an empty vector for data without a valid zlib header, and the bytes
+/// produced so far for a corrupt stream, which is what lopdf itself would keep.
+///
+/// The `zip` crate is the only inflater among our dependencies, so the raw deflate data
+/// is presented to it as a single zip entry: a synthetic local file header followed by
+/// the data. (With `flate2` as a direct dependency this would be a `ZlibDecoder`.)
+pub(crate) fn inflate_zlib(
+    data: &[u8],
+    limit: u64,
+    deadline: &Deadline,
+) -> Result<Vec<u8>, DocumentError> {
+    let [cmf, flg, ..] = *data else {
+        return Ok(Vec::new());
+    };
+    let valid_header = cmf & 0x0F == 8
+        && cmf >> 4 <= 7
+        && flg & 0x20 == 0
+        && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0;
+    if !valid_header {
+        return Ok(Vec::new());
+    }
+    let deflate = &data[2..];
+    let Ok(compressed_size) = u32::try_from(deflate.len()) else {
+        return Err(DocumentError::TooLarge);
+    };
+    let mut header = Vec::with_capacity(31);
+    header.extend_from_slice(b"PK\x03\x04");
+    header.extend_from_slice(&20u16.to_le_bytes()); // version needed
+    header.extend_from_slice(&0u16.to_le_bytes()); // flags
+    header.extend_from_slice(&8u16.to_le_bytes()); // method: deflate
+    header.extend_from_slice(&0u16.to_le_bytes()); // time
+    header.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01
+    header.extend_from_slice(&0u32.to_le_bytes()); // crc (unknown: a mismatch is reported at the end)
+    header.extend_from_slice(&compressed_size.to_le_bytes());
+    header.extend_from_slice(&0u32.to_le_bytes()); // uncompressed size (not trusted anyway)
+    header.extend_from_slice(&1u16.to_le_bytes()); // name length
+    header.extend_from_slice(&0u16.to_le_bytes()); // extra length
+    header.push(b'x');
+    let mut input = header.as_slice().chain(deflate);
+    let entry = match zip::read::read_zipfile_from_stream(&mut input) {
+        Ok(Some(entry)) => entry,
+        _ => return Ok(Vec::new()),
+    };
+    let mut limited = entry.take(limit.saturating_add(1));
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        deadline.check()?;
+        match limited.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            // Corrupt data, or the checksum we could not supply: keep what was inflated.
+            Err(_) => break,
+        }
+        if out.len() as u64 > limit {
+            return Err(DocumentError::TooLarge);
+        }
+    }
+    Ok(out)
+}
+
+/// An XML reader configured for untrusted input, plus nesting-depth accounting.
+/// quick-xml does not expand DTD entities, so "billion laughs" is not a concern.
+pub(crate) struct XmlWalker<'a> {
+    reader: NsReader<&'a [u8]>,
+    /// The namespaces the caller cares about; `next` reports which one an element is in.
+    namespaces: &'static [&'static [u8]],
+    depth: usize,
+    max_depth: usize,
+}
+
+impl<'a> XmlWalker<'a> {
+    pub(crate) fn new(
+        xml: &'a [u8],
+        namespaces: &'static [&'static [u8]],
+        max_depth: usize,
+    ) -> Self {
+        let mut reader = NsReader::from_reader(xml);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        Self {
+            reader,
+            namespaces,
+            depth: 0,
+            max_depth,
+        }
+    }
+
+    /// Next event, with the element's namespace if it is one of ours.
+    /// Keeps track of depth and enforces its limit.
+    pub(crate) fn next(&mut self) -> Result<(Option<&'static [u8]>, Event<'a>), DocumentError> {
+        let (resolved, event) = self
+            .reader
+            .read_resolved_event()
+            .map_err(|e| DocumentError::Malformed(format!("XML: {e}")))?;
+        let ns = match resolved {
+            ResolveResult::Bound(n) => self
+                .namespaces
+                .iter()
+                .copied()
+                .find(|known| *known == n.as_ref()),
+            _ => None,
+        };
+        match &event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > self.max_depth {
+                    return Err(DocumentError::TooDeep);
+                }
+            }
+            Event::Empty(_) if self.depth + 1 > self.max_depth => {
+                return Err(DocumentError::TooDeep);
+            }
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        Ok((ns, event))
+    }
+
+    /// Number of currently open elements.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+}
+
+/// Text content of an XML text or CDATA event.
+pub(crate) fn event_text<'e>(event: &'e Event<'_>) -> Result<Option<Cow<'e, str>>, DocumentError> {
+    let text = match event {
+        Event::Text(t) => t
+            .unescape()
+            .map_err(|e| DocumentError::Malformed(format!("XML text: {e}")))?,
+        Event::CData(c) => c
+            .decode()
+            .map_err(|e| DocumentError::Malformed(format!("XML CDATA: {e}")))?,
+        _ => return Ok(None),
+    };
+    Ok(Some(text))
+}
+
+/// Local name of a start, empty or end tag.
+pub(crate) fn local_name<'e>(event: &'e Event<'_>) -> &'e [u8] {
+    match event {
+        Event::Start(e) | Event::Empty(e) => e.local_name().into_inner(),
+        Event::End(e) => e.local_name().into_inner(),
+        _ => b"",
+    }
+}
+
+/// The first `dc:title` in a metadata part (docProps/core.xml, meta.xml).
+pub(crate) fn dc_title(
+    xml: &[u8],
+    limits: &DocumentLimits,
+    deadline: &Deadline,
+) -> Result<Option<String>, DocumentError> {
+    let mut walker = XmlWalker::new(xml, &[DC_NS], limits.max_xml_depth);
+    let mut title: Option<String> = None;
+    let mut inside = false;
+    loop {
+        deadline.tick()?;
+        let (ns, event) = walker.next()?;
+        let is_title = ns == Some(DC_NS) && local_name(&event) == b"title";
+        match &event {
+            Event::Start(_) if is_title => inside = true,
+            Event::End(_) if inside && is_title => {
+                return Ok(title.as_deref().and_then(clean_title));
+            }
+            Event::Eof => return Ok(None),
+            _ if inside => {
+                if let Some(text) = event_text(&event)? {
+                    let title = title.get_or_insert_with(String::new);
+                    // A title longer than this is not a title; stop accumulating.
+                    if title.len() < 8 * 1024 {
+                        title.push_str(&text);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::io::{Cursor, Write};
+
+    use zip::write::SimpleFileOptions;
+    use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+    /// Builds a zip archive in memory from (name, content) pairs.
+    pub(crate) fn build_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, content) in entries {
+            let method = if *name == "mimetype" {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            };
+            writer
+                .start_file(
+                    *name,
+                    SimpleFileOptions::default().compression_method(method),
+                )
+                .unwrap();
+            writer.write_all(content).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// A zip whose `name` entry inflates to `zeros` zero bytes.
+    pub(crate) fn build_zero_bomb(name: &str, zeros: usize) -> Vec<u8> {
+        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(1));
+        writer.start_file(name, options).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        let mut left = zeros;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            writer.write_all(&chunk[..n]).unwrap();
+            left -= n;
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// The first entry's deflate data with a zlib header, i.e. a PDF `FlateDecode` stream.
+    /// (The zip writer only emits raw deflate; our reader does not check the trailer.)
+    pub(crate) fn zlib_stream(zip: &[u8]) -> Vec<u8> {
+        let mut archive = ZipArchive::new(Cursor::new(zip)).unwrap();
+        let entry = archive.by_index_raw(0).unwrap();
+        let start = usize::try_from(entry.data_start()).unwrap();
+        let len = usize::try_from(entry.compressed_size()).unwrap();
+        drop(entry);
+        let mut out = vec![0x78, 0x9C];
+        out.extend_from_slice(&zip[start..start + len]);
+        out
+    }
+
+    /// Rewrites the declared uncompressed size of every entry (local and central headers),
+    /// producing an archive that lies about its sizes.
+    pub(crate) fn patch_declared_sizes(zip: &mut [u8], declared: u32) {
+        fn positions(zip: &[u8], signature: &[u8]) -> Vec<usize> {
+            zip.windows(4)
+                .enumerate()
+                .filter(|(_, w)| *w == signature)
+                .map(|(i, _)| i)
+                .collect()
+        }
+        for at in positions(zip, b"PK\x03\x04") {
+            zip[at + 22..at + 26].copy_from_slice(&declared.to_le_bytes());
+        }
+        for at in positions(zip, b"PK\x01\x02") {
+            zip[at + 24..at + 28].copy_from_slice(&declared.to_le_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    fn limits(max_bytes: u64) -> DocumentLimits {
+        DocumentLimits {
+            max_uncompressed_bytes: max_bytes,
+            ..DocumentLimits::default()
+        }
+    }
+
+    #[test]
+    fn reads_entries_and_reports_missing_ones() {
+        let zip = build_zip(&[("a.xml", b"<a/>")]);
+        let deadline = Deadline::after(std::time::Duration::from_secs(5));
+        let mut container = Container::open(&zip, &limits(1024)).unwrap();
+        assert_eq!(
+            container.read("a.xml", &deadline).unwrap().as_deref(),
+            Some(&b"<a/>"[..])
+        );
+        assert_eq!(container.read("b.xml", &deadline).unwrap(), None);
+    }
+
+    #[test]
+    fn budget_is_shared_across_entries() {
+        let zip = build_zip(&[("a", &[b'x'; 600]), ("b", &[b'y'; 600])]);
+        let deadline = Deadline::after(std::time::Duration::from_secs(5));
+        let mut container = Container::open(&zip, &limits(1000)).unwrap();
+        assert!(container.read("a", &deadline).unwrap().is_some());
+        assert!(matches!(
+            container.read("b", &deadline),
+            Err(DocumentError::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn lying_declared_size_is_caught_while_reading() {
+        let mut zip = build_zip(&[("a", &[b'x'; 5000])]);
+        patch_declared_sizes(&mut zip, 10);
+        let deadline = Deadline::after(std::time::Duration::from_secs(5));
+        let mut container = Container::open(&zip, &limits(1000)).unwrap();
+        assert!(matches!(
+            container.read("a", &deadline),
+            Err(DocumentError::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn too_many_entries() {
+        let names: Vec<String> = (0..30).map(|i| format!("f{i}")).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let zip = build_zip(&entries);
+        let small = DocumentLimits {
+            max_zip_entries: 20,
+            ..DocumentLimits::default()
+        };
+        assert!(matches!(
+            Container::open(&zip, &small),
+            Err(DocumentError::TooManyEntries)
+        ));
+    }
+
+    #[test]
+    fn not_a_zip() {
+        assert!(matches!(
+            Container::open(b"hello world", &DocumentLimits::default()),
+            Err(DocumentError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn inflate_zlib_round_trip_and_limits() {
+        let deadline = Deadline::after(std::time::Duration::from_secs(5));
+        let payload = b"BT /F1 12 Tf (Hello) Tj ET ".repeat(100);
+        let stream = zlib_stream(&build_zip(&[("x", &payload)]));
+        assert_eq!(inflate_zlib(&stream, 1 << 20, &deadline).unwrap(), payload);
+        assert!(matches!(
+            inflate_zlib(&stream, 100, &deadline),
+            Err(DocumentError::TooLarge)
+        ));
+        assert!(
+            inflate_zlib(b"not zlib", 100, &deadline)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            inflate_zlib(&[0x78, 0x9C, 0xFF, 0xFF, 0xFF], 100, &deadline)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn xml_depth_limit() {
+        let xml = "<a>".repeat(300) + &"</a>".repeat(300);
+        let deadline = Deadline::after(std::time::Duration::from_secs(5));
+        assert!(matches!(
+            dc_title(xml.as_bytes(), &DocumentLimits::default(), &deadline),
+            Err(DocumentError::TooDeep)
+        ));
+    }
+}

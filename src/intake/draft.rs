@@ -1,0 +1,219 @@
+//! A parsed mail → the submission it describes: title, article text versus
+//! cover note, sanitised HTML, word count, attachments, authentication. Pure.
+
+use super::IntakeLimits;
+use super::auth_results::{SenderAuthentication, sender_authentication};
+use super::documents::{self, DocumentKind};
+use super::html;
+use super::parse::ParsedMail;
+use super::subject::title_from_subject;
+
+/// The longest title taken from a first line; longer lines are cut at a word.
+const MAX_DERIVED_TITLE_CHARS: usize = 160;
+
+#[derive(Debug, Clone)]
+pub struct SubmissionDraft {
+    pub title: String,
+    pub body_text: String,
+    pub body_html: String,
+    /// The email body when a document holds the article.
+    pub cover_note: Option<String>,
+    pub word_count: i32,
+    pub attachments: Vec<DraftAttachment>,
+    /// True when an attached document holds the article text.
+    pub article_from_document: bool,
+    pub authentication: SenderAuthentication,
+}
+
+#[derive(Debug, Clone)]
+pub struct DraftAttachment {
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    pub is_article: bool,
+    /// Why text could not be taken from this document, when it was tried.
+    pub extraction_error: Option<String>,
+}
+
+pub fn build_draft(
+    mail: &ParsedMail,
+    limits: &IntakeLimits,
+    trusted_authserv_id: Option<&str>,
+) -> SubmissionDraft {
+    let email_body = mail
+        .text_body
+        .as_deref()
+        .map(normalise_text)
+        .unwrap_or_default();
+
+    let mut attachments = Vec::with_capacity(mail.attachments.len());
+    let mut document: Option<documents::ExtractedDocument> = None;
+    for attachment in &mail.attachments {
+        let mut draft_attachment = DraftAttachment {
+            filename: attachment.filename.clone(),
+            content_type: attachment.content_type.clone(),
+            content: attachment.content.clone(),
+            is_article: false,
+            extraction_error: None,
+        };
+        // The first document that yields text is the article; later ones are
+        // kept as files for the editors.
+        if document.is_none()
+            && let Some(kind) =
+                DocumentKind::detect(attachment.filename.as_deref(), &attachment.content_type)
+        {
+            match documents::extract(kind, &attachment.content, &limits.documents) {
+                Ok(extracted) if !extracted.text.trim().is_empty() => {
+                    draft_attachment.is_article = true;
+                    document = Some(extracted);
+                }
+                Ok(_) => {
+                    draft_attachment.extraction_error = Some("the document holds no text".into())
+                }
+                Err(err) => draft_attachment.extraction_error = Some(err.to_string()),
+            }
+        }
+        attachments.push(draft_attachment);
+    }
+
+    let article_from_document = document.is_some();
+    let (body_text, body_html, cover_note, document_title) = match document {
+        Some(doc) => {
+            let text = normalise_text(&doc.text);
+            let html = html::paragraphs_to_html(&text);
+            let cover = (!email_body.is_empty()).then_some(email_body);
+            (text, html, cover, doc.title)
+        }
+        None => {
+            let html = match &mail.html_body {
+                Some(sent) if sent.len() <= limits.max_html_bytes => html::sanitize(sent),
+                // Too large to sanitise safely: the text rendering stands in.
+                _ => html::paragraphs_to_html(&email_body),
+            };
+            (email_body, html, None, None)
+        }
+    };
+
+    let title = title_from_subject(&mail.subject)
+        .or_else(|| document_title.filter(|title| !title.trim().is_empty()))
+        .or_else(|| first_line_title(&body_text))
+        .unwrap_or_else(|| "(untitled)".to_string());
+
+    SubmissionDraft {
+        title,
+        word_count: word_count(&body_text),
+        body_text,
+        body_html,
+        cover_note,
+        attachments,
+        article_from_document,
+        authentication: sender_authentication(
+            mail.headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+            trusted_authserv_id,
+        ),
+    }
+}
+
+/// Unix line ends, no trailing spaces, no leading or trailing blank lines.
+fn normalise_text(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+fn first_line_title(text: &str) -> Option<String> {
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    if line.chars().count() <= MAX_DERIVED_TITLE_CHARS {
+        return Some(line.to_string());
+    }
+    let cut: String = line.chars().take(MAX_DERIVED_TITLE_CHARS).collect();
+    let at_word = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    Some(format!("{}…", at_word.trim_end()))
+}
+
+/// Words are runs of non-space characters holding a letter or digit, so
+/// punctuation on its own ("—") does not count.
+pub fn word_count(text: &str) -> i32 {
+    let count = text
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .count();
+    i32::try_from(count).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::parse::parse_mail;
+
+    fn draft(raw: &str) -> SubmissionDraft {
+        let limits = IntakeLimits::default();
+        build_draft(&parse_mail(raw.as_bytes(), &limits).unwrap(), &limits, None)
+    }
+
+    #[test]
+    fn plain_body_is_the_article() {
+        let d = draft(
+            "From: a@example.org\r\nSubject: Op-Ed: Ports\r\n\r\nFirst paragraph.\r\n\r\nSecond one.\r\n",
+        );
+        assert_eq!(d.title, "Ports");
+        assert_eq!(d.body_text, "First paragraph.\n\nSecond one.");
+        assert_eq!(d.body_html, "<p>First paragraph.</p>\n<p>Second one.</p>\n");
+        assert_eq!(d.cover_note, None);
+        assert_eq!(d.word_count, 4);
+    }
+
+    #[test]
+    fn a_text_attachment_is_the_article_and_the_body_the_cover_note() {
+        let d = draft(concat!(
+            "From: a@example.org\r\nSubject: Op-Ed\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n",
+            "--b\r\nContent-Type: text/plain\r\n\r\nDear editor, my piece is attached.\r\n",
+            "--b\r\nContent-Type: text/plain; name=piece.txt\r\nContent-Disposition: attachment; filename=piece.txt\r\n\r\n",
+            "A title line\r\n\r\nThe article itself.\r\n--b--\r\n"
+        ));
+        assert!(d.article_from_document);
+        assert_eq!(d.body_text, "A title line\n\nThe article itself.");
+        assert_eq!(
+            d.cover_note.as_deref(),
+            Some("Dear editor, my piece is attached.")
+        );
+        assert_eq!(
+            d.title, "A title line",
+            "an empty subject title falls back to the first line"
+        );
+        assert!(d.attachments[0].is_article);
+    }
+
+    #[test]
+    fn an_unreadable_document_leaves_the_body_as_article_and_says_why() {
+        let d = draft(concat!(
+            "From: a@example.org\r\nSubject: Op-Ed: Ports\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n",
+            "--b\r\nContent-Type: text/plain\r\n\r\nThe body text.\r\n",
+            "--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n",
+            "Content-Disposition: attachment; filename=broken.docx\r\n\r\nnot a zip\r\n--b--\r\n"
+        ));
+        assert!(!d.article_from_document);
+        assert_eq!(d.body_text, "The body text.");
+        assert!(d.attachments[0].extraction_error.is_some());
+    }
+
+    #[test]
+    fn long_first_lines_are_cut_at_a_word() {
+        let line = "word ".repeat(100);
+        let title = first_line_title(&line).unwrap();
+        assert!(title.chars().count() <= MAX_DERIVED_TITLE_CHARS + 1);
+        assert!(title.ends_with("word…"));
+    }
+
+    #[test]
+    fn punctuation_is_not_a_word() {
+        assert_eq!(word_count("One — two, three!  \n ..."), 3);
+        assert_eq!(word_count("توحيد الميزانية"), 2);
+    }
+}

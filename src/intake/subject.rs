@@ -1,0 +1,191 @@
+//! What a subject line says: whether it carries the op-ed marker, the title
+//! it gives the piece, and any submission reference it quotes.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The marker as a word of its own: `op-ed`, `op ed`, `oped`, with any dash
+/// (ASCII, U+2010, U+2011, en, em) or `_` between, in any case. Letters or
+/// digits on either side make it part of another word ("developed", "scoped").
+const MARKER: &str = r"op[-\u{2010}\u{2011}\u{2013}\u{2014}_ ]?ed";
+
+static MARKER_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\p{{L}}\p{{N}}]){MARKER}(?:$|[^\p{{L}}\p{{N}}])"
+    ))
+    .expect("valid regex")
+});
+
+/// Reply and forward prefixes of the common mail clients and languages
+/// (English, German AW/WG, Spanish RV, French TR, Arabic رد), with an
+/// optional counter such as `Re[2]:`.
+static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:re|fwd?|fw|aw|wg|rv|tr|رد)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*")
+        .expect("valid regex")
+});
+
+/// The marker as a tag at the start of a subject: `Op-Ed:`, `[Op-Ed]`,
+/// `(Op-Ed)`, `Op-Ed -`, `Op-Ed submission:` and the like.
+static LEADING_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^\s*[\[(]?\s*{MARKER}(?:\s+(?:submission|piece|article|draft))?\s*[\])]?(?:\s*[:\-\u{{2013}}\u{{2014}}|]+\s*|\s+|$)"
+    ))
+    .expect("valid regex")
+});
+
+/// The same tag at the end: `... (Op-Ed)`, `... - Op-Ed`.
+static TRAILING_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?:\s*[:\-\u{{2013}}\u{{2014}}|]+\s*|\s+|^)[\[(]?\s*{MARKER}(?:\s+(?:submission|piece|article|draft))?\s*[\])]?\s*$"
+    ))
+    .expect("valid regex")
+});
+
+static REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bOE-(\d{4})-(\d{4,9})\b").expect("valid regex"));
+
+/// True when the subject names the op-ed marker as a word of its own.
+pub fn has_marker(subject: &str) -> bool {
+    MARKER_WORD.is_match(subject)
+}
+
+/// The piece's title from the subject: reply/forward prefixes and the marker
+/// tag removed. `None` when nothing is left. A marker in the middle of the
+/// subject ("My op-ed on ports") is part of the title and stays.
+pub fn title_from_subject(subject: &str) -> Option<String> {
+    let mut title = strip_reply_prefixes(subject);
+    for _ in 0..4 {
+        let untagged = LEADING_TAG.replace(&title, "");
+        let untagged = TRAILING_TAG.replace(&untagged, "");
+        let untagged = strip_reply_prefixes(&untagged);
+        if untagged == title {
+            break;
+        }
+        title = untagged;
+    }
+    let title = title
+        .trim_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | '-' | '|' | '\u{2013}' | '\u{2014}')
+        })
+        .to_string();
+    (!title.is_empty()).then_some(title)
+}
+
+fn strip_reply_prefixes(subject: &str) -> String {
+    let mut subject = subject.trim().to_string();
+    while let Some(found) = REPLY_PREFIX.find(&subject) {
+        subject = subject[found.end()..].trim_start().to_string();
+    }
+    subject
+}
+
+/// Submission references quoted anywhere in the subject, upper-cased
+/// (`[OE-2026-0042]` → `OE-2026-0042`).
+pub fn references_in(subject: &str) -> Vec<String> {
+    REFERENCE
+        .captures_iter(subject)
+        .map(|found| format!("OE-{}-{}", &found[1], &found[2]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_spellings_are_recognised() {
+        for subject in [
+            "Op-Ed: budgets",
+            "OP-ED - water",
+            "op ed about ports",
+            "[oped] title",
+            "Op\u{2010}Ed: x",
+            "Op\u{2011}Ed: x",
+            "Op\u{2013}Ed: x",
+            "Op\u{2014}Ed: x",
+            "Op_Ed: x",
+            "Re: Op-Ed: x",
+            "My op-ed",
+            "(Op-Ed)",
+            "[Op-Ed] مستقبل",
+        ] {
+            assert!(has_marker(subject), "{subject:?} should carry the marker");
+        }
+    }
+
+    #[test]
+    fn words_containing_the_letters_are_not_markers() {
+        for subject in [
+            "A developed economy",
+            "Scoped down",
+            "Opinion piece for your site",
+            "Hoped-for change",
+            "op-editorial board",
+            "oped2",
+            "Op-Eds",
+            "",
+        ] {
+            assert!(
+                !has_marker(subject),
+                "{subject:?} should not carry the marker"
+            );
+        }
+    }
+
+    #[test]
+    fn titles_lose_prefixes_and_tags() {
+        let cases = [
+            (
+                "Op-Ed: Why Libya needs a unified budget",
+                "Why Libya needs a unified budget",
+            ),
+            (
+                "OP-ED - The water crisis in the south",
+                "The water crisis in the south",
+            ),
+            (
+                "[Op-Ed] مستقبل الانتخابات في ليبيا",
+                "مستقبل الانتخابات في ليبيا",
+            ),
+            (
+                "Op\u{2013}Ed: Oil revenue and the south",
+                "Oil revenue and the south",
+            ),
+            (
+                "Op-ed submission: Teachers deserve to be paid on time",
+                "Teachers deserve to be paid on time",
+            ),
+            ("Re: Fwd: Op-Ed: Ports", "Ports"),
+            ("FW: [Op-Ed] Ports", "Ports"),
+            ("AW: WG: Op-Ed - Häfen", "Häfen"),
+            ("Ports, not checkpoints (Op-Ed)", "Ports, not checkpoints"),
+            ("Ports - op ed", "Ports"),
+            ("Op-Ed Ports", "Ports"),
+            ("My op-ed on ports", "My op-ed on ports"),
+        ];
+        for (subject, title) in cases {
+            assert_eq!(
+                title_from_subject(subject).as_deref(),
+                Some(title),
+                "{subject:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_marker_leaves_no_title() {
+        for subject in ["Op-Ed", "[Op-Ed]", "Re: Op-Ed:", "Op-Ed submission", ""] {
+            assert_eq!(title_from_subject(subject), None, "{subject:?}");
+        }
+    }
+
+    #[test]
+    fn references_are_found_in_any_case() {
+        assert_eq!(
+            references_in("Re: We received your Op-Ed [oe-2026-0042] and OE-2027-12345"),
+            vec!["OE-2026-0042", "OE-2027-12345"]
+        );
+        assert!(references_in("OE-26-1").is_empty());
+    }
+}

@@ -1,0 +1,15 @@
+//! Op-Ed Desk: every email to the op-ed address becomes one recorded outcome,
+//! and submissions move through the editorial workflow.
+//!
+//! The pure core (`intake::parse`, `intake::classify`, `intake::draft`) turns raw
+//! mail into decisions without touching the database, clock or network; the
+//! shell (`intake::store`, `api`, `cli`) does the I/O around it.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod intake;
+pub mod schema;
+pub mod secret;
+pub mod telemetry;

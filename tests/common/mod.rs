@@ -1,0 +1,287 @@
+//! Test harness: each test gets its own database, copied from a template that
+//! is migrated once per schema version, and dropped when the test ends.
+
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use diesel::prelude::*;
+use diesel::{PgConnection, sql_query};
+use oped::config::IntakeConfig;
+use oped::intake::IntakeLimits;
+use oped::secret::Secret;
+
+pub const INBOUND_TOKEN: &str = "test-inbound-token-0123456789";
+
+/// The server tests run against: `OPED_TEST_DATABASE_URL`, or the machine's
+/// local PostgreSQL.
+pub fn server_url() -> String {
+    std::env::var("OPED_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn admin_connection() -> PgConnection {
+    PgConnection::establish(&format!("{}/postgres", server_url()))
+        .expect("tests need PostgreSQL: set OPED_TEST_DATABASE_URL or start the local server")
+}
+
+/// A name for the template that changes whenever a migration changes, so a
+/// template left by an earlier run with another schema is never used.
+fn template_name() -> String {
+    let mut files: Vec<PathBuf> = walk(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"));
+    files.sort();
+    let mut all = Vec::new();
+    for file in files {
+        all.extend(file.to_string_lossy().as_bytes());
+        all.extend(std::fs::read(&file).expect("migration readable"));
+    }
+    format!(
+        "oped_test_template_{}",
+        &oped::intake::sha256_hex(&all)[..16]
+    )
+}
+
+fn walk(dir: PathBuf) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("migrations dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Creates (once per process, under an advisory lock across processes) the
+/// migrated template database.
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = template_name();
+        let mut admin = admin_connection();
+        sql_query("SELECT pg_advisory_lock(4242)")
+            .execute(&mut admin)
+            .unwrap();
+        let ready: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "count(*) FROM pg_database WHERE datname = '{name}' AND datistemplate"
+        )))
+        .get_result(&mut admin)
+        .unwrap();
+        if ready == 0 {
+            sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .unwrap();
+            sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .unwrap();
+            let mut conn = PgConnection::establish(&format!("{}/{name}", server_url())).unwrap();
+            oped::db::run_migrations(&mut conn).expect("migrations apply");
+            drop(conn);
+            // Marked a template only once complete: a crash midway leaves it unmarked.
+            sql_query(format!("ALTER DATABASE {name} WITH IS_TEMPLATE true"))
+                .execute(&mut admin)
+                .unwrap();
+        }
+        sql_query("SELECT pg_advisory_unlock(4242)")
+            .execute(&mut admin)
+            .unwrap();
+        name
+    })
+}
+
+/// A fresh, migrated database for one test; dropped with the value.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let template = template();
+        let name = format!(
+            "oped_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let mut admin = admin_connection();
+        sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .execute(&mut admin)
+            .unwrap();
+        TestDb {
+            url: format!("{}/{name}", server_url()),
+            name,
+        }
+    }
+
+    /// An empty database without the schema, for migration tests.
+    pub fn empty() -> TestDb {
+        let name = format!("oped_test_empty_{}_{}", std::process::id(), rand_suffix());
+        let mut admin = admin_connection();
+        sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap();
+        TestDb {
+            url: format!("{}/{name}", server_url()),
+            name,
+        }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+
+    pub fn pool(&self) -> oped::db::PgPool {
+        oped::db::pool(
+            &Secret::new(self.url.clone()),
+            4,
+            std::time::Duration::from_secs(5),
+        )
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let mut admin = admin_connection();
+        let _ = sql_query(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin);
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+}
+
+pub fn intake_config() -> IntakeConfig {
+    IntakeConfig {
+        inbound_token: Some(Secret::new(INBOUND_TOKEN.to_string())),
+        trusted_authserv_id: Some("mx.desk.example".into()),
+        own_domain: "desk.example".into(),
+        limits: IntakeLimits::default(),
+    }
+}
+
+pub fn shared_intake_config() -> Arc<IntakeConfig> {
+    Arc::new(intake_config())
+}
+
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus")
+}
+
+pub fn corpus_file(name: &str) -> Vec<u8> {
+    std::fs::read(corpus_dir().join(name)).unwrap()
+}
+
+/// The `oped` binary built for this test run, with a clean environment
+/// pointing at `database_url`.
+pub fn oped_command(database_url: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oped"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("OPED_TRUSTED_AUTHSERV_ID", "mx.desk.example")
+        .env("OPED_FROM", "Op-Ed Desk <oped@desk.example>")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Runs `oped ingest` with `raw` on stdin: (exit code, stdout JSON, stderr).
+pub fn run_ingest(database_url: &str, raw: &[u8]) -> (i32, Option<serde_json::Value>, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = oped_command(database_url)
+        .arg("ingest")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        // A process that exits early closes the pipe: that is its answer.
+        let _ = stdin.write_all(raw);
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = stdout
+        .lines()
+        .next()
+        .and_then(|line| serde_json::from_str(line).ok());
+    (
+        output.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A minimal .docx holding `paragraphs`, built the way Word lays one out.
+pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<w:p><w:r><w:t xml:space=\"preserve\">{p}</w:t></w:r></w:p>"))
+        .collect();
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    zip_of(&[
+        (
+            "[Content_Types].xml",
+            b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>".to_vec(),
+        ),
+        ("word/document.xml", document.into_bytes()),
+    ])
+}
+
+pub fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A message with one base64 attachment after a plain-text body.
+pub fn mail_with_attachment(
+    headers: &str,
+    body: &str,
+    filename: &str,
+    content_type: &str,
+    content: &[u8],
+) -> Vec<u8> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(content);
+    let wrapped: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    format!(
+        "{headers}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0undary\"\r\n\r\n\
+         --b0undary\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\
+         --b0undary\r\nContent-Type: {content_type}\r\nContent-Disposition: attachment; filename=\"{filename}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b0undary--\r\n",
+        wrapped.join("\r\n")
+    )
+    .into_bytes()
+}
