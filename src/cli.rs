@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::intake;
@@ -22,6 +23,7 @@ pub const EX_USAGE: u8 = 64;
 pub const EX_NOINPUT: u8 = 66;
 pub const EX_SOFTWARE: u8 = 70;
 pub const EX_TEMPFAIL: u8 = 75;
+pub const EX_CONFIG: u8 = 78;
 
 /// How much of an oversized message is kept with its quarantine record.
 const OVERSIZED_HEAD_BYTES: usize = 1024 * 1024;
@@ -74,7 +76,7 @@ pub fn run() -> ExitCode {
             // until the operator has fixed the configuration.
             return ExitCode::from(match cli.command {
                 Command::Ingest { .. } => EX_TEMPFAIL,
-                _ => EX_USAGE,
+                _ => EX_CONFIG,
             });
         }
     };
@@ -181,6 +183,13 @@ fn read_message(file: Option<PathBuf>, limit: usize) -> Result<Input, (u8, Strin
 }
 
 fn serve(config: Config) -> u8 {
+    let tokens = match TokenKeys::new(&config.auth) {
+        Ok(tokens) => Arc::new(tokens),
+        Err(err) => {
+            eprintln!("oped: {err}: set it to at least 32 random characters (e.g. `openssl rand -base64 48`)");
+            return EX_CONFIG;
+        }
+    };
     let Some(database) = open_database(&config) else {
         return EX_TEMPFAIL;
     };
@@ -192,6 +201,7 @@ fn serve(config: Config) -> u8 {
     let state = AppState {
         pool: db::pool(&database.url, POOL_SIZE, POOL_TIMEOUT),
         intake: Arc::new(config.intake.clone()),
+        tokens,
     };
     let bind = config.http.bind;
     let result = actix_web::rt::System::new().block_on(async move {

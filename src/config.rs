@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::intake::IntakeLimits;
 use crate::secret::Secret;
@@ -12,7 +13,23 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub intake: IntakeConfig,
+    pub auth: AuthConfig,
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `OPED_JWT_SECRET`: the HMAC-SHA256 key of access tokens, at least 32
+    /// characters. Required by `serve`; other commands do not need it.
+    pub jwt_secret: Option<Secret<String>>,
+    /// `OPED_JWT_ISSUER` (default `oped`) and `OPED_JWT_AUDIENCE` (default
+    /// `oped-editors`): written into and required of every access token.
+    pub issuer: String,
+    pub audience: String,
+    /// `OPED_ACCESS_TOKEN_SECONDS` (default and maximum 900).
+    pub access_token_ttl: Duration,
+    /// `OPED_REFRESH_TOKEN_DAYS` (default 30).
+    pub refresh_token_ttl: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +126,35 @@ impl Config {
             }
         };
 
+        let jwt_secret = var("OPED_JWT_SECRET");
+        if let Some(secret) = &jwt_secret
+            && let Err(weakness) = check_secret_strength(secret)
+        {
+            problems.push(format!("OPED_JWT_SECRET is too weak: {weakness}"));
+        }
+        let access_seconds = match var("OPED_ACCESS_TOKEN_SECONDS") {
+            None => MAX_ACCESS_TOKEN_SECONDS,
+            Some(value) => match value.parse::<u64>() {
+                Ok(seconds) if (30..=MAX_ACCESS_TOKEN_SECONDS).contains(&seconds) => seconds,
+                _ => {
+                    problems.push(format!(
+                        "OPED_ACCESS_TOKEN_SECONDS={value:?} must be between 30 and {MAX_ACCESS_TOKEN_SECONDS}"
+                    ));
+                    MAX_ACCESS_TOKEN_SECONDS
+                }
+            },
+        };
+        let refresh_days = match var("OPED_REFRESH_TOKEN_DAYS") {
+            None => 30,
+            Some(value) => match value.parse::<u64>() {
+                Ok(days) if (1..=365).contains(&days) => days,
+                _ => {
+                    problems.push(format!("OPED_REFRESH_TOKEN_DAYS={value:?} must be between 1 and 365"));
+                    30
+                }
+            },
+        };
+
         let log_format = match var("OPED_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -137,9 +183,31 @@ impl Config {
                 own_domain,
                 limits,
             },
+            auth: AuthConfig {
+                jwt_secret: jwt_secret.map(Secret::new),
+                issuer: var("OPED_JWT_ISSUER").unwrap_or_else(|| "oped".into()),
+                audience: var("OPED_JWT_AUDIENCE").unwrap_or_else(|| "oped-editors".into()),
+                access_token_ttl: Duration::from_secs(access_seconds),
+                refresh_token_ttl: Duration::from_secs(refresh_days * 24 * 3600),
+            },
             log_format,
         })
     }
+}
+
+/// Access tokens live at most 15 minutes: a stolen one is worth little.
+const MAX_ACCESS_TOKEN_SECONDS: u64 = 900;
+
+/// A signing key must be long and not a trivial pattern ("aaaa…", "1234…").
+fn check_secret_strength(secret: &str) -> Result<(), &'static str> {
+    if secret.len() < 32 {
+        return Err("use at least 32 random characters (e.g. `openssl rand -base64 48`)");
+    }
+    let distinct: std::collections::HashSet<char> = secret.chars().collect();
+    if distinct.len() < 10 {
+        return Err("it repeats too few distinct characters to be random");
+    }
+    Ok(())
 }
 
 /// The lower-cased domain of `Name <local@domain>` or `local@domain`.
@@ -196,6 +264,25 @@ mod tests {
         assert!(message.contains("OPED_BIND"));
         assert!(message.contains("OPED_INBOUND_TOKEN is too short"));
         assert!(!message.contains("short-secret"));
+    }
+
+    #[test]
+    fn weak_jwt_secrets_are_refused_without_echoing_them() {
+        for weak in ["short", &"a".repeat(64), "abababababababababababababababababab"] {
+            let err = config(&[("OPED_JWT_SECRET", weak)]).unwrap_err();
+            assert!(err.to_string().contains("OPED_JWT_SECRET is too weak"));
+            assert!(!err.to_string().contains(weak));
+        }
+        let strong = config(&[("OPED_JWT_SECRET", "q8Zr2LwXv9Tn4Kp7Yc1Hm6Fd3Sb0Ge5J")]).unwrap();
+        assert!(strong.auth.jwt_secret.is_some());
+        assert_eq!(strong.auth.access_token_ttl.as_secs(), 900);
+    }
+
+    #[test]
+    fn access_tokens_cannot_outlive_fifteen_minutes() {
+        assert!(config(&[("OPED_ACCESS_TOKEN_SECONDS", "3600")]).is_err());
+        let short = config(&[("OPED_ACCESS_TOKEN_SECONDS", "60")]).unwrap();
+        assert_eq!(short.auth.access_token_ttl.as_secs(), 60);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! shell (`intake::store`, `api`, `cli`) does the I/O around it.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -13,3 +14,4 @@ pub mod intake;
 pub mod schema;
 pub mod secret;
 pub mod telemetry;
+pub mod workflow;

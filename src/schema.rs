@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     attachments (id) {
         id -> Int8,
@@ -47,9 +53,71 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_failures (key) {
+        key -> Text,
+        failures -> Int4,
+        window_started_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        kind -> Text,
+        topic -> Text,
+        submission_id -> Nullable<Int8>,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     reference_counters (year) {
         year -> Int4,
         last_number -> Int4,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Text,
+        family -> Text,
+        session_epoch -> Int4,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    submission_history (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        action -> Text,
+        from_state -> Text,
+        to_state -> Text,
+        actor_id -> Nullable<Int8>,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    submission_notes (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        author_id -> Int8,
+        body -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -64,6 +132,7 @@ diesel::table! {
         source -> Text,
         inbound_message_id -> Nullable<Int8>,
         created_at -> Timestamptz,
+        editor_id -> Nullable<Int8>,
     }
 }
 
@@ -75,6 +144,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     submissions (id) {
         id -> Int8,
         reference -> Text,
@@ -94,6 +166,27 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        standfirst -> Nullable<Text>,
+        slug -> Nullable<Text>,
+        author_bio -> Nullable<Text>,
+        tags -> Array<Nullable<Text>>,
+        assignee_id -> Nullable<Int8>,
+        publish_at -> Nullable<Timestamptz>,
+        search -> Nullable<Tsvector>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        session_epoch -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -101,16 +194,30 @@ diesel::joinable!(attachments -> inbound_messages (inbound_message_id));
 diesel::joinable!(attachments -> submissions (submission_id));
 diesel::joinable!(correspondence -> inbound_messages (inbound_message_id));
 diesel::joinable!(correspondence -> submissions (submission_id));
+diesel::joinable!(outbox -> submissions (submission_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(submission_history -> submissions (submission_id));
+diesel::joinable!(submission_history -> users (actor_id));
+diesel::joinable!(submission_notes -> submissions (submission_id));
+diesel::joinable!(submission_notes -> users (author_id));
 diesel::joinable!(submission_revisions -> inbound_messages (inbound_message_id));
 diesel::joinable!(submission_revisions -> submissions (submission_id));
+diesel::joinable!(submission_revisions -> users (editor_id));
 diesel::joinable!(submission_thread_ids -> submissions (submission_id));
+diesel::joinable!(submissions -> users (assignee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     correspondence,
     inbound_messages,
+    login_failures,
+    outbox,
     reference_counters,
+    refresh_tokens,
+    submission_history,
+    submission_notes,
     submission_revisions,
     submission_thread_ids,
     submissions,
+    users,
 );

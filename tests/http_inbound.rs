@@ -13,10 +13,7 @@ use oped::secret::Secret;
 use serde_json::Value;
 
 fn state(pool: oped::db::PgPool) -> AppState {
-    AppState {
-        pool,
-        intake: common::shared_intake_config(),
-    }
+    common::app_state(pool)
 }
 
 fn post(body: &[u8]) -> test::TestRequest {
@@ -109,8 +106,8 @@ async fn the_wrong_media_type_an_empty_body_and_an_oversized_one_are_named() {
     let mut config = common::intake_config();
     config.limits.max_message_bytes = 4096;
     let state = AppState {
-        pool: db.pool(),
         intake: std::sync::Arc::new(config),
+        ..common::app_state(db.pool())
     };
     let app = test::init_service(App::new().configure(api::routes(state))).await;
 

@@ -21,6 +21,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: String,
+    /// The request field at fault, for validation errors.
+    pub field: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +33,8 @@ struct Problem<'a> {
     status: u16,
     detail: &'a str,
     code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -39,7 +43,28 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
+            field: None,
         }
+    }
+
+    /// A 422 naming the request field at fault.
+    pub fn invalid_field(field: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            field: Some(field),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail)
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -86,6 +111,7 @@ impl ResponseError for ApiError {
             status: self.status.as_u16(),
             detail: &self.detail,
             code: self.code,
+            field: self.field,
         };
         let mut response = HttpResponse::build(self.status);
         response.content_type("application/problem+json");

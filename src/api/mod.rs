@@ -1,14 +1,18 @@
 //! The HTTP surface. Handlers are thin: extract, authorise, call the domain
 //! on the blocking pool, map the result.
 
+mod auth;
 pub mod error;
+mod extract;
 mod health;
 mod inbound;
+mod users;
 
 use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::auth::tokens::TokenKeys;
 use crate::config::IntakeConfig;
 use crate::db::PgPool;
 
@@ -17,6 +21,7 @@ use crate::db::PgPool;
 pub struct AppState {
     pub pool: PgPool,
     pub intake: Arc<IntakeConfig>,
+    pub tokens: Arc<TokenKeys>,
 }
 
 /// Mounts every route; `App::new().configure(api::routes(state))`.
@@ -26,7 +31,10 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .service(
-                web::scope("/api/v1").route("/inbound/messages", web::post().to(inbound::receive)),
+                web::scope("/api/v1")
+                    .route("/inbound/messages", web::post().to(inbound::receive))
+                    .configure(auth::routes)
+                    .configure(users::routes),
             );
     }
 }

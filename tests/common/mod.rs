@@ -14,6 +14,7 @@ use oped::intake::IntakeLimits;
 use oped::secret::Secret;
 
 pub const INBOUND_TOKEN: &str = "test-inbound-token-0123456789";
+pub const JWT_SECRET: &str = "test-jwt-secret-Zr2LwXv9Tn4Kp7Yc1Hm6Fd3Sb0Ge5J";
 
 /// The server tests run against: `OPED_TEST_DATABASE_URL`, or the machine's
 /// local PostgreSQL.
@@ -179,6 +180,29 @@ pub fn shared_intake_config() -> Arc<IntakeConfig> {
     Arc::new(intake_config())
 }
 
+pub fn auth_config() -> oped::config::AuthConfig {
+    oped::config::AuthConfig {
+        jwt_secret: Some(Secret::new(JWT_SECRET.to_string())),
+        issuer: "oped".into(),
+        audience: "oped-editors".into(),
+        access_token_ttl: std::time::Duration::from_secs(900),
+        refresh_token_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
+    }
+}
+
+pub fn token_keys() -> oped::auth::tokens::TokenKeys {
+    oped::auth::tokens::TokenKeys::new(&auth_config()).unwrap()
+}
+
+/// The application state the server would build, over `pool`.
+pub fn app_state(pool: oped::db::PgPool) -> oped::api::AppState {
+    oped::api::AppState {
+        pool,
+        intake: shared_intake_config(),
+        tokens: Arc::new(token_keys()),
+    }
+}
+
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus")
 }
@@ -197,6 +221,7 @@ pub fn oped_command(database_url: &str) -> std::process::Command {
         .env("DATABASE_URL", database_url)
         .env("OPED_TRUSTED_AUTHSERV_ID", "mx.desk.example")
         .env("OPED_FROM", "Op-Ed Desk <oped@desk.example>")
+        .env("OPED_JWT_SECRET", JWT_SECRET)
         .env("RUST_LOG", "warn");
     command
 }

@@ -264,6 +264,8 @@ mod tests {
     fn zip_bomb_with_honest_size_is_refused_before_inflating() {
         let bomb = build_zero_bomb("word/document.xml", 200 << 20);
         assert!(bomb.len() < 2 << 20, "bomb is {} bytes", bomb.len());
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bomb[..])).unwrap();
+        assert_eq!(archive.by_index(0).unwrap().size(), 200 << 20);
         let started = Instant::now();
         let result = run(&bomb, &DocumentLimits::default());
         assert!(matches!(result, Err(DocumentError::TooLarge)), "{result:?}");

@@ -24,7 +24,8 @@ pub struct DocumentLimits {
     pub max_uncompressed_bytes: u64,
     /// Maximum number of entries in a zip container (docx, odt).
     pub max_zip_entries: usize,
-    /// Maximum element/group nesting for XML (docx, odt) and RTF.
+    /// Maximum element/group nesting for XML (docx, odt) and RTF. (PDF nesting has
+    /// its own fixed bound, tied to the stack of the thread that parses it.)
     pub max_xml_depth: usize,
     /// Maximum number of characters of extracted text.
     pub max_output_chars: usize,

@@ -18,22 +18,26 @@
 //! Page text is read by a small streaming content scanner instead of lopdf's
 //! `extract_text`, whose content parser is the 290x one.
 //!
-//! Residual risk: lopdf parses each xref entry separately, so a crafted xref whose
-//! entries all point into one large object makes loading slow (CPU, not memory:
-//! objects are bounded). The caller still gets `TimedOut` on time, but the worker
-//! thread cannot be interrupted; at most `MAX_WORKERS` of them run at once.
+//! Residual risk: lopdf parses every xref entry eagerly and separately, so entries
+//! that point into each other (duplicates, overlapping objects) make it repeat work.
+//! Memory stays bounded (whatever lopdf keeps is charged to the budgets, and dropped
+//! once they are exceeded), CPU does not: a small crafted file can keep a worker busy
+//! for a long time. The caller still gets `TimedOut` on time, but the worker thread
+//! cannot be interrupted; at most `MAX_WORKERS` run at once (others wait for a slot
+//! until their own deadline). lopdf also reports each unreadable object through
+//! `log`, which a crafted file can make very chatty. Full isolation would need a
+//! child process with resource limits.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 use std::time::Instant;
 
 use encoding_rs::WINDOWS_1252;
 use lopdf::{Dictionary, Document, Encoding, Object, ObjectId, Reader, Stream};
 
-use super::zip_limits::inflate_zlib;
+use super::zip_limits::{inflate_zlib, is_zlib_header};
 use super::{Deadline, DocumentError, DocumentLimits, ExtractedDocument, TextBuilder, clean_title};
 
 /// Array/dictionary nesting we accept. Real documents stay in the tens.
@@ -59,7 +63,9 @@ const MAX_W_ENTRY: i64 = 1 << 20;
 /// Page-tree `Parent` chains are walked recursively by lopdf.
 const MAX_PARENT_CHAIN: usize = 64;
 
-static LIVE_WORKERS: AtomicUsize = AtomicUsize::new(0);
+/// Number of running PDF workers, and the signal that one finished.
+static LIVE_WORKERS: Mutex<usize> = Mutex::new(0);
+static WORKER_FINISHED: Condvar = Condvar::new();
 
 pub(super) fn extract(
     bytes: &[u8],
@@ -83,6 +89,14 @@ fn scan_raw(
     limits: &DocumentLimits,
     deadline: &Deadline,
 ) -> Result<u64, DocumentError> {
+    // First, as it also bounds the work and memory of the checks after it.
+    let shape = measure(bytes, deadline)?;
+    if shape.nesting > MAX_NESTING {
+        return Err(DocumentError::TooDeep);
+    }
+    if shape.tokens > MAX_TOKENS {
+        return Err(DocumentError::TooLarge);
+    }
     let filter_names = check_names(bytes, deadline)?;
     check_length_references(bytes, deadline)?;
     // Every filter in any chain is spelled somewhere in the file, so chains are no
@@ -93,26 +107,19 @@ fn scan_raw(
         limits.max_uncompressed_bytes,
         deadline,
     )?;
-    let shape = measure(bytes, deadline)?;
-    if shape.nesting > MAX_NESTING {
-        return Err(DocumentError::TooDeep);
-    }
-    if shape.tokens > MAX_TOKENS {
-        return Err(DocumentError::TooLarge);
-    }
     Ok(shape.tokens)
 }
 
 fn is_pdf_whitespace(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0C' | b'\0')
+    BYTE_CLASSES[usize::from(b)] & SPACE != 0
 }
 
 fn is_delimiter(b: u8) -> bool {
-    b"()<>[]{}/%".contains(&b)
+    BYTE_CLASSES[usize::from(b)] & DELIMITER != 0
 }
 
 fn is_regular(b: u8) -> bool {
-    !is_pdf_whitespace(b) && !is_delimiter(b)
+    BYTE_CLASSES[usize::from(b)] & (SPACE | DELIMITER) == 0
 }
 
 /// Skips whitespace and comments, as lopdf's `space` does.
@@ -341,8 +348,13 @@ fn probe_chain(
     let mut layer = data;
     for _ in 0..max_layers {
         let mut next = inflate_zlib(layer, limit, deadline)?;
-        if next.is_empty() && looks_like_ascii85(layer) {
-            next = ascii85(layer, limit, deadline)?;
+        // ASCII85 alone expands at most 4x (`z`); it matters when it hides a zlib
+        // stream. Checking its first bytes first keeps probing text cheap.
+        if next.is_empty()
+            && looks_like_ascii85(layer)
+            && is_zlib_header(&ascii85(layer, u64::MAX, 2, deadline)?)
+        {
+            next = ascii85(layer, limit, usize::MAX, deadline)?;
         }
         if next.is_empty() {
             break;
@@ -359,8 +371,14 @@ fn looks_like_ascii85(data: &[u8]) -> bool {
         .is_some_and(|&b| (b'!'..=b'u').contains(&b) || b == b'z')
 }
 
-/// ASCII85 exactly as lopdf decodes it (stopping at the first invalid byte), bounded.
-fn ascii85(data: &[u8], limit: u64, deadline: &Deadline) -> Result<Vec<u8>, DocumentError> {
+/// ASCII85 exactly as lopdf decodes it (stopping at the first invalid byte), refusing
+/// output beyond `limit`; stops early (successfully) once `enough` bytes are out.
+fn ascii85(
+    data: &[u8],
+    limit: u64,
+    enough: usize,
+    deadline: &Deadline,
+) -> Result<Vec<u8>, DocumentError> {
     let mut out = Vec::new();
     let mut group: u32 = 0;
     let mut count = 0usize;
@@ -383,6 +401,9 @@ fn ascii85(data: &[u8], limit: u64, deadline: &Deadline) -> Result<Vec<u8>, Docu
         }
         if out.len() as u64 > limit {
             return Err(DocumentError::TooLarge);
+        }
+        if out.len() >= enough {
+            return Ok(out);
         }
     }
     if count > 0 {
@@ -414,6 +435,56 @@ const ESC: usize = 7;
 const COMMENT: usize = 8;
 const STATES: usize = 9;
 
+/// Byte classes, as flags, so the per-byte work is a table lookup.
+const SPACE: u8 = 1;
+const DELIMITER: u8 = 2;
+/// Bytes that may continue a bare word: numbers and `true`/`false`/`null`/`R`.
+const WORD_BYTE: u8 = 4;
+const HEX_DIGIT: u8 = 8;
+
+const BYTE_CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut flags = 0;
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0C | 0) {
+            flags |= SPACE;
+        }
+        if matches!(
+            b,
+            b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+        ) {
+            flags |= DELIMITER;
+        }
+        if b.is_ascii_digit()
+            || matches!(
+                b,
+                b'+' | b'-'
+                    | b'.'
+                    | b't'
+                    | b'r'
+                    | b'u'
+                    | b'e'
+                    | b'f'
+                    | b'a'
+                    | b'l'
+                    | b's'
+                    | b'n'
+                    | b'R'
+            )
+        {
+            flags |= WORD_BYTE;
+        }
+        if b.is_ascii_hexdigit() {
+            flags |= HEX_DIGIT;
+        }
+        table[i] = flags;
+        i += 1;
+    }
+    table
+};
+
 /// Computes [`Shape`], stopping early once nesting exceeds [`MAX_NESTING`].
 ///
 /// lopdf may start parsing at any offset, so a single left-to-right lexer is not
@@ -423,89 +494,106 @@ const STATES: usize = 9;
 /// at any `)`. It over-approximates, but bare words that are not numbers or keywords
 /// end a reading, so binary stream data does not accumulate depth.
 fn measure(bytes: &[u8], deadline: &Deadline) -> Result<Shape, DocumentError> {
-    let mut states: [Option<u32>; STATES] = [None; STATES];
-    let mut nesting = 0u32;
+    // levels[state] is 1 + the deepest nesting of a reading in that state (0 = none);
+    // `live` has a bit per state with a reading, so dead states cost nothing.
+    let mut levels = [0u32; STATES];
+    let mut live: u16 = 0;
+    let mut deepest = 1u32;
     let mut tokens = 0u64;
     let mut previous_regular = false;
-    for &b in bytes {
-        deadline.tick()?;
-        let regular = is_regular(b);
-        if (regular && !previous_regular) || b"[(</".contains(&b) {
-            tokens += 1;
-        }
-        previous_regular = regular;
-
-        put(&mut states, WS, 0);
-        let mut next = [None; STATES];
-        for (state, depth) in states.iter().enumerate() {
-            if let Some(depth) = *depth {
-                step(state, b, depth, &mut next);
+    for chunk in bytes.chunks(64 * 1024) {
+        deadline.check()?;
+        for &b in chunk {
+            let class = BYTE_CLASSES[usize::from(b)];
+            let regular = class & (SPACE | DELIMITER) == 0;
+            if (regular && !previous_regular) || matches!(b, b'[' | b'(' | b'<' | b'/') {
+                tokens += 1;
             }
+            previous_regular = regular;
+
+            levels[WS] = levels[WS].max(1);
+            live |= 1 << WS;
+            let mut next = [0u32; STATES];
+            let mut next_live: u16 = 0;
+            while live != 0 {
+                let state = live.trailing_zeros() as usize;
+                live &= live - 1;
+                step(state, b, class, levels[state], &mut next, &mut next_live);
+            }
+            // Only `[` and `<<` deepen a reading.
+            if matches!(b, b'[' | b'<') {
+                deepest = deepest.max(next[WS]);
+                if deepest > MAX_NESTING + 1 {
+                    break;
+                }
+            }
+            levels = next;
+            live = next_live;
         }
-        for depth in next.iter().flatten() {
-            nesting = nesting.max(*depth);
-        }
-        if nesting > MAX_NESTING {
+        if deepest > MAX_NESTING + 1 {
             break;
         }
-        states = next;
     }
-    Ok(Shape { nesting, tokens })
+    Ok(Shape {
+        nesting: deepest - 1,
+        tokens,
+    })
 }
 
-fn put(states: &mut [Option<u32>; STATES], state: usize, depth: u32) {
-    states[state] = Some(states[state].map_or(depth, |d| d.max(depth)));
+#[inline(always)]
+fn put(next: &mut [u32; STATES], live: &mut u16, state: usize, level: u32) {
+    next[state] = next[state].max(level);
+    *live |= 1 << state;
 }
 
-/// Bytes that may continue a bare word: numbers and `true`/`false`/`null`/`R`.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_digit() || b"+-.truefalsnR".contains(&b)
-}
-
-fn step(state: usize, b: u8, depth: u32, next: &mut [Option<u32>; STATES]) {
+/// One NFA transition; `level` is 1 + nesting depth.
+#[inline(always)]
+fn step(state: usize, b: u8, class: u8, level: u32, next: &mut [u32; STATES], live: &mut u16) {
+    let regular = class & (SPACE | DELIMITER) == 0;
     match state {
-        NAME if is_regular(b) => put(next, NAME, depth),
-        WORD if is_word_byte(b) => put(next, WORD, depth),
-        WORD if is_regular(b) => {}
-        WS | NAME | WORD => between_tokens(b, depth, next),
+        NAME if regular => put(next, live, NAME, level),
+        WORD if class & WORD_BYTE != 0 => put(next, live, WORD, level),
+        WORD if regular => {}
+        WS | NAME | WORD => between_tokens(b, class, level, next, live),
         LT => match b {
-            b'<' => put(next, WS, depth + 1),
-            b'>' => put(next, WS, depth),
-            _ if b.is_ascii_hexdigit() || is_pdf_whitespace(b) => put(next, HEX, depth),
+            b'<' => put(next, live, WS, level + 1),
+            b'>' => put(next, live, WS, level),
+            _ if class & (HEX_DIGIT | SPACE) != 0 => put(next, live, HEX, level),
             _ => {}
         },
-        GT if b == b'>' && depth > 0 => put(next, WS, depth - 1),
+        GT if b == b'>' && level > 1 => put(next, live, WS, level - 1),
         HEX => match b {
-            b'>' => put(next, WS, depth),
-            _ if b.is_ascii_hexdigit() || is_pdf_whitespace(b) => put(next, HEX, depth),
+            b'>' => put(next, live, WS, level),
+            _ if class & (HEX_DIGIT | SPACE) != 0 => put(next, live, HEX, level),
             _ => {}
         },
         STR => match b {
-            b'\\' => put(next, ESC, depth),
+            b'\\' => put(next, live, ESC, level),
             b')' => {
-                put(next, STR, depth);
-                put(next, WS, depth);
+                put(next, live, STR, level);
+                put(next, live, WS, level);
             }
-            _ => put(next, STR, depth),
+            _ => put(next, live, STR, level),
         },
-        ESC => put(next, STR, depth),
-        COMMENT if b == b'\n' || b == b'\r' => put(next, WS, depth),
-        COMMENT => put(next, COMMENT, depth),
+        ESC => put(next, live, STR, level),
+        COMMENT if b == b'\n' || b == b'\r' => put(next, live, WS, level),
+        COMMENT => put(next, live, COMMENT, level),
         _ => {}
     }
 }
 
-fn between_tokens(b: u8, depth: u32, next: &mut [Option<u32>; STATES]) {
+#[inline(always)]
+fn between_tokens(b: u8, class: u8, level: u32, next: &mut [u32; STATES], live: &mut u16) {
     match b {
-        _ if is_pdf_whitespace(b) => put(next, WS, depth),
-        b'%' => put(next, COMMENT, depth),
-        b'/' => put(next, NAME, depth),
-        b'(' => put(next, STR, depth),
-        b'[' => put(next, WS, depth + 1),
-        b']' if depth > 0 => put(next, WS, depth - 1),
-        b'<' => put(next, LT, depth),
-        b'>' => put(next, GT, depth),
-        _ if is_word_byte(b) => put(next, WORD, depth),
+        _ if class & SPACE != 0 => put(next, live, WS, level),
+        b'%' => put(next, live, COMMENT, level),
+        b'/' => put(next, live, NAME, level),
+        b'(' => put(next, live, STR, level),
+        b'[' => put(next, live, WS, level + 1),
+        b']' if level > 1 => put(next, live, WS, level - 1),
+        b'<' => put(next, live, LT, level),
+        b'>' => put(next, live, GT, level),
+        _ if class & WORD_BYTE != 0 => put(next, live, WORD, level),
         // `)`, braces, unmatched `]`, other words: no parse continues through here.
         _ => {}
     }
@@ -518,9 +606,31 @@ fn between_tokens(b: u8, depth: u32, next: &mut [Option<u32>; STATES]) {
 /// Releases a worker slot when the worker thread ends (or was never started).
 struct WorkerSlot;
 
+impl WorkerSlot {
+    /// Waits (until the deadline) for fewer than `MAX_WORKERS` workers to be running.
+    fn acquire(deadline_at: Instant) -> Result<Self, DocumentError> {
+        // The counter stays consistent even if a holder panicked, so poisoning is moot.
+        let mut live = LIVE_WORKERS.lock().unwrap_or_else(PoisonError::into_inner);
+        while *live >= MAX_WORKERS {
+            let wait = deadline_at.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                return Err(DocumentError::TimedOut);
+            }
+            live = WORKER_FINISHED
+                .wait_timeout(live, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *live += 1;
+        Ok(WorkerSlot)
+    }
+}
+
 impl Drop for WorkerSlot {
     fn drop(&mut self) {
-        LIVE_WORKERS.fetch_sub(1, Ordering::SeqCst);
+        let mut live = LIVE_WORKERS.lock().unwrap_or_else(PoisonError::into_inner);
+        *live = live.saturating_sub(1);
+        WORKER_FINISHED.notify_one();
     }
 }
 
@@ -530,13 +640,7 @@ fn run_worker(
     deadline_at: Instant,
     raw_tokens: u64,
 ) -> Result<ExtractedDocument, DocumentError> {
-    if LIVE_WORKERS.fetch_add(1, Ordering::SeqCst) >= MAX_WORKERS {
-        LIVE_WORKERS.fetch_sub(1, Ordering::SeqCst);
-        return Err(DocumentError::Internal(
-            "too many PDF extractions in progress".into(),
-        ));
-    }
-    let slot = WorkerSlot;
+    let slot = WorkerSlot::acquire(deadline_at)?;
     let (sender, receiver) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("pdf-extract".into())
@@ -564,8 +668,12 @@ fn run_worker(
 /// Per-load state for the stream filter. lopdf's filter hook is a plain `fn`, so the
 /// state lives in a thread-local of the worker thread.
 struct Sanitizer {
+    /// Stream bytes (decoded or raw) we still accept.
     decoded_budget: u64,
+    /// Tokens of object streams we still accept (shared with the raw file's).
     tokens_left: u64,
+    /// Object elements lopdf may still keep.
+    elements_left: u64,
     deadline: Deadline,
     error: Option<DocumentError>,
 }
@@ -583,6 +691,7 @@ fn load_and_extract(
     let sanitizer = Sanitizer {
         decoded_budget: limits.max_uncompressed_bytes,
         tokens_left: MAX_TOKENS.saturating_sub(raw_tokens),
+        elements_left: MAX_TOKENS,
         deadline: Deadline::until(deadline.at()),
         error: None,
     };
@@ -636,9 +745,12 @@ fn sanitize_object(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Objec
             // Something was refused: drop everything else to stop the work.
             return false;
         }
-        if let Object::Stream(stream) = object
-            && let Err(error) = sanitizer.sanitize(stream)
-        {
+        let result = match object {
+            Object::Stream(stream) => sanitizer.sanitize(stream),
+            _ => Ok(()),
+        }
+        .and_then(|()| sanitizer.charge_object(object));
+        if let Err(error) = result {
             sanitizer.error = Some(error);
             return false;
         }
@@ -661,6 +773,11 @@ impl Sanitizer {
     /// the budgets, so lopdf never runs its own decoders on it.
     fn sanitize(&mut self, stream: &mut Stream) -> Result<(), DocumentError> {
         self.deadline.check()?;
+        // lopdf fills in streams it could not measure while parsing after loading;
+        // leave them (and their /Filter) for the pass over the loaded document.
+        if stream.content.is_empty() && stream.start_position.is_some() {
+            return Ok(());
+        }
         if is_unneeded(&stream.dict) {
             stream.set_plain_content(Vec::new());
             return Ok(());
@@ -683,6 +800,9 @@ impl Sanitizer {
 
     fn decode(&mut self, stream: &mut Stream) -> Result<Vec<u8>, DocumentError> {
         if !stream.dict.has(b"Filter") {
+            // Raw content is charged too: streams whose /Length reaches over the objects
+            // after them would otherwise multiply the file in memory.
+            self.charge_bytes(stream.content.len())?;
             return Ok(std::mem::take(&mut stream.content));
         }
         let Ok(filters) = stream.filters() else {
@@ -708,17 +828,44 @@ impl Sanitizer {
                         None => inflated,
                     }
                 }
-                "ASCII85Decode" => ascii85(&data, self.decoded_budget, &self.deadline)?,
+                "ASCII85Decode" => ascii85(&data, self.decoded_budget, usize::MAX, &self.deadline)?,
                 // Nothing else carries text that lopdf could decode (images use DCT,
                 // JBIG2, CCITT; LZW was refused up front).
                 _ => return Ok(Vec::new()),
             };
-            self.decoded_budget = self
-                .decoded_budget
-                .checked_sub(data.len() as u64)
-                .ok_or(DocumentError::TooLarge)?;
+            self.charge_bytes(data.len())?;
         }
         Ok(data)
+    }
+
+    fn charge_bytes(&mut self, len: usize) -> Result<(), DocumentError> {
+        self.decoded_budget = self
+            .decoded_budget
+            .checked_sub(len as u64)
+            .ok_or(DocumentError::TooLarge)?;
+        Ok(())
+    }
+
+    /// Counts the elements of every object lopdf keeps. In a well-formed file they
+    /// come from distinct tokens, so this stays under the token bound; objects that
+    /// overlap (entries pointing into each other via comments or strings) would not.
+    fn charge_object(&mut self, object: &Object) -> Result<(), DocumentError> {
+        let mut count = 0u64;
+        let mut pending = vec![object];
+        while let Some(object) = pending.pop() {
+            count += 1;
+            match object {
+                Object::Array(items) => pending.extend(items),
+                Object::Dictionary(dict) => pending.extend(dict.iter().map(|(_, v)| v)),
+                Object::Stream(stream) => pending.extend(stream.dict.iter().map(|(_, v)| v)),
+                _ => {}
+            }
+        }
+        self.elements_left = self
+            .elements_left
+            .checked_sub(count)
+            .ok_or(DocumentError::TooLarge)?;
+        Ok(())
     }
 }
 
@@ -1365,6 +1512,150 @@ mod tests {
         assert!(matches!(run(&pdf), Err(DocumentError::TooLarge)));
     }
 
+    /// Appends `object` as object 99 in an incremental update (lopdf's writer will not
+    /// write object streams itself).
+    fn append_object(pdf: &[u8], root: Object, object: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(pdf);
+        let startxref = text.rfind("startxref").unwrap();
+        let previous: usize = text[startxref + 9..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut out = pdf.to_vec();
+        let offset = out.len();
+        out.extend_from_slice(b"99 0 obj\n");
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
+        let xref = out.len();
+        let Object::Reference((root, _)) = root else {
+            panic!("root is not a reference")
+        };
+        out.extend_from_slice(
+            format!(
+                "xref\n0 1\n0000000000 65535 f \n99 1\n{offset:010} 00000 n \ntrailer\n<< /Size 100 /Root {root} 0 R /Prev {previous} >>\nstartxref\n{xref}\n%%EOF\n"
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    /// Nesting and object counts hidden in a compressed object stream, which only
+    /// exist after decoding: caught by the load-time filter before lopdf parses them.
+    #[test]
+    fn hostile_object_streams_are_refused() {
+        let doc = pdf_document(&[HELLO], None, false);
+        let root = doc.trailer.get(b"Root").unwrap().clone();
+        let pdf = save(doc);
+        let with_object_stream = |body: &[u8]| {
+            let mut content = b"98 0 ".to_vec();
+            content.extend_from_slice(body);
+            let mut stream = Stream::new(
+                dictionary! { "Type" => "ObjStm", "N" => 1, "First" => 5 },
+                content,
+            );
+            stream.compress().unwrap();
+            let mut object = format!(
+                "<< /Type /ObjStm /N 1 /First 5 /Filter /FlateDecode /Length {} >>\nstream\n",
+                stream.content.len()
+            )
+            .into_bytes();
+            object.extend_from_slice(&stream.content);
+            object.extend_from_slice(b"\nendstream");
+            append_object(&pdf, root.clone(), &object)
+        };
+        // A harmless object stream loads fine...
+        assert_eq!(
+            run(&with_object_stream(b"<< /A [1 2 3] >>")).unwrap().text,
+            "Hello PDF"
+        );
+        // Nesting just under the limit is parsed, so the worker stack is big enough.
+        let admitted = (MAX_NESTING - 8) as usize;
+        let deep_but_allowed = format!("<< /A {}{} >>", "[".repeat(admitted), "]".repeat(admitted));
+        let loaded = run(&append_object(
+            &pdf,
+            root.clone(),
+            deep_but_allowed.as_bytes(),
+        ));
+        assert_eq!(loaded.unwrap().text, "Hello PDF");
+        // ...a deep one or a huge one does not.
+        let deep = run(&with_object_stream(&b"[".repeat(100_000)));
+        assert!(matches!(deep, Err(DocumentError::TooDeep)), "{deep:?}");
+        let many = run(&with_object_stream(&b"0 ".repeat(2_100_000)));
+        assert!(matches!(many, Err(DocumentError::TooLarge)), "{many:?}");
+    }
+
+    /// A file whose xref entries point at objects that overlap: every stream's
+    /// /Length runs to one shared `endstream`, so lopdf copies most of the file once
+    /// per object. The kept bytes are charged, so this fails instead of filling memory.
+    #[test]
+    fn overlapping_streams_are_bounded() {
+        let objects = 200;
+        let filler = 100_000;
+        let header =
+            |id: usize, len: usize| format!("{id:06} 0 obj <</Length {len:010}>> stream\n");
+        let header_len = header(0, 0).len();
+        let start = b"%PDF-1.4\n".len();
+        let data_end = start + objects * header_len + filler;
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for k in 0..objects {
+            let offset = start + k * header_len;
+            offsets.push(offset);
+            pdf.extend_from_slice(header(k + 1, data_end - offset - header_len).as_bytes());
+        }
+        pdf.extend(std::iter::repeat_n(b' ', filler));
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        let xref = pdf.len();
+        pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects + 1).as_bytes());
+        for offset in offsets {
+            pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        pdf.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects + 1
+            )
+            .as_bytes(),
+        );
+        let limits = DocumentLimits {
+            max_uncompressed_bytes: 16 << 20,
+            ..DocumentLimits::default()
+        };
+        let result = extract(&pdf, &limits, &Deadline::after(limits.time_budget));
+        assert!(matches!(result, Err(DocumentError::TooLarge)), "{result:?}");
+    }
+
+    /// Objects hidden in a comment line all parse the same long array after it.
+    #[test]
+    fn overlapping_objects_are_bounded() {
+        let objects = 120;
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for k in 0..objects {
+            offsets.push(pdf.len());
+            pdf.extend_from_slice(format!("{} 0 obj [ %", k + 1).as_bytes());
+        }
+        pdf.push(b'\n');
+        pdf.extend(b"0 ".repeat(20_000));
+        pdf.extend_from_slice(b"]\nendobj\n");
+        let xref = pdf.len();
+        pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects + 1).as_bytes());
+        for offset in offsets {
+            pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        pdf.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects + 1
+            )
+            .as_bytes(),
+        );
+        let result = run(&pdf);
+        assert!(matches!(result, Err(DocumentError::TooLarge)), "{result:?}");
+    }
+
     #[test]
     fn hostile_parameters_are_refused() {
         let base = b"%PDF-1.5\n1 0 obj << /Type /XRef /W [0 0 0] /Size 2000000000 >> stream\nendstream endobj\nstartxref\n9\n%%EOF\n";
@@ -1386,6 +1677,35 @@ mod tests {
             dictionary! { "Filter" => "Standard", "V" => 1, "R" => 2 },
         );
         assert!(matches!(run(&save(doc)), Err(DocumentError::Encrypted)));
+    }
+
+    #[test]
+    fn sanitizer_decodes_once_and_defers_unfilled_streams() {
+        let mut sanitizer = Sanitizer {
+            decoded_budget: 1 << 20,
+            tokens_left: MAX_TOKENS,
+            elements_left: MAX_TOKENS,
+            deadline: Deadline::after(Duration::from_secs(5)),
+            error: None,
+        };
+        let content = HELLO.repeat(20);
+        let mut stream = Stream::new(dictionary! {}, content.clone());
+        stream.compress().unwrap();
+        assert!(stream.dict.has(b"Filter"));
+        sanitizer.sanitize(&mut stream).unwrap();
+        assert_eq!(stream.content, content);
+        assert!(!stream.dict.has(b"Filter"));
+
+        let mut unfilled = Stream::with_position(dictionary! { "Filter" => "FlateDecode" }, 100);
+        sanitizer.sanitize(&mut unfilled).unwrap();
+        assert!(
+            unfilled.dict.has(b"Filter"),
+            "must be left for the post-load pass"
+        );
+
+        let mut image = Stream::new(dictionary! { "Subtype" => "Image" }, vec![1, 2, 3]);
+        sanitizer.sanitize(&mut image).unwrap();
+        assert!(image.content.is_empty());
     }
 
     #[test]

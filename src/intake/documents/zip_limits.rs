@@ -130,14 +130,7 @@ pub(crate) fn inflate_zlib(
     limit: u64,
     deadline: &Deadline,
 ) -> Result<Vec<u8>, DocumentError> {
-    let [cmf, flg, ..] = *data else {
-        return Ok(Vec::new());
-    };
-    let valid_header = cmf & 0x0F == 8
-        && cmf >> 4 <= 7
-        && flg & 0x20 == 0
-        && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0;
-    if !valid_header {
+    if !is_zlib_header(data) {
         return Ok(Vec::new());
     }
     let deflate = &data[2..];
@@ -178,6 +171,17 @@ pub(crate) fn inflate_zlib(
         }
     }
     Ok(out)
+}
+
+/// A zlib header for deflate without a preset dictionary (which lopdf cannot use either).
+pub(crate) fn is_zlib_header(data: &[u8]) -> bool {
+    let [cmf, flg, ..] = *data else {
+        return false;
+    };
+    cmf & 0x0F == 8
+        && cmf >> 4 <= 7
+        && flg & 0x20 == 0
+        && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
 /// An XML reader configured for untrusted input, plus nesting-depth accounting.

@@ -1,0 +1,19 @@
+DROP TABLE outbox;
+DROP TABLE submission_notes;
+DROP TABLE submission_history;
+ALTER TABLE submission_revisions DROP COLUMN editor_id;
+DROP INDEX submissions_assignee_received;
+DROP INDEX submissions_state_received;
+DROP INDEX submissions_search;
+DROP INDEX submissions_slug;
+ALTER TABLE submissions
+    DROP COLUMN search,
+    DROP COLUMN publish_at,
+    DROP COLUMN assignee_id,
+    DROP COLUMN tags,
+    DROP COLUMN author_bio,
+    DROP COLUMN slug,
+    DROP COLUMN standfirst;
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE users;

@@ -1,0 +1,102 @@
+//! The embedded default, end to end: `oped serve` with no DATABASE_URL runs a
+//! private PostgreSQL cluster under OPED_DATA_DIR, `oped ingest` uses the same
+//! cluster, and the cluster stops when the service stops.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+fn oped(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oped"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("OPED_DATA_DIR", data_dir)
+        .env("OPED_INBOUND_TOKEN", common::INBOUND_TOKEN)
+        .env("OPED_JWT_SECRET", common::JWT_SECRET)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+fn ingest(data_dir: &Path, file: &str) -> serde_json::Value {
+    let output = oped(data_dir)
+        .args(["ingest", common::corpus_dir().join(file).to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_ready(base: &str, server: &mut Child) {
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            panic!("oped serve exited early with {status}");
+        }
+        if let Ok(response) = client.get(format!("{base}/readyz")).send()
+            && response.status().is_success()
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "oped serve never became ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn cluster_running(data_dir: &Path) -> bool {
+    data_dir.join("postgres/cluster/postmaster.pid").exists()
+}
+
+#[test]
+fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
+    let dir = tempfile::Builder::new().prefix("oped-embedded-").tempdir_in("/tmp").unwrap();
+    // As root, the cluster runs as the postgres user, which must enter the directory.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data_dir = dir.path().join("data");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+
+    let mut server = oped(&data_dir)
+        .arg("serve")
+        .env("OPED_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(&base, &mut server);
+    assert!(cluster_running(&data_dir));
+
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/v1/inbound/messages"))
+        .bearer_auth(common::INBOUND_TOKEN)
+        .header("Content-Type", "message/rfc822")
+        .body(common::corpus_file("01-plain.eml"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+
+    // `ingest` finds the running cluster and records into the same database.
+    assert_eq!(ingest(&data_dir, "02-gmail-docx.eml")["outcome"], "submission");
+    assert_eq!(ingest(&data_dir, "07-duplicate-of-01.eml")["outcome"], "duplicate");
+    assert!(cluster_running(&data_dir), "ingest leaves the service's cluster running");
+
+    kill(Pid::from_raw(server.id() as i32), Signal::SIGTERM).unwrap();
+    let status = server.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(!cluster_running(&data_dir), "the cluster stops with the service");
+
+    // With the service down, ingest starts the cluster for its own run and
+    // stops it again; what was stored before is still there.
+    assert_eq!(ingest(&data_dir, "01-plain.eml")["outcome"], "duplicate");
+    assert!(!cluster_running(&data_dir));
+}
