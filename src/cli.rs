@@ -2,7 +2,7 @@
 //! ingest` is run by MTAs that read them: 75 means "keep the message and try
 //! again later".
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
+use crate::auth::accounts::{self, AuthError, NewAccount};
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Database};
@@ -20,6 +21,7 @@ use crate::intake;
 
 pub const EX_OK: u8 = 0;
 pub const EX_USAGE: u8 = 64;
+pub const EX_DATAERR: u8 = 65;
 pub const EX_NOINPUT: u8 = 66;
 pub const EX_SOFTWARE: u8 = 70;
 pub const EX_TEMPFAIL: u8 = 75;
@@ -57,6 +59,27 @@ enum Command {
         /// The message file; standard input when absent.
         file: Option<PathBuf>,
     },
+    /// Manage editor accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an account; its password is the first line of standard input
+    /// (never an argument, which `ps` and shell history would show). Prints
+    /// the new user as one JSON line; exits 65 when the email address already
+    /// has an account.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["editor", "publisher", "admin"])]
+        role: String,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -85,6 +108,9 @@ pub fn run() -> ExitCode {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
         Command::Ingest { file } => ingest(&config, file),
+        Command::User {
+            command: UserCommand::Add { email, name, role },
+        } => user_add(&config, &email, &name, &role),
     })
 }
 
@@ -150,6 +176,62 @@ fn ingest(config: &Config, file: Option<PathBuf>) -> u8 {
     }
 }
 
+/// `oped user add`: how the first admin comes to exist.
+fn user_add(config: &Config, email: &str, name: &str, role: &str) -> u8 {
+    let mut password = String::new();
+    if let Err(err) = std::io::stdin().lock().read_line(&mut password) {
+        eprintln!("oped: cannot read the password from standard input: {err}");
+        return EX_USAGE;
+    }
+    // Only the line break goes: spaces may be part of the password.
+    let password = password
+        .strip_suffix('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .unwrap_or(&password)
+        .to_string();
+    let account = match NewAccount::new(email, name, role, password) {
+        Ok(account) => account,
+        Err(AuthError::InvalidField { field, reason }) => {
+            let source = if field == "password" {
+                "the password on standard input"
+            } else {
+                field
+            };
+            eprintln!("oped: {source}: {reason}");
+            return EX_USAGE;
+        }
+        Err(err) => {
+            eprintln!("oped: {err}");
+            return EX_SOFTWARE;
+        }
+    };
+    let Some(database) = open_database(config) else {
+        return EX_TEMPFAIL;
+    };
+    let mut conn = match database.connect() {
+        Ok(conn) => conn,
+        Err(err) => {
+            eprintln!("oped: the user was not added: {err}");
+            return EX_TEMPFAIL;
+        }
+    };
+    match accounts::create_user(&mut conn, &account) {
+        Ok(user) => {
+            let line = serde_json::json!({ "id": user.id, "email": user.email, "role": user.role });
+            println!("{line}");
+            EX_OK
+        }
+        Err(AuthError::EmailTaken) => {
+            eprintln!("oped: {email} already has an account");
+            EX_DATAERR
+        }
+        Err(err) => {
+            eprintln!("oped: the user was not added: {err}");
+            EX_TEMPFAIL
+        }
+    }
+}
+
 struct Input {
     /// The whole message, or its head when it is over the limit.
     bytes: Vec<u8>,
@@ -186,7 +268,9 @@ fn serve(config: Config) -> u8 {
     let tokens = match TokenKeys::new(&config.auth) {
         Ok(tokens) => Arc::new(tokens),
         Err(err) => {
-            eprintln!("oped: {err}: set it to at least 32 random characters (e.g. `openssl rand -base64 48`)");
+            eprintln!(
+                "oped: {err}: set it to at least 32 random characters (e.g. `openssl rand -base64 48`)"
+            );
             return EX_CONFIG;
         }
     };
@@ -207,6 +291,7 @@ fn serve(config: Config) -> u8 {
     let result = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(api::security_headers())
                 .wrap(TracingLogger::default())
                 .configure(api::routes(state.clone()))
         })

@@ -149,7 +149,9 @@ impl Config {
             Some(value) => match value.parse::<u64>() {
                 Ok(days) if (1..=365).contains(&days) => days,
                 _ => {
-                    problems.push(format!("OPED_REFRESH_TOKEN_DAYS={value:?} must be between 1 and 365"));
+                    problems.push(format!(
+                        "OPED_REFRESH_TOKEN_DAYS={value:?} must be between 1 and 365"
+                    ));
                     30
                 }
             },
@@ -268,7 +270,11 @@ mod tests {
 
     #[test]
     fn weak_jwt_secrets_are_refused_without_echoing_them() {
-        for weak in ["short", &"a".repeat(64), "abababababababababababababababababab"] {
+        for weak in [
+            "short",
+            &"a".repeat(64),
+            "abababababababababababababababababab",
+        ] {
             let err = config(&[("OPED_JWT_SECRET", weak)]).unwrap_err();
             assert!(err.to_string().contains("OPED_JWT_SECRET is too weak"));
             assert!(!err.to_string().contains(weak));

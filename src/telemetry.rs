@@ -7,7 +7,9 @@ use crate::config::LogFormat;
 /// Installs the global subscriber. Logs go to stderr so that `oped ingest`
 /// keeps stdout for its one JSON line. `RUST_LOG` overrides the default level.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // lopdf reports every unreadable object of a hostile PDF: noise, not news.
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,lopdf=off"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

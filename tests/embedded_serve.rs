@@ -29,12 +29,21 @@ fn ingest(data_dir: &Path, file: &str) -> serde_json::Value {
         .args(["ingest", common::corpus_dir().join(file).to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_ready(base: &str, server: &mut Child) {
@@ -60,7 +69,10 @@ fn cluster_running(data_dir: &Path) -> bool {
 
 #[test]
 fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
-    let dir = tempfile::Builder::new().prefix("oped-embedded-").tempdir_in("/tmp").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("oped-embedded-")
+        .tempdir_in("/tmp")
+        .unwrap();
     // As root, the cluster runs as the postgres user, which must enter the directory.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let data_dir = dir.path().join("data");
@@ -84,16 +96,30 @@ fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
         .send()
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
 
     // `ingest` finds the running cluster and records into the same database.
-    assert_eq!(ingest(&data_dir, "02-gmail-docx.eml")["outcome"], "submission");
-    assert_eq!(ingest(&data_dir, "07-duplicate-of-01.eml")["outcome"], "duplicate");
-    assert!(cluster_running(&data_dir), "ingest leaves the service's cluster running");
+    assert_eq!(
+        ingest(&data_dir, "02-gmail-docx.eml")["outcome"],
+        "submission"
+    );
+    assert_eq!(
+        ingest(&data_dir, "07-duplicate-of-01.eml")["outcome"],
+        "duplicate"
+    );
+    assert!(
+        cluster_running(&data_dir),
+        "ingest leaves the service's cluster running"
+    );
 
     kill(Pid::from_raw(server.id() as i32), Signal::SIGTERM).unwrap();
     let status = server.wait().unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(!cluster_running(&data_dir), "the cluster stops with the service");
+    assert!(
+        !cluster_running(&data_dir),
+        "the cluster stops with the service"
+    );
 
     // With the service down, ingest starts the cluster for its own run and
     // stops it again; what was stored before is still there.

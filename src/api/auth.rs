@@ -1,5 +1,281 @@
-//! Routes of this area are registered by `routes`.
+//! `POST /auth/login`, `/auth/refresh` and `/auth/logout`, and how account
+//! errors become HTTP answers (`Refusal`).
+//!
+//! The client address used for throttling is the TCP peer
+//! (`HttpRequest::peer_addr`), never `X-Forwarded-For` or `Forwarded`: a
+//! client can write those, and would then pick its own throttle bucket.
+//! Behind a reverse proxy every request comes from the proxy, so the
+//! per-address limit then applies to all clients together; the per-account
+//! limit is unaffected.
 
-use actix_web::web;
+use std::net::IpAddr;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::auth::accounts::{self, AuthError, Credentials};
+use crate::auth::refresh::Session;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/refresh", web::post().to(refresh))
+        .route("/auth/logout", web::post().to(logout));
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    #[schema(example = "editor@desk.example")]
+    pub email: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A session: an access token for `Authorization: Bearer`, and the refresh
+/// token that gets the next one (single use).
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds the access token stays valid.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    pub refresh_token: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "Malformed body"),
+        (status = 401, description = "Unknown address, wrong password or deactivated account, all alike: code `invalid_credentials`"),
+        (status = 429, description = "Too many failed attempts for this account or address: code `too_many_attempts`",
+            headers(("Retry-After" = u64, description = "Seconds until the lock ends"))),
+        (status = 503, description = "Database unavailable"),
+    )
+)]
+pub async fn login(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, Refusal> {
+    let LoginRequest { email, password } = body.into_inner();
+    let credentials = Credentials {
+        email,
+        password,
+        address: client_address(&request),
+    };
+    let (pool, keys) = (state.pool.clone(), state.tokens.clone());
+    let session =
+        web::block(move || accounts::log_in(&pool, &keys, &credentials, Utc::now())).await??;
+    Ok(session_response(session))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new session; the token sent is used up", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or already used token (a reuse also ends the session): code `invalid_refresh_token`"),
+        (status = 503, description = "Database unavailable"),
+    )
+)]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, Refusal> {
+    let token = body.into_inner().refresh_token;
+    let (pool, keys) = (state.pool.clone(), state.tokens.clone());
+    let session =
+        web::block(move || accounts::refresh_session(&pool, &keys, &token, Utc::now())).await??;
+    Ok(session_response(session))
+}
+
+/// Ends the session of the refresh token. The access token in hand stays
+/// valid until it expires (at most 15 minutes): clients drop it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session is ended (also when it already was, or the token is unknown)"),
+        (status = 503, description = "Database unavailable"),
+    )
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, Refusal> {
+    let token = body.into_inner().refresh_token;
+    let pool = state.pool.clone();
+    web::block(move || accounts::log_out(&pool, &token, Utc::now())).await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A session as the client receives it; never cached (RFC 6749 §5.1).
+pub(super) fn session_response(session: Session) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token: session.access_token,
+            token_type: "Bearer",
+            expires_in: session.expires_in.as_secs(),
+            refresh_token: session.refresh_token,
+        })
+}
+
+/// The TCP peer: the only address a client cannot choose (see the module
+/// documentation).
+pub(super) fn client_address(request: &HttpRequest) -> Option<IpAddr> {
+    request.peer_addr().map(|peer| peer.ip())
+}
+
+/// The failure answer of the auth and account handlers: an `ApiError`, with
+/// `Retry-After` when a throttle lock is the cause. `ApiError` itself only
+/// knows the fixed `Retry-After` of a 503.
+#[derive(Debug)]
+pub struct Refusal {
+    error: ApiError,
+    retry_after_secs: Option<u64>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.error.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.error.error_response();
+        if let Some(seconds) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Refusal {
+            error,
+            retry_after_secs: None,
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for Refusal {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
+/// Where account errors get their status and code: the one mapping.
+impl From<AuthError> for Refusal {
+    fn from(err: AuthError) -> Self {
+        let detail = err.to_string();
+        let error = match err {
+            AuthError::InvalidCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
+            }
+            AuthError::Locked(locked) => {
+                return Refusal {
+                    error: ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too_many_attempts",
+                        detail,
+                    ),
+                    retry_after_secs: Some(locked.retry_after_secs),
+                };
+            }
+            AuthError::InvalidRefreshToken => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", detail)
+            }
+            AuthError::InvalidField { field, reason } => ApiError::invalid_field(field, reason),
+            AuthError::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", detail),
+            AuthError::NoSuchUser => ApiError::not_found("user"),
+            AuthError::SelfLockout => ApiError::new(StatusCode::CONFLICT, "self_lockout", detail),
+            AuthError::LastAdmin => ApiError::new(StatusCode::CONFLICT, "last_admin", detail),
+            AuthError::WrongPassword => {
+                ApiError::new(StatusCode::FORBIDDEN, "wrong_password", detail)
+            }
+            AuthError::Pool(err) => ApiError::from(err),
+            AuthError::Hashing(_) | AuthError::Database(_) => ApiError::internal(&err),
+        };
+        error.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    #[derive(OpenApi)]
+    #[openapi(paths(
+        super::login,
+        super::refresh,
+        super::logout,
+        super::super::users::list,
+        super::super::users::create,
+        super::super::users::update,
+        super::super::users::me,
+        super::super::users::change_password,
+    ))]
+    struct AccountsApi;
+
+    #[test]
+    fn the_openapi_description_names_every_route_and_body() {
+        let document = serde_json::to_value(AccountsApi::openapi()).unwrap();
+        for path in [
+            "/api/v1/auth/login",
+            "/api/v1/auth/refresh",
+            "/api/v1/auth/logout",
+            "/api/v1/users",
+            "/api/v1/users/{id}",
+            "/api/v1/me",
+            "/api/v1/me/password",
+        ] {
+            assert!(document["paths"][path].is_object(), "{path}");
+        }
+        let schemas = &document["components"]["schemas"];
+        for schema in [
+            "LoginRequest",
+            "TokenResponse",
+            "UserView",
+            "UserPatch",
+            "Role",
+        ] {
+            assert!(schemas[schema].is_object(), "{schema}");
+        }
+        assert!(schemas["UserView"]["properties"]["password_hash"].is_null());
+        assert_eq!(
+            document["paths"]["/api/v1/users"]["get"]["security"][0]["bearer"],
+            serde_json::json!([])
+        );
+        let login = &document["paths"]["/api/v1/auth/login"]["post"]["responses"];
+        assert!(login["429"]["headers"]["Retry-After"].is_object());
+    }
+}

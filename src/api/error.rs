@@ -25,14 +25,17 @@ pub struct ApiError {
     pub field: Option<&'static str>,
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An `application/problem+json` body (RFC 9457).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
     #[serde(rename = "type")]
     kind: String,
     title: &'a str,
     status: u16,
     detail: &'a str,
+    /// Stable and machine-readable: `not_found`, `precondition_failed`, …
     code: &'a str,
+    /// The request field at fault, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }
@@ -64,7 +67,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -132,6 +139,15 @@ impl From<IntakeError> for ApiError {
         ApiError::unavailable(
             "the message could not be stored now; nothing was kept, try again later",
         )
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        match err {
+            diesel::result::Error::NotFound => ApiError::not_found("resource"),
+            other => ApiError::internal(&other),
+        }
     }
 }
 

@@ -20,8 +20,11 @@ impl FromRequest for Actor {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(request);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(&"application state is not registered"))?;
-            let token = token.ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <access token>"))?;
+            let state =
+                state.ok_or_else(|| ApiError::internal(&"application state is not registered"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::unauthorized("send Authorization: Bearer <access token>")
+            })?;
             let claims = state
                 .tokens
                 .verify(&token)
@@ -48,7 +51,9 @@ impl FromRequest for Actor {
                     user_id,
                     role: role.parse().map_err(|err| ApiError::internal(&err))?,
                 }),
-                _ => Err(ApiError::unauthorized("the session has ended; log in again")),
+                _ => Err(ApiError::unauthorized(
+                    "the session has ended; log in again",
+                )),
             }
         })
     }
@@ -57,7 +62,9 @@ impl FromRequest for Actor {
 fn bearer_token(request: &HttpRequest) -> Option<String> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 impl Actor {

@@ -11,6 +11,18 @@ use super::AppState;
 use super::error::ApiError;
 use crate::intake::{self, Outcome};
 
+/// Records one raw RFC 5322 message; the body is the message itself.
+#[utoipa::path(post, path = "/api/v1/inbound/messages", tag = "intake",
+    request_body(content = Vec<u8>, content_type = "message/rfc822"),
+    responses(
+        (status = 201, description = "a new submission", body = crate::intake::IngestReport),
+        (status = 200, description = "recorded with another outcome", body = crate::intake::IngestReport),
+        (status = 401, body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 415, body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("inbound_token" = [])))]
 pub async fn receive(
     request: HttpRequest,
     mut payload: web::Payload,

@@ -6,15 +6,26 @@ pub mod error;
 mod extract;
 mod health;
 mod inbound;
+mod inbox;
+pub mod openapi;
+mod preconditions;
+mod submissions;
 mod users;
 
 use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::{
+    HttpRequest, error::JsonPayloadError, error::PathError, error::QueryPayloadError, web,
+};
+use diesel::PgConnection;
 
 use crate::auth::tokens::TokenKeys;
 use crate::config::IntakeConfig;
 use crate::db::PgPool;
+use error::ApiError;
+
+/// JSON bodies of the editor API are small; mail comes through its own door.
+const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// What every handler may need, shared by all workers.
 #[derive(Clone)]
@@ -28,13 +39,103 @@ pub struct AppState {
 pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_BODY_LIMIT)
+                    .error_handler(|err, _| json_error(err).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
+            .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err).into()))
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
+            .route("/api/openapi.json", web::get().to(openapi::document))
             .service(
                 web::scope("/api/v1")
                     .route("/inbound/messages", web::post().to(inbound::receive))
                     .configure(auth::routes)
-                    .configure(users::routes),
-            );
+                    .configure(users::routes)
+                    .configure(submissions::routes)
+                    .configure(inbox::routes),
+            )
+            .default_service(web::to(not_found));
     }
+}
+
+/// Headers every response carries: the API serves JSON only, so nothing it
+/// sends may be framed, sniffed into HTML, or leak the referrer.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+        .add(("Cache-Control", "no-store"))
+}
+
+/// Runs database work on the blocking pool with a pooled connection: diesel
+/// is synchronous, and an actix worker thread must never wait on it.
+pub(crate) async fn blocking_db<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {} {}", request.method(), request.path()),
+    ))
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("JSON bodies are limited to {JSON_BODY_LIMIT} bytes"),
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send Content-Type: application/json",
+        ),
+        JsonPayloadError::Deserialize(err) => ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("the JSON body does not fit: {err}"),
+        ),
+        other => ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {other}"),
+        ),
+    }
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_query",
+        format!("the query string does not fit: {err}"),
+    )
+}
+
+fn path_error(err: PathError) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such resource: {err}"),
+    )
 }

@@ -1,6 +1,11 @@
 //! Accounts, passwords, tokens and login throttling.
 
+pub mod accounts;
+pub mod models;
+pub mod password;
+pub mod refresh;
 mod role;
+pub mod throttle;
 pub mod tokens;
 
 pub use role::{Actor, Role, UnknownRole};

@@ -110,7 +110,10 @@ mod tests {
         let keys = TokenKeys::new(&config(SECRET)).unwrap();
         let token = keys.issue(42, Role::Publisher, 3, Utc::now());
         let claims = keys.verify(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.role, claims.epoch), ("42", Role::Publisher, 3));
+        assert_eq!(
+            (claims.sub.as_str(), claims.role, claims.epoch),
+            ("42", Role::Publisher, 3)
+        );
     }
 
     #[test]
@@ -120,12 +123,20 @@ mod tests {
         assert!(keys.verify(&old).is_err(), "expired");
 
         let other = TokenKeys::new(&config("Xk3Lm9Qp2Rs7Tv5Wy1Za8Bc4Dd6Ef0Gh")).unwrap();
-        assert!(keys.verify(&other.issue(1, Role::Admin, 0, Utc::now())).is_err(), "wrong signature");
+        assert!(
+            keys.verify(&other.issue(1, Role::Admin, 0, Utc::now()))
+                .is_err(),
+            "wrong signature"
+        );
 
         let mut wrong_audience = config(SECRET);
         wrong_audience.audience = "the-site".into();
         let foreign = TokenKeys::new(&wrong_audience).unwrap();
-        assert!(keys.verify(&foreign.issue(1, Role::Admin, 0, Utc::now())).is_err(), "wrong aud");
+        assert!(
+            keys.verify(&foreign.issue(1, Role::Admin, 0, Utc::now()))
+                .is_err(),
+            "wrong aud"
+        );
 
         // alg: none, with otherwise valid claims.
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -134,7 +145,10 @@ mod tests {
         let body = engine.encode(format!(
             r#"{{"sub":"1","role":"admin","epoch":0,"iss":"oped","aud":"oped-editors","iat":0,"exp":{exp}}}"#
         ));
-        assert!(keys.verify(&format!("{header}.{body}.")).is_err(), "alg none");
+        assert!(
+            keys.verify(&format!("{header}.{body}.")).is_err(),
+            "alg none"
+        );
         assert!(keys.verify("garbage").is_err());
     }
 }

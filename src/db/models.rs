@@ -82,6 +82,12 @@ pub struct Submission {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub standfirst: Option<String>,
+    pub slug: Option<String>,
+    pub author_bio: Option<String>,
+    pub tags: Vec<Option<String>>,
+    pub assignee_id: Option<i64>,
+    pub publish_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -105,7 +111,7 @@ pub struct NewAttachment<'a> {
     pub extraction_error: Option<&'a str>,
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = attachments)]
 pub struct AttachmentInfo {
     pub n: i32,
@@ -126,6 +132,7 @@ pub struct NewRevision<'a> {
     pub body_html: &'a str,
     pub source: &'a str,
     pub inbound_message_id: Option<i64>,
+    pub editor_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]

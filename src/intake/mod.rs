@@ -11,6 +11,8 @@ pub mod draft;
 pub mod html;
 pub mod parse;
 mod store;
+
+pub use store::{PromoteError, promote};
 pub mod subject;
 
 use std::fmt;
@@ -50,7 +52,7 @@ impl Default for IntakeLimits {
 }
 
 /// The one outcome every message gets, in the order they are decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Quarantined,
@@ -81,7 +83,7 @@ impl fmt::Display for Outcome {
 }
 
 /// What became of a message: printed by `oped ingest`, returned by the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IngestReport {
     pub outcome: Outcome,
     /// The submission created, or the one a reply was attached to.

@@ -245,6 +245,7 @@ fn create_submission(
             body_html: &draft.body_html,
             source: "email",
             inbound_message_id: Some(message_row),
+            editor_id: None,
         })
         .execute(conn)?;
     Ok((reference, draft.title.clone()))
@@ -291,6 +292,7 @@ fn attach_reply(
                 body_html: &draft.body_html,
                 source: "reply",
                 inbound_message_id: Some(message_row),
+                editor_id: None,
             })
             .execute(conn)?;
         diesel::update(submissions::table.find(submission_id))
@@ -382,4 +384,62 @@ fn next_reference(conn: &mut PgConnection, year: i32) -> QueryResult<String> {
         .returning(reference_counters::last_number)
         .get_result(conn)?;
     Ok(format!("OE-{year}-{number:04}"))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PromoteError {
+    #[error("no such message")]
+    NotFound,
+    #[error("only unmatched or quarantined mail that is not yet a submission can be promoted")]
+    NotInInbox,
+    #[error("the message cannot become a submission: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Turns a message from the inbox (unmatched or quarantined) into a new
+/// submission, as an editor decided. Its recorded intake outcome stays what
+/// it was; the link to the submission takes it out of the inbox.
+pub fn promote(
+    conn: &mut PgConnection,
+    message_row: i64,
+    config: &IntakeConfig,
+) -> Result<i64, PromoteError> {
+    conn.transaction(|conn| {
+        let (raw, outcome, linked): (Vec<u8>, String, Option<i64>) = inbound_messages::table
+            .find(message_row)
+            .select((
+                inbound_messages::raw,
+                inbound_messages::outcome,
+                inbound_messages::submission_id,
+            ))
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(PromoteError::NotFound)?;
+        let in_inbox =
+            outcome == Outcome::Unmatched.as_str() || outcome == Outcome::Quarantined.as_str();
+        if !in_inbox || linked.is_some() {
+            return Err(PromoteError::NotInInbox);
+        }
+        let analysis = match super::analyse(&raw, config) {
+            Analysis::Mail(analysis) => analysis,
+            Analysis::Quarantine(reason) => {
+                return Err(PromoteError::Unreadable(reason.to_string()));
+            }
+        };
+        let draft = build_draft(
+            &analysis.mail,
+            &config.limits,
+            config.trusted_authserv_id.as_deref(),
+        );
+        let (reference, _) = create_submission(conn, message_row, &analysis, &draft, Utc::now())?;
+        tracing::info!(message = message_row, %reference, "message promoted to a submission");
+        submissions::table
+            .filter(submissions::reference.eq(&reference))
+            .select(submissions::id)
+            .first(conn)
+            .map_err(PromoteError::from)
+    })
 }

@@ -59,7 +59,13 @@ use State::*;
 
 /// The spec's table, row for row.
 const RULES: &[Rule] = &[
-    Rule { action: Action::StartReview, from: &[Draft], to: InReview, role: Role::Editor, effects: &[] },
+    Rule {
+        action: Action::StartReview,
+        from: &[Draft],
+        to: InReview,
+        role: Role::Editor,
+        effects: &[],
+    },
     Rule {
         action: Action::RequestChanges,
         from: &[InReview],
@@ -81,15 +87,36 @@ const RULES: &[Rule] = &[
         role: Role::Editor,
         effects: &[Effect::EmailAuthor("rejected")],
     },
-    Rule { action: Action::ReturnToReview, from: &[Approved, Scheduled], to: InReview, role: Role::Editor, effects: &[] },
-    Rule { action: Action::Schedule, from: &[Approved], to: Scheduled, role: Role::Publisher, effects: &[] },
-    Rule { action: Action::Unschedule, from: &[Scheduled], to: Approved, role: Role::Publisher, effects: &[] },
+    Rule {
+        action: Action::ReturnToReview,
+        from: &[Approved, Scheduled],
+        to: InReview,
+        role: Role::Editor,
+        effects: &[],
+    },
+    Rule {
+        action: Action::Schedule,
+        from: &[Approved],
+        to: Scheduled,
+        role: Role::Publisher,
+        effects: &[],
+    },
+    Rule {
+        action: Action::Unschedule,
+        from: &[Scheduled],
+        to: Approved,
+        role: Role::Publisher,
+        effects: &[],
+    },
     Rule {
         action: Action::Publish,
         from: &[Approved, Scheduled],
         to: Published,
         role: Role::Publisher,
-        effects: &[Effect::Webhook("opinion.published"), Effect::EmailAuthor("published")],
+        effects: &[
+            Effect::Webhook("opinion.published"),
+            Effect::EmailAuthor("published"),
+        ],
     },
     Rule {
         action: Action::Unpublish,
@@ -105,7 +132,13 @@ const RULES: &[Rule] = &[
         role: Role::Editor,
         effects: &[],
     },
-    Rule { action: Action::Reopen, from: &[Rejected, Withdrawn], to: Draft, role: Role::Editor, effects: &[] },
+    Rule {
+        action: Action::Reopen,
+        from: &[Rejected, Withdrawn],
+        to: Draft,
+        role: Role::Editor,
+        effects: &[],
+    },
 ];
 
 /// What the caller asks for.
@@ -162,21 +195,31 @@ pub fn plan(
 ) -> Result<Transition, WorkflowError> {
     let rule = rule(action);
     if !role.includes(rule.role) {
-        return Err(WorkflowError::RoleTooLow { action, needed: rule.role });
+        return Err(WorkflowError::RoleTooLow {
+            action,
+            needed: rule.role,
+        });
     }
     if !rule.from.contains(&state) {
         return Err(WorkflowError::NotFromState { action, state });
     }
-    let note = request.note.map(|note| note.trim().to_string()).filter(|note| !note.is_empty());
+    let note = request
+        .note
+        .map(|note| note.trim().to_string())
+        .filter(|note| !note.is_empty());
     let needs_note = matches!(action, Action::RequestChanges | Action::Unpublish);
     if needs_note && note.is_none() {
-        return Err(WorkflowError::MissingField { action, field: "note" });
+        return Err(WorkflowError::MissingField {
+            action,
+            field: "note",
+        });
     }
     let publish_at = match action {
         Action::Schedule => {
-            let at = request
-                .publish_at
-                .ok_or(WorkflowError::MissingField { action, field: "publish_at" })?;
+            let at = request.publish_at.ok_or(WorkflowError::MissingField {
+                action,
+                field: "publish_at",
+            })?;
             if at <= now {
                 return Err(WorkflowError::PublishAtInPast);
             }
@@ -209,7 +252,9 @@ pub fn allowed_actions(state: State, role: Role) -> Vec<Action> {
 }
 
 impl State {
-    pub const ALL: [State; 7] = [Draft, InReview, Approved, Scheduled, Published, Rejected, Withdrawn];
+    pub const ALL: [State; 7] = [
+        Draft, InReview, Approved, Scheduled, Published, Rejected, Withdrawn,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -306,12 +351,27 @@ mod tests {
         (Action::RequestChanges, &[InReview], Draft, Role::Editor),
         (Action::Approve, &[InReview], Approved, Role::Editor),
         (Action::Reject, &[Draft, InReview], Rejected, Role::Editor),
-        (Action::ReturnToReview, &[Approved, Scheduled], InReview, Role::Editor),
+        (
+            Action::ReturnToReview,
+            &[Approved, Scheduled],
+            InReview,
+            Role::Editor,
+        ),
         (Action::Schedule, &[Approved], Scheduled, Role::Publisher),
         (Action::Unschedule, &[Scheduled], Approved, Role::Publisher),
-        (Action::Publish, &[Approved, Scheduled], Published, Role::Publisher),
+        (
+            Action::Publish,
+            &[Approved, Scheduled],
+            Published,
+            Role::Publisher,
+        ),
         (Action::Unpublish, &[Published], Approved, Role::Publisher),
-        (Action::Withdraw, &[Draft, InReview, Approved, Scheduled], Withdrawn, Role::Editor),
+        (
+            Action::Withdraw,
+            &[Draft, InReview, Approved, Scheduled],
+            Withdrawn,
+            Role::Editor,
+        ),
         (Action::Reopen, &[Rejected, Withdrawn], Draft, Role::Editor),
     ];
 
@@ -332,7 +392,9 @@ mod tests {
                             Err(WorkflowError::NotFromState { action, state }),
                             "{action} by {role} from {state}"
                         ),
-                        (true, true) => assert_eq!(result.unwrap().to, to, "{action} by {role} from {state}"),
+                        (true, true) => {
+                            assert_eq!(result.unwrap().to, to, "{action} by {role} from {state}")
+                        }
                     }
                 }
             }
@@ -341,25 +403,58 @@ mod tests {
 
     #[test]
     fn allowed_actions_follow_the_table() {
-        assert_eq!(allowed_actions(Draft, Role::Editor), vec![Action::StartReview, Action::Reject, Action::Withdraw]);
+        assert_eq!(
+            allowed_actions(Draft, Role::Editor),
+            vec![Action::StartReview, Action::Reject, Action::Withdraw]
+        );
         assert_eq!(
             allowed_actions(Approved, Role::Editor),
             vec![Action::ReturnToReview, Action::Withdraw]
         );
         assert_eq!(
             allowed_actions(Approved, Role::Publisher),
-            vec![Action::ReturnToReview, Action::Schedule, Action::Publish, Action::Withdraw]
+            vec![
+                Action::ReturnToReview,
+                Action::Schedule,
+                Action::Publish,
+                Action::Withdraw
+            ]
         );
-        assert_eq!(allowed_actions(Published, Role::Editor), Vec::<Action>::new());
-        assert_eq!(allowed_actions(Published, Role::Admin), vec![Action::Unpublish]);
+        assert_eq!(
+            allowed_actions(Published, Role::Editor),
+            Vec::<Action>::new()
+        );
+        assert_eq!(
+            allowed_actions(Published, Role::Admin),
+            vec![Action::Unpublish]
+        );
     }
 
     #[test]
     fn start_review_assigns_the_actor_or_the_named_assignee() {
-        let own = plan(Draft, Action::StartReview, Role::Editor, Some(7), TransitionRequest::default(), now()).unwrap();
+        let own = plan(
+            Draft,
+            Action::StartReview,
+            Role::Editor,
+            Some(7),
+            TransitionRequest::default(),
+            now(),
+        )
+        .unwrap();
         assert_eq!(own.assignee, Some(7));
-        let named = TransitionRequest { assignee: Some(9), ..TransitionRequest::default() };
-        let other = plan(Draft, Action::StartReview, Role::Editor, Some(7), named, now()).unwrap();
+        let named = TransitionRequest {
+            assignee: Some(9),
+            ..TransitionRequest::default()
+        };
+        let other = plan(
+            Draft,
+            Action::StartReview,
+            Role::Editor,
+            Some(7),
+            named,
+            now(),
+        )
+        .unwrap();
         assert_eq!(other.assignee, Some(9));
     }
 
@@ -367,12 +462,32 @@ mod tests {
     fn schedule_needs_a_future_publish_at() {
         let missing = TransitionRequest::default();
         assert_eq!(
-            plan(Approved, Action::Schedule, Role::Publisher, Some(1), missing, now()),
-            Err(WorkflowError::MissingField { action: Action::Schedule, field: "publish_at" })
+            plan(
+                Approved,
+                Action::Schedule,
+                Role::Publisher,
+                Some(1),
+                missing,
+                now()
+            ),
+            Err(WorkflowError::MissingField {
+                action: Action::Schedule,
+                field: "publish_at"
+            })
         );
-        let past = TransitionRequest { publish_at: Some(now() - Duration::seconds(1)), ..TransitionRequest::default() };
+        let past = TransitionRequest {
+            publish_at: Some(now() - Duration::seconds(1)),
+            ..TransitionRequest::default()
+        };
         assert_eq!(
-            plan(Approved, Action::Schedule, Role::Publisher, Some(1), past, now()),
+            plan(
+                Approved,
+                Action::Schedule,
+                Role::Publisher,
+                Some(1),
+                past,
+                now()
+            ),
             Err(WorkflowError::PublishAtInPast)
         );
     }
@@ -383,21 +498,43 @@ mod tests {
             (InReview, Action::RequestChanges, Role::Editor),
             (Published, Action::Unpublish, Role::Publisher),
         ] {
-            let blank = TransitionRequest { note: Some("   ".into()), ..TransitionRequest::default() };
+            let blank = TransitionRequest {
+                note: Some("   ".into()),
+                ..TransitionRequest::default()
+            };
             assert_eq!(
                 plan(state, action, role, Some(1), blank, now()),
-                Err(WorkflowError::MissingField { action, field: "note" })
+                Err(WorkflowError::MissingField {
+                    action,
+                    field: "note"
+                })
             );
         }
     }
 
     #[test]
     fn decisions_email_the_author_and_publishing_tells_the_site() {
-        let effects = |state, action, role| plan(state, action, role, Some(1), request(), now()).unwrap().effects;
-        assert_eq!(effects(InReview, Action::Approve, Role::Editor), &[Effect::EmailAuthor("approved")]);
-        assert_eq!(effects(Draft, Action::Reject, Role::Editor), &[Effect::EmailAuthor("rejected")]);
-        assert!(effects(Approved, Action::Publish, Role::Publisher).contains(&Effect::Webhook("opinion.published")));
-        assert_eq!(effects(Published, Action::Unpublish, Role::Admin), &[Effect::Webhook("opinion.unpublished")]);
+        let effects = |state, action, role| {
+            plan(state, action, role, Some(1), request(), now())
+                .unwrap()
+                .effects
+        };
+        assert_eq!(
+            effects(InReview, Action::Approve, Role::Editor),
+            &[Effect::EmailAuthor("approved")]
+        );
+        assert_eq!(
+            effects(Draft, Action::Reject, Role::Editor),
+            &[Effect::EmailAuthor("rejected")]
+        );
+        assert!(
+            effects(Approved, Action::Publish, Role::Publisher)
+                .contains(&Effect::Webhook("opinion.published"))
+        );
+        assert_eq!(
+            effects(Published, Action::Unpublish, Role::Admin),
+            &[Effect::Webhook("opinion.unpublished")]
+        );
         assert!(effects(Draft, Action::StartReview, Role::Editor).is_empty());
     }
 

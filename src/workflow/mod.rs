@@ -2,5 +2,8 @@
 //! transaction that applies a transition (`service`).
 
 pub mod machine;
+pub mod service;
 
-pub use machine::{Action, Effect, State, Transition, TransitionRequest, WorkflowError, allowed_actions, plan};
+pub use machine::{
+    Action, Effect, State, Transition, TransitionRequest, WorkflowError, allowed_actions, plan,
+};

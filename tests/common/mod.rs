@@ -310,3 +310,76 @@ pub fn mail_with_attachment(
     )
     .into_bytes()
 }
+
+// Accounts and logins, for any test that needs a real logged-in user.
+
+/// A password that meets the policy (12 characters or more).
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Adds an active account with `role` and `password` through the accounts
+/// module (argon2 hash and all); returns its id. The name is the email's
+/// local part.
+pub fn create_user(
+    conn: &mut PgConnection,
+    email: &str,
+    role: oped::auth::Role,
+    password: &str,
+) -> i64 {
+    let name = email.split('@').next().unwrap_or(email);
+    let account =
+        oped::auth::accounts::NewAccount::new(email, name, role.as_str(), password.to_string())
+            .expect("a valid test account");
+    oped::auth::accounts::create_user(conn, &account)
+        .expect("the test account is created")
+        .id
+}
+
+/// `Authorization: Bearer <token>`, for `TestRequest::insert_header`.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
+}
+
+/// A `POST /api/v1/auth/login` request, to send as it is or from a chosen
+/// `.peer_addr(...)`.
+pub fn login_request(email: &str, password: &str) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .set_json(serde_json::json!({ "email": email, "password": password }))
+}
+
+/// Logs in through the API and returns the token response
+/// (`access_token`, `refresh_token`, …); panics unless it is a 200.
+pub async fn login_session<S, B>(app: &S, email: &str, password: &str) -> serde_json::Value
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let response =
+        actix_web::test::call_service(app, login_request(email, password).to_request()).await;
+    assert_eq!(
+        response.status(),
+        actix_web::http::StatusCode::OK,
+        "login as {email}"
+    );
+    actix_web::test::read_body_json(response).await
+}
+
+/// Logs in through the API; returns the access token.
+pub async fn login<S, B>(app: &S, email: &str, password: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    login_session(app, email, password).await["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_string()
+}

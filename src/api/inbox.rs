@@ -1,0 +1,172 @@
+//! `/api/v1/inbox`: mail that is not (yet) a submission, unmatched or
+//! quarantined, and its promotion to one.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiError;
+use super::submissions::views::SubmissionView;
+use super::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::intake::{self, Outcome, PromoteError};
+use crate::schema::inbound_messages;
+use crate::submissions::cursor::Cursor;
+use crate::submissions::store;
+
+const DEFAULT_LIMIT: i64 = 20;
+const MAX_LIMIT: i64 = 100;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/inbox", web::get().to(index))
+        .route("/inbox/{id}/promote", web::post().to(promote));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    /// `unmatched` or `quarantined`; both when absent.
+    outcome: Option<String>,
+    cursor: Option<String>,
+    /// 1 to 100, default 20.
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema, Queryable)]
+pub struct InboxItem {
+    /// The message id, for `POST /inbox/{id}/promote`.
+    pub id: i64,
+    pub outcome: String,
+    /// Why it was quarantined.
+    pub detail: Option<String>,
+    pub sender_email: Option<String>,
+    pub sender_name: Option<String>,
+    pub subject: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub size: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// Unmatched and quarantined mail, newest first.
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "inbox", params(InboxQuery),
+    responses((status = 200, body = InboxPage), (status = 422)), security(("bearer" = [])))]
+pub async fn index(
+    actor: Actor,
+    query: web::Query<InboxQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let query = query.into_inner();
+    let outcomes: Vec<&'static str> = match query.outcome.as_deref() {
+        None | Some("") => vec![Outcome::Unmatched.as_str(), Outcome::Quarantined.as_str()],
+        Some("unmatched") => vec![Outcome::Unmatched.as_str()],
+        Some("quarantined") => vec![Outcome::Quarantined.as_str()],
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "outcome",
+                "`unmatched` or `quarantined`",
+            ));
+        }
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            Cursor::decode(text)
+                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor from this list"))?,
+        ),
+    };
+    let mut items: Vec<InboxItem> = blocking_db(&state, move |conn| {
+        let mut listing = inbound_messages::table
+            .filter(inbound_messages::outcome.eq_any(outcomes))
+            .filter(inbound_messages::submission_id.is_null())
+            .select((
+                inbound_messages::id,
+                inbound_messages::outcome,
+                inbound_messages::outcome_detail,
+                inbound_messages::sender_email,
+                inbound_messages::sender_name,
+                inbound_messages::subject,
+                inbound_messages::received_at,
+                inbound_messages::raw_size,
+            ))
+            .into_boxed();
+        if let Some(cursor) = after {
+            listing = listing.filter(
+                diesel::dsl::sql::<Bool>("(inbound_messages.received_at, inbound_messages.id) < (")
+                    .bind::<Timestamptz, _>(cursor.received_at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(cursor.id)
+                    .sql(")"),
+            );
+        }
+        Ok(listing
+            .order((
+                inbound_messages::received_at.desc(),
+                inbound_messages::id.desc(),
+            ))
+            .limit(limit + 1)
+            .load(conn)?)
+    })
+    .await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = more.then(|| items.last()).flatten().map(|last| {
+        Cursor {
+            received_at: last.received_at,
+            id: last.id,
+        }
+        .encode()
+    });
+    Ok(HttpResponse::Ok().json(InboxPage { items, next_cursor }))
+}
+
+/// Makes a new submission of an inbox message.
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/promote", tag = "inbox", params(("id" = i64, Path)),
+    responses((status = 201, body = SubmissionView), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn promote(
+    actor: Actor,
+    id: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let id = id.into_inner();
+    let config = state.intake.clone();
+    let record = blocking_db(&state, move |conn| {
+        let submission = intake::promote(conn, id, &config).map_err(|err| match err {
+            PromoteError::NotFound => ApiError::not_found("message"),
+            PromoteError::NotInInbox => ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "not_in_inbox",
+                err.to_string(),
+            ),
+            PromoteError::Unreadable(_) => ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_message",
+                err.to_string(),
+            ),
+            PromoteError::Database(err) => err.into(),
+        })?;
+        store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
+    })
+    .await?;
+    let version = record.row.version;
+    Ok(HttpResponse::Created()
+        .insert_header(super::preconditions::etag(version))
+        .json(SubmissionView::new(record, actor.role)))
+}

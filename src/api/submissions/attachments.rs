@@ -1,0 +1,62 @@
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, web};
+
+use crate::api::error::ApiError;
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::submissions::store;
+
+/// The original attached file, always as a download: a file from a stranger
+/// must never render as a page of our origin.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/attachments/{n}", tag = "submissions",
+    params(("id" = i64, Path), ("n" = i32, Path, description = "Attachment position, from 1")),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn download(
+    actor: Actor,
+    path: web::Path<(i64, i32)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let (id, n) = path.into_inner();
+    let file = blocking_db(&state, move |conn| {
+        store::attachment_file(conn, id, n)?.ok_or_else(|| ApiError::not_found("attachment"))
+    })
+    .await?;
+    let filename = file.filename.unwrap_or_else(|| format!("attachment-{n}"));
+    // A plain ASCII name for old clients, the exact UTF-8 name for the rest.
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: filename.into_bytes(),
+            }),
+        ],
+    };
+    let content_type: actix_web::mime::Mime = file
+        .content_type
+        .parse()
+        .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(disposition)
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .body(file.content))
+}

@@ -1,0 +1,79 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::views::SubmissionView;
+use crate::api::error::ApiError;
+use crate::api::preconditions::{etag, not_modified, required_version, stale};
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::submissions::edit::{self, SubmissionPatch};
+use crate::submissions::store::{self, EditError};
+
+/// One submission, with the actions the caller may take now.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "submissions",
+    params(("id" = i64, Path, description = "Submission id")),
+    responses((status = 200, body = SubmissionView, headers(("ETag" = String))), (status = 304), (status = 401), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn show(
+    actor: Actor,
+    id: web::Path<i64>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let id = id.into_inner();
+    let record = blocking_db(&state, move |conn| {
+        store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+    })
+    .await?;
+    if not_modified(&request, record.row.version) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(etag(record.row.version))
+            .finish());
+    }
+    respond(record, actor)
+}
+
+/// Edits title, standfirst, text, author bio, slug or tags; keeps a revision.
+#[utoipa::path(patch, path = "/api/v1/submissions/{id}", tag = "submissions",
+    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag you edited")),
+    request_body = SubmissionPatch,
+    responses((status = 200, body = SubmissionView), (status = 404), (status = 409, description = "slug taken"),
+        (status = 412), (status = 422), (status = 428)),
+    security(("bearer" = [])))]
+pub async fn update(
+    actor: Actor,
+    id: web::Path<i64>,
+    request: HttpRequest,
+    patch: web::Json<SubmissionPatch>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let expected = required_version(&request)?;
+    let valid = edit::validate(patch.into_inner())
+        .map_err(|err| ApiError::invalid_field(err.field, err.detail))?;
+    let id = id.into_inner();
+    let record = blocking_db(&state, move |conn| {
+        store::edit(conn, id, expected, &valid, actor.user_id).map_err(|err| match err {
+            EditError::NotFound => ApiError::not_found("submission"),
+            EditError::Stale { current } => stale(Some(current)),
+            EditError::SlugTaken => ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "slug_taken",
+                "another submission already has this slug",
+            ),
+            EditError::Database(err) => err.into(),
+        })
+    })
+    .await?;
+    respond(record, actor)
+}
+
+pub(super) fn respond(
+    record: store::SubmissionRecord,
+    actor: Actor,
+) -> Result<HttpResponse, ApiError> {
+    let version = record.row.version;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(version))
+        .json(SubmissionView::new(record, actor.role)))
+}

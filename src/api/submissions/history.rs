@@ -1,0 +1,27 @@
+use actix_web::{HttpResponse, web};
+
+use super::views::HistoryView;
+use crate::api::error::ApiError;
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::submissions::store;
+
+/// Every transition, oldest first.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/history", tag = "submissions", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<HistoryView>), (status = 404)), security(("bearer" = [])))]
+pub async fn history(
+    actor: Actor,
+    id: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let id = id.into_inner();
+    let rows = blocking_db(&state, move |conn| {
+        if !store::exists(conn, id)? {
+            return Err(ApiError::not_found("submission"));
+        }
+        Ok(store::history(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(HistoryView::from).collect::<Vec<_>>()))
+}

@@ -1,0 +1,106 @@
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::views::{SubmissionListItem, SubmissionPage};
+use crate::api::error::ApiError;
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::submissions::cursor::Cursor;
+use crate::submissions::store::{self, AssigneeFilter, ListFilter};
+use crate::workflow::State;
+
+const DEFAULT_LIMIT: i64 = 20;
+const MAX_LIMIT: i64 = 100;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// One state or several, comma-separated (`draft,in_review`).
+    state: Option<String>,
+    /// A user id, `me`, or `none` for unassigned pieces.
+    assignee: Option<String>,
+    /// Full-text search over title, text and author (web-search syntax).
+    q: Option<String>,
+    received_after: Option<DateTime<Utc>>,
+    received_before: Option<DateTime<Utc>>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// 1 to 100, default 20.
+    limit: Option<i64>,
+}
+
+/// Submissions, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListQuery),
+    responses((status = 200, body = SubmissionPage), (status = 401), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn index(
+    actor: Actor,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let filter = filter_from(query.into_inner(), actor)?;
+    let (rows, more) = blocking_db(&state, move |conn| Ok(store::list(conn, &filter)?)).await?;
+    let next_cursor = more.then(|| rows.last()).flatten().map(|last| {
+        Cursor {
+            received_at: last.received_at,
+            id: last.id,
+        }
+        .encode()
+    });
+    Ok(HttpResponse::Ok().json(SubmissionPage {
+        items: rows.into_iter().map(SubmissionListItem::from).collect(),
+        next_cursor,
+    }))
+}
+
+fn filter_from(query: ListQuery, actor: Actor) -> Result<ListFilter, ApiError> {
+    let states = match query.state.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|name| {
+                name.trim().parse::<State>().map_err(|_| {
+                    ApiError::invalid_field("state", format!("unknown state {name:?}"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let assignee = match query.assignee.as_deref() {
+        None | Some("") => AssigneeFilter::Anyone,
+        Some("me") => AssigneeFilter::User(actor.user_id),
+        Some("none") => AssigneeFilter::Nobody,
+        Some(id) => AssigneeFilter::User(
+            id.parse()
+                .map_err(|_| ApiError::invalid_field("assignee", "a user id, `me` or `none`"))?,
+        ),
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            Cursor::decode(text)
+                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor from this list"))?,
+        ),
+    };
+    Ok(ListFilter {
+        states,
+        assignee,
+        query: query
+            .q
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty()),
+        received_after: query.received_after,
+        received_before: query.received_before,
+        after,
+        limit,
+    })
+}

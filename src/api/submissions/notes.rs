@@ -1,0 +1,65 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::views::NoteView;
+use crate::api::error::ApiError;
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::submissions::store;
+
+const MAX_NOTE_CHARS: usize = 10_000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    body: String,
+}
+
+/// Internal notes: for editors only, never emailed, never public.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/notes", tag = "submissions", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<NoteView>), (status = 404)), security(("bearer" = [])))]
+pub async fn notes(
+    actor: Actor,
+    id: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let id = id.into_inner();
+    let rows = blocking_db(&state, move |conn| {
+        if !store::exists(conn, id)? {
+            return Err(ApiError::not_found("submission"));
+        }
+        Ok(store::notes(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(NoteView::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/notes", tag = "submissions", params(("id" = i64, Path)),
+    request_body = NewNote, responses((status = 201, body = NoteView), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn add_note(
+    actor: Actor,
+    id: web::Path<i64>,
+    note: web::Json<NewNote>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let body = note.into_inner().body.trim().to_string();
+    if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!("1 to {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    let id = id.into_inner();
+    let row = blocking_db(&state, move |conn| {
+        if !store::exists(conn, id)? {
+            return Err(ApiError::not_found("submission"));
+        }
+        Ok(store::add_note(conn, id, actor.user_id, &body)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(NoteView::from(row)))
+}

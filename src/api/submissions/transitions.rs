@@ -1,0 +1,88 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::detail::respond;
+use super::views::SubmissionView;
+use crate::api::error::ApiError;
+use crate::api::preconditions::{required_version, stale};
+use crate::api::{AppState, blocking_db};
+use crate::auth::Actor;
+use crate::workflow::service::{self, Initiator, TransitionError};
+use crate::workflow::{Action, TransitionRequest, WorkflowError};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    action: Action,
+    /// Emailed to the author with `request_changes` and `reject`; required
+    /// by `request_changes` and `unpublish`.
+    note: Option<String>,
+    /// `start_review`: the user to assign (default: the caller).
+    assignee: Option<i64>,
+    /// `schedule`: when to publish, in the future.
+    publish_at: Option<DateTime<Utc>>,
+}
+
+/// Moves a submission through the workflow.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/transitions", tag = "submissions",
+    params(("id" = i64, Path), ("If-Match" = String, Header)),
+    request_body = TransitionBody,
+    responses((status = 200, body = SubmissionView), (status = 403), (status = 404), (status = 409),
+        (status = 412), (status = 422), (status = 428)),
+    security(("bearer" = [])))]
+pub async fn transition(
+    actor: Actor,
+    id: web::Path<i64>,
+    request: HttpRequest,
+    body: web::Json<TransitionBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = required_version(&request)?;
+    let body = body.into_inner();
+    let id = id.into_inner();
+    let asked = TransitionRequest {
+        note: body.note,
+        assignee: body.assignee,
+        publish_at: body.publish_at,
+    };
+    let record = blocking_db(&state, move |conn| {
+        service::apply(
+            conn,
+            id,
+            Some(expected),
+            body.action,
+            asked,
+            Initiator::User(actor),
+            Utc::now(),
+        )
+        .map_err(transition_error)
+    })
+    .await?;
+    respond(record, actor)
+}
+
+fn transition_error(err: TransitionError) -> ApiError {
+    match err {
+        TransitionError::NotFound => ApiError::not_found("submission"),
+        TransitionError::Stale { current } => stale(Some(current)),
+        TransitionError::UnknownAssignee => {
+            ApiError::invalid_field("assignee", "not an active user")
+        }
+        TransitionError::Workflow(err) => match err {
+            WorkflowError::RoleTooLow { .. } => ApiError::forbidden(err.to_string()),
+            WorkflowError::NotFromState { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
+            }
+            WorkflowError::MissingField { field, .. } => {
+                ApiError::invalid_field(field, err.to_string())
+            }
+            WorkflowError::PublishAtInPast => {
+                ApiError::invalid_field("publish_at", err.to_string())
+            }
+        },
+        TransitionError::Database(err) => err.into(),
+    }
+}

@@ -1,0 +1,245 @@
+//! What the editor API shows of a submission: separate types from the rows,
+//! so that a new column never reaches a client by accident.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::db::models::AttachmentInfo;
+use crate::submissions::store::{
+    HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
+};
+use crate::workflow::{Action, State, allowed_actions};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub name: String,
+}
+
+impl From<UserRef> for UserView {
+    fn from(user: UserRef) -> Self {
+        UserView {
+            id: user.id,
+            name: user.name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorView {
+    pub name: Option<String>,
+    pub email: String,
+    pub bio: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    /// Position, for `GET /submissions/{id}/attachments/{n}`.
+    pub n: i32,
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub size: i64,
+    /// This document holds the article text.
+    pub is_article: bool,
+    /// Why no text could be taken from this document.
+    pub extraction_error: Option<String>,
+}
+
+impl From<AttachmentInfo> for AttachmentView {
+    fn from(a: AttachmentInfo) -> Self {
+        AttachmentView {
+            n: a.n,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+            is_article: a.is_article,
+            extraction_error: a.extraction_error,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionView {
+    pub id: i64,
+    pub reference: String,
+    pub state: State,
+    pub title: String,
+    pub standfirst: Option<String>,
+    pub slug: Option<String>,
+    pub author: AuthorView,
+    pub body_text: String,
+    /// Sanitised HTML.
+    pub body_html: String,
+    pub cover_note: Option<String>,
+    pub word_count: i32,
+    pub tags: Vec<String>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub publish_at: Option<DateTime<Utc>>,
+    /// Also the `ETag`.
+    pub version: i32,
+    pub assignee: Option<UserView>,
+    /// `dmarc=fail` from our receiving server.
+    pub suspicious: bool,
+    /// `pass`, `fail` or `none`.
+    pub sender_authentication: String,
+    /// What the caller may do now.
+    pub allowed_actions: Vec<Action>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+impl SubmissionView {
+    pub fn new(record: SubmissionRecord, viewer: Role) -> SubmissionView {
+        let row = record.row;
+        let state: State = row.state.parse().unwrap_or(State::Draft);
+        SubmissionView {
+            id: row.id,
+            reference: row.reference,
+            state,
+            title: row.title,
+            standfirst: row.standfirst,
+            slug: row.slug,
+            author: AuthorView {
+                name: row.author_name,
+                email: row.author_email,
+                bio: row.author_bio,
+            },
+            body_text: row.body_text,
+            body_html: row.body_html,
+            cover_note: row.cover_note,
+            word_count: row.word_count,
+            tags: row.tags.into_iter().flatten().collect(),
+            received_at: row.received_at,
+            updated_at: row.updated_at,
+            publish_at: row.publish_at,
+            version: row.version,
+            assignee: record.assignee.map(UserView::from),
+            suspicious: row.suspicious,
+            sender_authentication: row.auth_verdict,
+            allowed_actions: allowed_actions(state, viewer),
+            attachments: record
+                .attachments
+                .into_iter()
+                .map(AttachmentView::from)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionListItem {
+    pub id: i64,
+    pub reference: String,
+    pub state: State,
+    pub title: String,
+    pub author: ListAuthorView,
+    pub word_count: i32,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub assignee_id: Option<i64>,
+    pub suspicious: bool,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListAuthorView {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+impl From<ListRow> for SubmissionListItem {
+    fn from(row: ListRow) -> Self {
+        SubmissionListItem {
+            id: row.id,
+            reference: row.reference,
+            state: row.state.parse().unwrap_or(State::Draft),
+            title: row.title,
+            author: ListAuthorView {
+                name: row.author_name,
+                email: row.author_email,
+            },
+            word_count: row.word_count,
+            received_at: row.received_at,
+            updated_at: row.updated_at,
+            assignee_id: row.assignee_id,
+            suspicious: row.suspicious,
+            version: row.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionPage {
+    pub items: Vec<SubmissionListItem>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    /// Absent when the scheduler acted.
+    pub actor: Option<UserView>,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<HistoryRow> for HistoryView {
+    fn from(row: HistoryRow) -> Self {
+        HistoryView {
+            action: row.action,
+            from: row.from_state,
+            to: row.to_state,
+            actor: row.actor.map(UserView::from),
+            note: row.note,
+            at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: i64,
+    pub author: UserView,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NoteRow> for NoteView {
+    fn from(row: NoteRow) -> Self {
+        NoteView {
+            id: row.id,
+            author: row.author.into(),
+            body: row.body,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionView {
+    pub number: i32,
+    pub title: String,
+    pub body_text: String,
+    /// `email` (as received), `reply` (the author's revision) or `editor`.
+    pub source: String,
+    pub editor: Option<UserView>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<RevisionRow> for RevisionView {
+    fn from(row: RevisionRow) -> Self {
+        RevisionView {
+            number: row.number,
+            title: row.title,
+            body_text: row.body_text,
+            source: row.source,
+            editor: row.editor.map(UserView::from),
+            created_at: row.created_at,
+        }
+    }
+}

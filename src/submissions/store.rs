@@ -1,0 +1,365 @@
+//! Submissions in the database, as editors read and edit them.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{max, sql};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DbError};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+
+use super::cursor::Cursor;
+use super::edit::ValidEdit;
+use crate::db::models::{AttachmentInfo, NewRevision, Submission};
+use crate::schema::{
+    attachments, submission_history, submission_notes, submission_revisions, submissions, users,
+};
+use crate::workflow::State;
+
+/// A submission with what its page shows beside it.
+#[derive(Debug, Clone)]
+pub struct SubmissionRecord {
+    pub row: Submission,
+    pub assignee: Option<UserRef>,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct UserRef {
+    pub id: i64,
+    pub name: String,
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
+    let Some((row, assignee)) = submissions::table
+        .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
+        .filter(submissions::id.eq(id))
+        .select((Submission::as_select(), (users::id, users::name).nullable()))
+        .first::<(Submission, Option<UserRef>)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let attachments = attachments::table
+        .filter(attachments::submission_id.eq(id))
+        .order(attachments::n)
+        .select(AttachmentInfo::as_select())
+        .load(conn)?;
+    Ok(Some(SubmissionRecord {
+        row,
+        assignee,
+        attachments,
+    }))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Anyone,
+    Nobody,
+    User(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub states: Vec<State>,
+    pub assignee: AssigneeFilter,
+    /// Full-text search (web-search syntax: words, "phrases", -excluded).
+    pub query: Option<String>,
+    pub received_after: Option<DateTime<Utc>>,
+    pub received_before: Option<DateTime<Utc>>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = submissions)]
+pub struct ListRow {
+    pub id: i64,
+    pub reference: String,
+    pub state: String,
+    pub title: String,
+    pub author_name: Option<String>,
+    pub author_email: String,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub word_count: i32,
+    pub assignee_id: Option<i64>,
+    pub suspicious: bool,
+    pub version: i32,
+}
+
+/// One page, newest first, and whether more follow.
+pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<(Vec<ListRow>, bool)> {
+    let mut query = submissions::table.select(ListRow::as_select()).into_boxed();
+    if !filter.states.is_empty() {
+        let states: Vec<&str> = filter.states.iter().map(|state| state.as_str()).collect();
+        query = query.filter(submissions::state.eq_any(states));
+    }
+    query = match filter.assignee {
+        AssigneeFilter::Anyone => query,
+        AssigneeFilter::Nobody => query.filter(submissions::assignee_id.is_null()),
+        AssigneeFilter::User(id) => query.filter(submissions::assignee_id.eq(id)),
+    };
+    if let Some(text) = &filter.query {
+        query = query.filter(
+            sql::<Bool>("submissions.search @@ websearch_to_tsquery('simple', ")
+                .bind::<Text, _>(text.clone())
+                .sql(")"),
+        );
+    }
+    if let Some(after) = filter.received_after {
+        query = query.filter(submissions::received_at.gt(after));
+    }
+    if let Some(before) = filter.received_before {
+        query = query.filter(submissions::received_at.lt(before));
+    }
+    if let Some(cursor) = filter.after {
+        // A row comparison, so PostgreSQL walks the (…, received_at, id) index.
+        query = query.filter(
+            sql::<Bool>("(submissions.received_at, submissions.id) < (")
+                .bind::<Timestamptz, _>(cursor.received_at)
+                .sql(", ")
+                .bind::<BigInt, _>(cursor.id)
+                .sql(")"),
+        );
+    }
+    let mut rows = query
+        .order((submissions::received_at.desc(), submissions::id.desc()))
+        .limit(filter.limit + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > filter.limit;
+    rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
+    Ok((rows, more))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("no such submission")]
+    NotFound,
+    #[error("the submission changed: it is at version {current}")]
+    Stale { current: i32 },
+    #[error("another submission has this slug")]
+    SlugTaken,
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = submissions)]
+struct Changes<'a> {
+    title: Option<&'a str>,
+    standfirst: Option<Option<&'a str>>,
+    body_text: Option<&'a str>,
+    body_html: Option<&'a str>,
+    word_count: Option<i32>,
+    author_bio: Option<Option<&'a str>>,
+    slug: Option<Option<&'a str>>,
+    tags: Option<Vec<Option<String>>>,
+}
+
+/// Applies an edit made against `expected_version`, keeping a revision when
+/// the title or text changes. Editing a published piece tells the site.
+pub fn edit(
+    conn: &mut PgConnection,
+    id: i64,
+    expected_version: i32,
+    edit: &ValidEdit,
+    editor_id: i64,
+) -> Result<SubmissionRecord, EditError> {
+    conn.transaction(|conn| {
+        let (version, state): (i32, String) = submissions::table
+            .find(id)
+            .select((submissions::version, submissions::state))
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(EditError::NotFound)?;
+        if version != expected_version {
+            return Err(EditError::Stale { current: version });
+        }
+        if !edit.is_empty() {
+            let changes = Changes {
+                title: edit.title.as_deref(),
+                standfirst: edit.standfirst.as_ref().map(Option::as_deref),
+                body_text: edit.body.as_ref().map(|body| body.text.as_str()),
+                body_html: edit.body.as_ref().map(|body| body.html.as_str()),
+                word_count: edit.body.as_ref().map(|body| body.word_count),
+                author_bio: edit.author_bio.as_ref().map(Option::as_deref),
+                slug: edit.slug.as_ref().map(Option::as_deref),
+                tags: edit
+                    .tags
+                    .as_ref()
+                    .map(|tags| tags.iter().cloned().map(Some).collect()),
+            };
+            let updated: Submission = diesel::update(submissions::table.find(id))
+                .set((
+                    changes,
+                    submissions::version.eq(submissions::version + 1),
+                    submissions::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(Submission::as_returning())
+                .get_result(conn)
+                .map_err(slug_conflict)?;
+            if edit.touches_text() {
+                let last: Option<i32> = submission_revisions::table
+                    .filter(submission_revisions::submission_id.eq(id))
+                    .select(max(submission_revisions::number))
+                    .first(conn)?;
+                diesel::insert_into(submission_revisions::table)
+                    .values(NewRevision {
+                        submission_id: id,
+                        number: last.unwrap_or(0) + 1,
+                        title: &updated.title,
+                        body_text: &updated.body_text,
+                        body_html: &updated.body_html,
+                        source: "editor",
+                        inbound_message_id: None,
+                        editor_id: Some(editor_id),
+                    })
+                    .execute(conn)?;
+            }
+            if state == State::Published.as_str() {
+                crate::outbox::enqueue_webhook(conn, id, "opinion.updated")?;
+            }
+        }
+        find(conn, id)?.ok_or(EditError::NotFound)
+    })
+}
+
+fn slug_conflict(err: DbError) -> EditError {
+    match &err {
+        DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("submissions_slug") =>
+        {
+            EditError::SlugTaken
+        }
+        _ => EditError::Database(err),
+    }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct RevisionRow {
+    pub number: i32,
+    pub title: String,
+    pub body_text: String,
+    pub source: String,
+    pub editor: Option<UserRef>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<RevisionRow>> {
+    submission_revisions::table
+        .left_join(users::table.on(users::id.nullable().eq(submission_revisions::editor_id)))
+        .filter(submission_revisions::submission_id.eq(id))
+        .order(submission_revisions::number.desc())
+        .select((
+            submission_revisions::number,
+            submission_revisions::title,
+            submission_revisions::body_text,
+            submission_revisions::source,
+            (users::id, users::name).nullable(),
+            submission_revisions::created_at,
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct HistoryRow {
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor: Option<UserRef>,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn history(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<HistoryRow>> {
+    submission_history::table
+        .left_join(users::table.on(users::id.nullable().eq(submission_history::actor_id)))
+        .filter(submission_history::submission_id.eq(id))
+        .order(submission_history::id)
+        .select((
+            submission_history::action,
+            submission_history::from_state,
+            submission_history::to_state,
+            (users::id, users::name).nullable(),
+            submission_history::note,
+            submission_history::created_at,
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct NoteRow {
+    pub id: i64,
+    pub author: UserRef,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn notes(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<NoteRow>> {
+    submission_notes::table
+        .inner_join(users::table.on(users::id.eq(submission_notes::author_id)))
+        .filter(submission_notes::submission_id.eq(id))
+        .order(submission_notes::id)
+        .select((
+            submission_notes::id,
+            (users::id, users::name),
+            submission_notes::body,
+            submission_notes::created_at,
+        ))
+        .load(conn)
+}
+
+pub fn add_note(
+    conn: &mut PgConnection,
+    id: i64,
+    author_id: i64,
+    body: &str,
+) -> QueryResult<NoteRow> {
+    let note_id: i64 = diesel::insert_into(submission_notes::table)
+        .values((
+            submission_notes::submission_id.eq(id),
+            submission_notes::author_id.eq(author_id),
+            submission_notes::body.eq(body),
+        ))
+        .returning(submission_notes::id)
+        .get_result(conn)?;
+    submission_notes::table
+        .inner_join(users::table.on(users::id.eq(submission_notes::author_id)))
+        .filter(submission_notes::id.eq(note_id))
+        .select((
+            submission_notes::id,
+            (users::id, users::name),
+            submission_notes::body,
+            submission_notes::created_at,
+        ))
+        .first(conn)
+}
+
+pub fn exists(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(submissions::table.find(id))).get_result(conn)
+}
+
+/// An attached file as it arrived.
+#[derive(Debug, Clone, Queryable)]
+pub struct AttachmentFile {
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+pub fn attachment_file(
+    conn: &mut PgConnection,
+    id: i64,
+    n: i32,
+) -> QueryResult<Option<AttachmentFile>> {
+    attachments::table
+        .filter(attachments::submission_id.eq(id))
+        .filter(attachments::n.eq(n))
+        .select((
+            attachments::filename,
+            attachments::content_type,
+            attachments::content,
+        ))
+        .first(conn)
+        .optional()
+}

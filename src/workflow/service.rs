@@ -1,0 +1,141 @@
+//! Applies a transition in one transaction: the state change, the history
+//! row and the outbox rows for its emails and webhooks commit together.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::State;
+use super::machine::{Action, Effect, TransitionRequest, WorkflowError, plan};
+use crate::auth::{Actor, Role};
+use crate::outbox;
+use crate::schema::{submission_history, submissions, users};
+use crate::submissions::store::{self, SubmissionRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("no such submission")]
+    NotFound,
+    #[error("the submission changed: it is at version {current}")]
+    Stale { current: i32 },
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error("the assignee is not an active user")]
+    UnknownAssignee,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Who acts: an editor through the API, or the scheduler (as a publisher).
+#[derive(Debug, Clone, Copy)]
+pub enum Initiator {
+    User(Actor),
+    Scheduler,
+}
+
+impl Initiator {
+    fn role(self) -> Role {
+        match self {
+            Initiator::User(actor) => actor.role,
+            Initiator::Scheduler => Role::Publisher,
+        }
+    }
+
+    fn user_id(self) -> Option<i64> {
+        match self {
+            Initiator::User(actor) => Some(actor.user_id),
+            Initiator::Scheduler => None,
+        }
+    }
+}
+
+/// Takes `action` on submission `id`, which the caller last saw at
+/// `expected_version` (`None`: the scheduler, which acts on what it finds).
+pub fn apply(
+    conn: &mut PgConnection,
+    id: i64,
+    expected_version: Option<i32>,
+    action: Action,
+    request: TransitionRequest,
+    initiator: Initiator,
+    now: DateTime<Utc>,
+) -> Result<SubmissionRecord, TransitionError> {
+    conn.transaction(|conn| {
+        let (version, state): (i32, String) = submissions::table
+            .find(id)
+            .select((submissions::version, submissions::state))
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(TransitionError::NotFound)?;
+        if expected_version.is_some_and(|expected| expected != version) {
+            return Err(TransitionError::Stale { current: version });
+        }
+        let state: State = state.parse().map_err(|_| diesel::result::Error::NotFound)?;
+        let transition = plan(
+            state,
+            action,
+            initiator.role(),
+            initiator.user_id(),
+            request,
+            now,
+        )?;
+
+        if let Some(assignee) = transition.assignee {
+            let active: Option<bool> = users::table
+                .find(assignee)
+                .select(users::active)
+                .first(conn)
+                .optional()?;
+            if active != Some(true) {
+                return Err(TransitionError::UnknownAssignee);
+            }
+        }
+
+        let target = submissions::table.find(id);
+        diesel::update(target)
+            .set((
+                submissions::state.eq(transition.to.as_str()),
+                submissions::version.eq(submissions::version + 1),
+                submissions::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if let Some(assignee) = transition.assignee {
+            diesel::update(target)
+                .set(submissions::assignee_id.eq(assignee))
+                .execute(conn)?;
+        }
+        match transition.action {
+            Action::Schedule => {
+                diesel::update(target)
+                    .set(submissions::publish_at.eq(transition.publish_at))
+                    .execute(conn)?;
+            }
+            Action::Unschedule | Action::ReturnToReview | Action::Withdraw => {
+                diesel::update(target)
+                    .set(submissions::publish_at.eq(None::<DateTime<Utc>>))
+                    .execute(conn)?;
+            }
+            _ => {}
+        }
+        diesel::insert_into(submission_history::table)
+            .values((
+                submission_history::submission_id.eq(id),
+                submission_history::action.eq(transition.action.as_str()),
+                submission_history::from_state.eq(transition.from.as_str()),
+                submission_history::to_state.eq(transition.to.as_str()),
+                submission_history::actor_id.eq(initiator.user_id()),
+                submission_history::note.eq(transition.note.as_deref()),
+                submission_history::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        for effect in transition.effects {
+            match effect {
+                Effect::EmailAuthor(template) => {
+                    outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
+                }
+                Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, event)?,
+            }
+        }
+        store::find(conn, id)?.ok_or(TransitionError::NotFound)
+    })
+}

@@ -1,0 +1,709 @@
+//! The editors' submissions API, in-process against a real database: the
+//! workflow table over HTTP, preconditions, edits and revisions, lists,
+//! notes, attachments and the inbox.
+
+mod common;
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::{App, test};
+use diesel::prelude::*;
+use oped::auth::Role;
+use oped::schema::{outbox, submission_history, submissions, users};
+use serde_json::{Value, json};
+
+type TestApp =
+    actix_service::boxed::BoxService<actix_http::Request, ServiceResponse, actix_web::Error>;
+
+struct Desk {
+    db: common::TestDb,
+    app: TestApp,
+}
+
+impl Desk {
+    async fn new() -> Desk {
+        let db = common::TestDb::new();
+        let app = test::init_service(
+            App::new().configure(oped::api::routes(common::app_state(db.pool()))),
+        )
+        .await;
+        Desk {
+            db,
+            app: actix_service::boxed::service(app),
+        }
+    }
+
+    /// A user with `role`, and an access token for them.
+    fn user(&self, role: Role) -> (i64, String) {
+        let mut conn = self.db.conn();
+        let n: i64 = users::table.count().get_result(&mut conn).unwrap();
+        let id: i64 = diesel::insert_into(users::table)
+            .values((
+                users::email.eq(format!("{}{n}@desk.example", role.as_str())),
+                users::name.eq(format!("{} {n}", role.as_str())),
+                users::role.eq(role.as_str()),
+                // Never used to log in: these tests hold tokens already.
+                users::password_hash
+                    .eq("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"),
+            ))
+            .returning(users::id)
+            .get_result(&mut conn)
+            .unwrap();
+        (
+            id,
+            common::token_keys().issue(id, role, 0, chrono::Utc::now()),
+        )
+    }
+
+    /// Ingests a corpus file; returns the submission id.
+    fn ingest(&self, file: &str) -> i64 {
+        let report = oped::intake::ingest(
+            &mut self.db.conn(),
+            &common::corpus_file(file),
+            &common::intake_config(),
+        )
+        .unwrap();
+        let reference = report.reference.expect("a submission");
+        submissions::table
+            .filter(submissions::reference.eq(reference))
+            .select(submissions::id)
+            .first(&mut self.db.conn())
+            .unwrap()
+    }
+
+    fn ingest_raw(&self, raw: &str) -> oped::intake::IngestReport {
+        oped::intake::ingest(
+            &mut self.db.conn(),
+            raw.as_bytes(),
+            &common::intake_config(),
+        )
+        .unwrap()
+    }
+
+    fn force_state(&self, id: i64, state: &str) {
+        diesel::update(submissions::table.find(id))
+            .set(submissions::state.eq(state))
+            .execute(&mut self.db.conn())
+            .unwrap();
+    }
+
+    async fn call(
+        &self,
+        request: test::TestRequest,
+    ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
+        let response = test::call_service(&self.app, request.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await;
+        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        (status, json, headers)
+    }
+
+    async fn get(&self, token: &str, uri: &str) -> (StatusCode, Value) {
+        let (status, body, _) = self
+            .call(
+                test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header(bearer(token)),
+            )
+            .await;
+        (status, body)
+    }
+
+    async fn version(&self, token: &str, id: i64) -> i64 {
+        self.get(token, &format!("/api/v1/submissions/{id}"))
+            .await
+            .1["version"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn transition(
+        &self,
+        token: &str,
+        id: i64,
+        version: Option<i64>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = test::TestRequest::post()
+            .uri(&format!("/api/v1/submissions/{id}/transitions"))
+            .insert_header(bearer(token))
+            .set_json(body);
+        if let Some(version) = version {
+            request = request.insert_header(("If-Match", format!("\"{version}\"")));
+        }
+        let (status, body, _) = self.call(request).await;
+        (status, body)
+    }
+}
+
+fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
+}
+
+/// The spec's table: (action, from states, to, role needed).
+const TABLE: &[(&str, &[&str], &str, Role)] = &[
+    ("start_review", &["draft"], "in_review", Role::Editor),
+    ("request_changes", &["in_review"], "draft", Role::Editor),
+    ("approve", &["in_review"], "approved", Role::Editor),
+    ("reject", &["draft", "in_review"], "rejected", Role::Editor),
+    (
+        "return_to_review",
+        &["approved", "scheduled"],
+        "in_review",
+        Role::Editor,
+    ),
+    ("schedule", &["approved"], "scheduled", Role::Publisher),
+    ("unschedule", &["scheduled"], "approved", Role::Publisher),
+    (
+        "publish",
+        &["approved", "scheduled"],
+        "published",
+        Role::Publisher,
+    ),
+    ("unpublish", &["published"], "approved", Role::Publisher),
+    (
+        "withdraw",
+        &["draft", "in_review", "approved", "scheduled"],
+        "withdrawn",
+        Role::Editor,
+    ),
+    ("reopen", &["rejected", "withdrawn"], "draft", Role::Editor),
+];
+
+const STATES: &[&str] = &[
+    "draft",
+    "in_review",
+    "approved",
+    "scheduled",
+    "published",
+    "rejected",
+    "withdrawn",
+];
+
+fn transition_body(action: &str) -> Value {
+    json!({
+        "action": action,
+        "note": "Please tighten the second paragraph.",
+        "publish_at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+    })
+}
+
+#[actix_web::test]
+async fn every_row_of_the_state_table_over_http() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let (_, publisher) = desk.user(Role::Publisher);
+    let id = desk.ingest("01-plain.eml");
+
+    for &(action, from, to, needed) in TABLE {
+        for &state in STATES {
+            desk.force_state(id, state);
+            let version = desk.version(&editor, id).await;
+            // The lowest role that may act, and (when there is one) a role below it.
+            let allowed = if needed == Role::Editor {
+                &editor
+            } else {
+                &publisher
+            };
+            let (status, body) = desk
+                .transition(allowed, id, Some(version), transition_body(action))
+                .await;
+            if from.contains(&state) {
+                assert_eq!(status, StatusCode::OK, "{action} from {state}: {body}");
+                assert_eq!(body["state"], to, "{action} from {state}");
+                assert_eq!(body["version"], version + 1);
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::CONFLICT,
+                    "{action} from {state}: {body}"
+                );
+                assert_eq!(body["code"], "invalid_transition");
+            }
+            if needed == Role::Publisher && from.contains(&state) {
+                desk.force_state(id, state);
+                let version = desk.version(&editor, id).await;
+                let (status, body) = desk
+                    .transition(&editor, id, Some(version), transition_body(action))
+                    .await;
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{action} by an editor: {body}"
+                );
+                assert_eq!(body["code"], "forbidden");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn transitions_need_a_current_if_match_and_write_history_and_outbox() {
+    let desk = Desk::new().await;
+    let (editor_id, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+
+    let (status, body) = desk
+        .transition(&editor, id, None, json!({"action": "start_review"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::PRECONDITION_REQUIRED,
+            Some("precondition_required")
+        )
+    );
+    let (status, body) = desk
+        .transition(&editor, id, Some(99), json!({"action": "start_review"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("precondition_failed"))
+    );
+
+    let (status, body) = desk
+        .transition(&editor, id, Some(1), json!({"action": "start_review"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["assignee"]["id"], editor_id,
+        "start_review assigns the actor"
+    );
+    assert_eq!(
+        body["allowed_actions"],
+        json!(["request_changes", "approve", "reject", "withdraw"])
+    );
+
+    // The same stale version again: someone else already moved it.
+    let (status, _) = desk
+        .transition(&editor, id, Some(1), json!({"action": "approve"}))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    let (status, body) = desk
+        .transition(&editor, id, Some(2), json!({"action": "request_changes"}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("note"))
+    );
+    let (status, body) = desk
+        .transition(&editor, id, Some(2), json!({"action": "fly"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (status, _) = desk
+        .transition(
+            &editor,
+            id,
+            Some(2),
+            json!({"action": "reject", "note": "Not for us."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, history) = desk
+        .get(&editor, &format!("/api/v1/submissions/{id}/history"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history[1]["action"], "reject");
+    assert_eq!(history[1]["from"], "in_review");
+    assert_eq!(history[1]["to"], "rejected");
+    assert_eq!(history[1]["note"], "Not for us.");
+    assert_eq!(history[1]["actor"]["id"], editor_id);
+
+    let mut conn = desk.db.conn();
+    let queued: Vec<(String, String, Value)> = outbox::table
+        .filter(outbox::submission_id.eq(id))
+        .select((outbox::kind, outbox::topic, outbox::payload))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(
+        (queued[0].0.as_str(), queued[0].1.as_str()),
+        ("email", "rejected")
+    );
+    assert_eq!(queued[0].2["note"], "Not for us.");
+}
+
+#[actix_web::test]
+async fn a_failed_transition_changes_nothing() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+    let (status, _) = desk
+        .transition(
+            &editor,
+            id,
+            Some(1),
+            json!({"action": "start_review", "assignee": 999999}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut conn = desk.db.conn();
+    let (state, version): (String, i32) = submissions::table
+        .find(id)
+        .select((submissions::state, submissions::version))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((state.as_str(), version), ("draft", 1));
+    let rows: i64 = submission_history::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(rows, 0);
+}
+
+#[actix_web::test]
+async fn edits_need_if_match_keep_revisions_and_name_bad_fields() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+    let other = desk.ingest("09-en-dash.eml");
+    let uri = format!("/api/v1/submissions/{id}");
+    let patch = |version: Option<&str>, body: Value| {
+        let mut request = test::TestRequest::patch()
+            .uri(&uri)
+            .insert_header(bearer(&editor))
+            .set_json(body);
+        if let Some(tag) = version {
+            request = request.insert_header(("If-Match", tag.to_string()));
+        }
+        request
+    };
+
+    let (status, _, _) = desk.call(patch(None, json!({"title": "New"}))).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let (status, _, _) = desk.call(patch(Some("*"), json!({"title": "New"}))).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    let (status, body, headers) = desk
+        .call(patch(
+            Some("\"1\""),
+            json!({"title": "A unified budget", "body": "First.\n\nSecond.", "slug": "unified-budget", "tags": ["economy"]}),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers.get("etag").unwrap(), "\"2\"");
+    assert_eq!(body["title"], "A unified budget");
+    assert_eq!(body["body_html"], "<p>First.</p>\n<p>Second.</p>\n");
+    assert_eq!(body["word_count"], 2);
+    assert_eq!(body["slug"], "unified-budget");
+
+    let (status, _, _) = desk
+        .call(patch(Some("\"1\""), json!({"title": "Lost update"})))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    let (status, body, _) = desk
+        .call(patch(Some("\"2\""), json!({"slug": "Not A Slug"})))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("slug"))
+    );
+    let (status, body, _) = desk
+        .call(patch(Some("\"2\""), json!({"state": "published"})))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown fields are refused: {body}"
+    );
+
+    let taken = test::TestRequest::patch()
+        .uri(&format!("/api/v1/submissions/{other}"))
+        .insert_header(bearer(&editor))
+        .insert_header(("If-Match", "\"1\""))
+        .set_json(json!({"slug": "unified-budget"}));
+    let (status, body, _) = desk.call(taken).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("slug_taken"))
+    );
+
+    let (status, revisions) = desk
+        .get(&editor, &format!("/api/v1/submissions/{id}/revisions"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let numbers: Vec<(i64, &str)> = revisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["number"].as_i64().unwrap(), r["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(numbers, vec![(2, "editor"), (1, "email")]);
+}
+
+#[actix_web::test]
+async fn detail_has_an_etag_304_and_actions_by_role() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let (_, publisher) = desk.user(Role::Publisher);
+    let id = desk.ingest("02-gmail-docx.eml");
+    let uri = format!("/api/v1/submissions/{id}");
+
+    let (status, body, headers) = desk
+        .call(
+            test::TestRequest::get()
+                .uri(&uri)
+                .insert_header(bearer(&editor)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get("etag").unwrap(), "\"1\"");
+    assert_eq!(body["author"]["email"], "omar.salem@example.com");
+    assert!(
+        body["cover_note"]
+            .as_str()
+            .unwrap()
+            .contains("Please find my op-ed attached")
+    );
+    assert_eq!(body["attachments"][0]["n"], 1);
+    assert_eq!(body["attachments"][0]["is_article"], true);
+    assert_eq!(
+        body["allowed_actions"],
+        json!(["start_review", "reject", "withdraw"])
+    );
+
+    let (status, _, _) = desk
+        .call(
+            test::TestRequest::get()
+                .uri(&uri)
+                .insert_header(bearer(&editor))
+                .insert_header(("If-None-Match", "\"1\"")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    desk.force_state(id, "approved");
+    let (_, body) = desk.get(&publisher, &uri).await;
+    assert_eq!(
+        body["allowed_actions"],
+        json!(["return_to_review", "schedule", "publish", "withdraw"])
+    );
+    let (_, body) = desk.get(&editor, &uri).await;
+    assert_eq!(
+        body["allowed_actions"],
+        json!(["return_to_review", "withdraw"])
+    );
+
+    let (status, body) = desk.get(&editor, "/api/v1/submissions/999999").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _) = desk.get(&editor, "/api/v1/submissions/abc").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn every_route_needs_a_valid_token() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    for uri in [
+        "/api/v1/submissions".to_string(),
+        format!("/api/v1/submissions/{id}"),
+        format!("/api/v1/submissions/{id}/history"),
+        format!("/api/v1/submissions/{id}/revisions"),
+        format!("/api/v1/submissions/{id}/notes"),
+        format!("/api/v1/submissions/{id}/attachments/1"),
+        "/api/v1/inbox".to_string(),
+    ] {
+        let (status, body, _) = desk.call(test::TestRequest::get().uri(&uri)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(body["code"], "unauthorized", "{uri}");
+        let (status, _, _) = desk
+            .call(
+                test::TestRequest::get()
+                    .uri(&uri)
+                    .insert_header(("Authorization", "Bearer not.a.token")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
+    }
+    let (status, _, _) = desk
+        .call(
+            test::TestRequest::post()
+                .uri(&format!("/api/v1/submissions/{id}/transitions"))
+                .set_json(json!({"action": "approve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn the_corpus_reads_back_through_the_api_with_safe_html() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    for file in [
+        "01-plain.eml",
+        "02-gmail-docx.eml",
+        "03-arabic-1256.eml",
+        "04-html-hostile.eml",
+        "12-odt.eml",
+    ] {
+        let id = desk.ingest(file);
+        let (status, body) = desk
+            .get(&editor, &format!("/api/v1/submissions/{id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{file}");
+        let html = body["body_html"].as_str().unwrap();
+        for banned in [
+            "<script",
+            "onload",
+            "onclick",
+            "javascript:",
+            "tracker.example.com",
+            "<img",
+            "<style",
+        ] {
+            assert!(!html.contains(banned), "{file}: {banned} in {html}");
+        }
+        assert!(!body["body_text"].as_str().unwrap().is_empty(), "{file}");
+    }
+    let query: String = url::form_urlencoded::byte_serialize("الميزانية".as_bytes()).collect();
+    let (_, page) = desk
+        .get(&editor, &format!("/api/v1/submissions?q={query}"))
+        .await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "Arabic full-text search: {page}"
+    );
+    assert_eq!(page["items"][0]["author"]["name"], "خالد المبروك");
+}
+
+#[actix_web::test]
+async fn pages_neither_repeat_nor_skip_while_mail_arrives() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let piece = |n: usize| {
+        format!(
+            "From: w{n}@example.org\r\nSubject: Op-Ed: Piece {n}\r\nMessage-ID: <page-{n}@example.org>\r\n\r\nText about ports {n}.\r\n"
+        )
+    };
+    for n in 0..25 {
+        desk.ingest_raw(&piece(n));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut arrivals = 100;
+    loop {
+        let uri = match &cursor {
+            Some(c) => format!("/api/v1/submissions?state=draft&limit=7&cursor={c}"),
+            None => "/api/v1/submissions?state=draft&limit=7".to_string(),
+        };
+        let (status, page) = desk.get(&editor, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["title"].as_str().unwrap().to_string());
+        }
+        // New mail lands between page requests.
+        desk.ingest_raw(&piece(arrivals));
+        arrivals += 1;
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..25).rev().map(|n| format!("Piece {n}")).collect();
+    assert_eq!(
+        seen, expected,
+        "each of the first 25 exactly once, newest first"
+    );
+
+    let (_, searched) = desk.get(&editor, "/api/v1/submissions?q=ports%2024").await;
+    assert_eq!(searched["items"][0]["title"], "Piece 24");
+    let (status, body) = desk.get(&editor, "/api/v1/submissions?limit=101").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
+    );
+    let (status, body) = desk.get(&editor, "/api/v1/submissions?cursor=bogus").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("cursor"))
+    );
+    let (status, body) = desk.get(&editor, "/api/v1/submissions?state=lost").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("state"))
+    );
+}
+
+#[actix_web::test]
+async fn notes_attachments_and_the_inbox() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("02-gmail-docx.eml");
+
+    let add = test::TestRequest::post()
+        .uri(&format!("/api/v1/submissions/{id}/notes"))
+        .insert_header(bearer(&editor))
+        .set_json(json!({"body": "Check the figures with the ministry."}));
+    let (status, note, _) = desk.call(add).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(note["body"], "Check the figures with the ministry.");
+    let (_, notes) = desk
+        .get(&editor, &format!("/api/v1/submissions/{id}/notes"))
+        .await;
+    assert_eq!(notes.as_array().unwrap().len(), 1);
+
+    let response = test::call_service(
+        &desk.app,
+        test::TestRequest::get()
+            .uri(&format!("/api/v1/submissions/{id}/attachments/1"))
+            .insert_header(bearer(&editor))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment")
+            && disposition.contains("filename=\"water-crisis.docx\""),
+        "{disposition}"
+    );
+    assert_eq!(
+        response.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    let bytes = test::read_body(response).await;
+    assert_eq!(&bytes[..2], b"PK", "the original .docx");
+
+    desk.ingest_raw("From: reader@example.com\r\nSubject: Opinion piece for your site\r\nMessage-ID: <u1@e>\r\n\r\nWould you publish this?\r\n");
+    let (status, inbox) = desk.get(&editor, "/api/v1/inbox").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
+    let message = inbox["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(inbox["items"][0]["outcome"], "unmatched");
+
+    let promote = |m: i64| {
+        test::TestRequest::post()
+            .uri(&format!("/api/v1/inbox/{m}/promote"))
+            .insert_header(bearer(&editor))
+    };
+    let (status, promoted, _) = desk.call(promote(message)).await;
+    assert_eq!(status, StatusCode::CREATED, "{promoted}");
+    assert_eq!(promoted["state"], "draft");
+    assert_eq!(promoted["title"], "Opinion piece for your site");
+    let (status, body, _) = desk.call(promote(message)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_in_inbox"))
+    );
+    let (_, inbox) = desk.get(&editor, "/api/v1/inbox").await;
+    assert!(
+        inbox["items"].as_array().unwrap().is_empty(),
+        "a promoted message leaves the inbox"
+    );
+}
