@@ -1,5 +1,5 @@
 //! `POST /auth/login`, `/auth/refresh` and `/auth/logout`, and how account
-//! errors become HTTP answers (`Refusal`).
+//! errors become HTTP answers (`From<AuthError> for ApiError`).
 //!
 //! The client address used for throttling is the TCP peer
 //! (`HttpRequest::peer_addr`), never `X-Forwarded-For` or `Forwarded`: a
@@ -11,8 +11,8 @@
 use std::net::IpAddr;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,7 +72,7 @@ pub async fn login(
     request: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let credentials = Credentials {
         email,
@@ -99,7 +99,7 @@ pub async fn login(
 pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
     let (pool, keys) = (state.pool.clone(), state.tokens.clone());
     let session =
@@ -122,7 +122,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
     let pool = state.pool.clone();
     web::block(move || accounts::log_out(&pool, &token, Utc::now())).await??;
@@ -147,69 +147,16 @@ pub(super) fn client_address(request: &HttpRequest) -> Option<IpAddr> {
     request.peer_addr().map(|peer| peer.ip())
 }
 
-/// The failure answer of the auth and account handlers: an `ApiError`, with
-/// `Retry-After` when a throttle lock is the cause. `ApiError` itself only
-/// knows the fixed `Retry-After` of a 503.
-#[derive(Debug)]
-pub struct Refusal {
-    error: ApiError,
-    retry_after_secs: Option<u64>,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl ResponseError for Refusal {
-    fn status_code(&self) -> StatusCode {
-        self.error.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = self.error.error_response();
-        if let Some(seconds) = self.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
-    }
-}
-
-impl From<ApiError> for Refusal {
-    fn from(error: ApiError) -> Self {
-        Refusal {
-            error,
-            retry_after_secs: None,
-        }
-    }
-}
-
-impl From<actix_web::error::BlockingError> for Refusal {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        ApiError::from(err).into()
-    }
-}
-
 /// Where account errors get their status and code: the one mapping.
-impl From<AuthError> for Refusal {
+impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         let detail = err.to_string();
-        let error = match err {
+        match err {
             AuthError::InvalidCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
             }
             AuthError::Locked(locked) => {
-                return Refusal {
-                    error: ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "too_many_attempts",
-                        detail,
-                    ),
-                    retry_after_secs: Some(locked.retry_after_secs),
-                };
+                ApiError::too_many("too_many_attempts", detail, locked.retry_after_secs)
             }
             AuthError::InvalidRefreshToken => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", detail)
@@ -224,8 +171,7 @@ impl From<AuthError> for Refusal {
             }
             AuthError::Pool(err) => ApiError::from(err),
             AuthError::Hashing(_) | AuthError::Database(_) => ApiError::internal(&err),
-        };
-        error.into()
+        }
     }
 }
 

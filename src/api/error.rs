@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::intake::IntakeError;
 
 /// Seconds a client should wait before retrying after a 503.
-const RETRY_AFTER_SECONDS: u32 = 30;
+const RETRY_AFTER_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -23,6 +23,8 @@ pub struct ApiError {
     pub detail: String,
     /// The request field at fault, for validation errors.
     pub field: Option<&'static str>,
+    /// Seconds before a retry may succeed (429; a 503 defaults to 30).
+    pub retry_after: Option<u64>,
 }
 
 /// An `application/problem+json` body (RFC 9457).
@@ -47,6 +49,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -79,11 +82,22 @@ impl ApiError {
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            detail,
-        )
+        ApiError {
+            retry_after: Some(RETRY_AFTER_SECONDS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                detail,
+            )
+        }
+    }
+
+    /// 429: too many attempts; try again after `seconds`.
+    pub fn too_many(code: &'static str, detail: impl Into<String>, seconds: u64) -> Self {
+        ApiError {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, detail)
+        }
     }
 
     /// An unexpected failure: logged with its cause, hidden from the client.
@@ -122,8 +136,8 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(self.status);
         response.content_type("application/problem+json");
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

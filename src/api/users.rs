@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::auth::{Refusal, client_address, session_response};
+use super::auth::{client_address, session_response};
+use super::error::ApiError;
 use crate::auth::accounts::{self, NewAccount, PasswordChange, UserChanges};
 use crate::auth::models::User;
 use crate::auth::{Actor, Role};
@@ -100,7 +101,7 @@ pub struct PasswordChangeRequest {
         (status = 403, description = "Not an admin"),
     )
 )]
-pub async fn list(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse, Refusal> {
+pub async fn list(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Admin)?;
     let pool = state.pool.clone();
     let users = web::block(move || accounts::list_users(&pool)).await??;
@@ -128,7 +129,7 @@ pub async fn create(
     actor: Actor,
     state: web::Data<AppState>,
     body: web::Json<NewUserRequest>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Admin)?;
     let NewUserRequest {
         email,
@@ -168,7 +169,7 @@ pub async fn update(
     state: web::Data<AppState>,
     path: web::Path<i64>,
     body: web::Json<UserPatch>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Admin)?;
     let UserPatch {
         name,
@@ -199,7 +200,7 @@ pub async fn update(
         (status = 401, description = "No valid access token, or the session has ended"),
     )
 )]
-pub async fn me(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse, Refusal> {
+pub async fn me(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let user = web::block(move || accounts::find_user(&pool, actor.user_id)).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
@@ -227,7 +228,7 @@ pub async fn change_password(
     request: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<PasswordChangeRequest>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, ApiError> {
     let PasswordChangeRequest {
         current_password,
         new_password,
