@@ -18,6 +18,8 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::intake;
+use crate::mail::{Composer, Mailer};
+use crate::outbox::worker::{Stop, Worker};
 
 pub const EX_OK: u8 = 0;
 pub const EX_USAGE: u8 = 64;
@@ -48,8 +50,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the HTTP API on OPED_BIND.
-    Serve,
+    /// Serve the HTTP API on OPED_BIND, and deliver queued email to authors.
+    Serve {
+        /// Serve the API only, delivering no email (for API-only replicas
+        /// next to separate `oped worker` processes).
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Deliver queued email to authors until SIGTERM or SIGINT; the email in
+    /// hand is finished first. Any number may run at once.
+    Worker {
+        /// Exit as soon as no email is due, instead of waiting for more.
+        #[arg(long)]
+        exit_when_idle: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Record one RFC 5322 message read from FILE, or from standard input.
@@ -105,7 +119,8 @@ pub fn run() -> ExitCode {
     };
     crate::telemetry::init(config.log_format);
     ExitCode::from(match cli.command {
-        Command::Serve => serve(config),
+        Command::Serve { no_workers } => serve(config, no_workers),
+        Command::Worker { exit_when_idle } => worker(&config, exit_when_idle),
         Command::Migrate => migrate(&config),
         Command::Ingest { file } => ingest(&config, file),
         Command::User {
@@ -264,7 +279,83 @@ fn read_message(file: Option<PathBuf>, limit: usize) -> Result<Input, (u8, Strin
     Ok(Input { bytes, size })
 }
 
-fn serve(config: Config) -> u8 {
+/// How often an idle email worker looks for due jobs.
+const WORKER_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Database connections per email worker: one in use, one spare.
+const WORKER_POOL_SIZE: u32 = 2;
+
+/// An email worker over `database`, or the exit code for why there is none.
+fn email_worker(
+    config: &Config,
+    database: &Database,
+    stop: Stop,
+    exit_when_idle: bool,
+) -> Result<Worker, u8> {
+    let composer = Composer::from_config(config).map_err(|err| {
+        eprintln!("oped: {err}");
+        EX_CONFIG
+    })?;
+    let mailer = Mailer::from_config(&config.mail, &config.database.data_dir).map_err(|err| {
+        eprintln!("oped: {err}");
+        EX_CONFIG
+    })?;
+    tracing::info!(transport = %mailer.describe(), "email worker ready");
+    Ok(Worker {
+        pool: db::pool(&database.url, WORKER_POOL_SIZE, POOL_TIMEOUT),
+        mailer: Arc::new(mailer),
+        composer: Arc::new(composer),
+        stop,
+        exit_when_idle,
+        poll_interval: WORKER_POLL_INTERVAL,
+    })
+}
+
+/// `oped worker`: delivers email on this thread until stopped or, with
+/// `--exit-when-idle`, until nothing is due.
+fn worker(config: &Config, exit_when_idle: bool) -> u8 {
+    let Some(database) = open_database(config) else {
+        return EX_TEMPFAIL;
+    };
+    let stop = Stop::new();
+    let worker = match email_worker(config, &database, stop.clone(), exit_when_idle) {
+        Ok(worker) => worker,
+        Err(code) => return code,
+    };
+    if let Err(err) = stop_on_signal(stop) {
+        eprintln!("oped: cannot listen for signals: {err}");
+        return EX_SOFTWARE;
+    }
+    worker.run();
+    tracing::info!("email worker stopped");
+    // `database` drops here, stopping a private cluster this process started.
+    EX_OK
+}
+
+/// Stops `stop` at the first SIGTERM or SIGINT, so the worker finishes the
+/// email in hand instead of dying mid-send.
+fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut terminate = runtime.block_on(async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    })?;
+    std::thread::Builder::new()
+        .name("oped-signals".into())
+        .spawn(move || {
+            runtime.block_on(async {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            });
+            tracing::info!("stopping: finishing the email in hand");
+            stop.stop();
+        })?;
+    Ok(())
+}
+
+fn serve(config: Config, no_workers: bool) -> u8 {
     let tokens = match TokenKeys::new(&config.auth) {
         Ok(tokens) => Arc::new(tokens),
         Err(err) => {
@@ -281,6 +372,23 @@ fn serve(config: Config) -> u8 {
         tracing::warn!(
             "OPED_INBOUND_TOKEN is not set: POST /api/v1/inbound/messages refuses every request"
         );
+    }
+    // Email leaves from its own thread, never from an actix worker: lettre's
+    // transport blocks.
+    let stop_workers = Stop::new();
+    let mut workers = Vec::new();
+    if !no_workers {
+        let worker = match email_worker(&config, &database, stop_workers.clone(), false) {
+            Ok(worker) => worker,
+            Err(code) => return code,
+        };
+        match worker.spawn("oped-email-worker".into()) {
+            Ok(handle) => workers.push(handle),
+            Err(err) => {
+                eprintln!("oped: cannot start the email worker: {err}");
+                return EX_SOFTWARE;
+            }
+        }
     }
     let state = AppState {
         pool: db::pool(&database.url, POOL_SIZE, POOL_TIMEOUT),
@@ -299,6 +407,14 @@ fn serve(config: Config) -> u8 {
         tracing::info!(%bind, "listening");
         server.run().await
     });
+    // The HTTP server has shut down (a signal, or it failed): workers stop
+    // claiming and finish the email in hand before the database goes away.
+    stop_workers.stop();
+    for handle in workers {
+        if handle.join().is_err() {
+            tracing::error!("the email worker panicked");
+        }
+    }
     // `database` drops here, stopping a private cluster this process started.
     match result {
         Ok(()) => EX_OK,

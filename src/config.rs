@@ -15,6 +15,27 @@ pub struct Config {
     pub intake: IntakeConfig,
     pub auth: AuthConfig,
     pub log_format: LogFormat,
+    pub mail: MailConfig,
+}
+
+/// Email to authors: how it leaves, from whom, and with what words.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `OPED_SMTP_URL`: `smtp://[user:password@]host[:port]` (plain, or
+    /// `?tls=required` for STARTTLS), `smtps://…` (TLS from the start). May
+    /// hold a password, hence a secret. Unset: messages are written as `.eml`
+    /// files under `<OPED_DATA_DIR>/mail/` instead of being sent.
+    pub smtp_url: Option<Secret<String>>,
+    /// `OPED_FROM` (default `Op-Ed Desk <oped@localhost>`): the sender of
+    /// every email; its domain is also `intake.own_domain`.
+    pub from: lettre::message::Mailbox,
+    /// `OPED_SITE_URL` (default `http://localhost:8080`): the public site,
+    /// without a trailing slash; published pieces link to `<it>/opinion/<slug>`.
+    pub site_url: String,
+    /// `OPED_TEMPLATE_DIR`: a directory whose `<template>.txt` files replace
+    /// the built-in ones, so an operator can change the wording without
+    /// recompiling. Read at start.
+    pub template_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +82,9 @@ pub struct IntakeConfig {
     pub own_domain: String,
     /// `OPED_MAX_MESSAGE_BYTES` (default 25 MiB) and the fixed parsing limits.
     pub limits: IntakeLimits,
+    /// `OPED_ACK_LIMIT_PER_HOUR` (default 3): acknowledgements one sender can
+    /// receive per hour, so a flood of mail cannot turn us into a spam cannon.
+    pub ack_limit_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +150,15 @@ impl Config {
             }
         };
 
+        let ack_limit_per_hour = match var("OPED_ACK_LIMIT_PER_HOUR") {
+            None => 3,
+            Some(value) => value.trim().parse::<u32>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "OPED_ACK_LIMIT_PER_HOUR={value:?} must be a whole number (0 sends none)"
+                ));
+                3
+            }),
+        };
         let jwt_secret = var("OPED_JWT_SECRET");
         if let Some(secret) = &jwt_secret
             && let Err(weakness) = check_secret_strength(secret)
@@ -168,6 +201,8 @@ impl Config {
             }
         };
 
+        let mail = read_mail_config(&var, &from, &mut problems);
+
         if !problems.is_empty() {
             return Err(ConfigError { problems });
         }
@@ -184,6 +219,7 @@ impl Config {
                     .map(|id| id.trim().to_string()),
                 own_domain,
                 limits,
+                ack_limit_per_hour,
             },
             auth: AuthConfig {
                 jwt_secret: jwt_secret.map(Secret::new),
@@ -193,7 +229,61 @@ impl Config {
                 refresh_token_ttl: Duration::from_secs(refresh_days * 24 * 3600),
             },
             log_format,
+            mail,
         })
+    }
+}
+
+/// The `MailConfig` variables; problems are added to `problems`. The SMTP URL
+/// is checked by shape only and never echoed: it may carry a password.
+fn read_mail_config(
+    var: &impl Fn(&str) -> Option<String>,
+    from: &str,
+    problems: &mut Vec<String>,
+) -> MailConfig {
+    let smtp_url = var("OPED_SMTP_URL");
+    if let Some(value) = &smtp_url {
+        let valid = url::Url::parse(value.trim()).is_ok_and(|url| {
+            matches!(url.scheme(), "smtp" | "smtps")
+                && url.host_str().is_some_and(|h| !h.is_empty())
+        });
+        if !valid {
+            problems.push(
+                "OPED_SMTP_URL is not an smtp://host[:port] or smtps://host[:port] URL \
+                 (its value is not shown: it may hold a password)"
+                    .into(),
+            );
+        }
+    }
+    let default_from: lettre::message::Mailbox = "Op-Ed Desk <oped@localhost>"
+        .parse()
+        .expect("the default sender is a valid mailbox");
+    // An unparseable OPED_FROM is already reported (no domain) or reported here.
+    let from = match from.trim().parse::<lettre::message::Mailbox>() {
+        Ok(mailbox) => mailbox,
+        Err(_) => {
+            if domain_of_address(from).is_some() {
+                problems.push(format!(
+                    "OPED_FROM={from:?} is not a mailbox such as \"Op-Ed Desk <oped@example.net>\""
+                ));
+            }
+            default_from
+        }
+    };
+    let site_url = var("OPED_SITE_URL").map_or_else(
+        || "http://localhost:8080".to_string(),
+        |value| value.trim().trim_end_matches('/').to_string(),
+    );
+    if !url::Url::parse(&site_url).is_ok_and(|url| matches!(url.scheme(), "http" | "https")) {
+        problems.push(format!(
+            "OPED_SITE_URL={site_url:?} is not an http:// or https:// URL"
+        ));
+    }
+    MailConfig {
+        smtp_url: smtp_url.map(|url| Secret::new(url.trim().to_string())),
+        from,
+        site_url,
+        template_dir: var("OPED_TEMPLATE_DIR").map(PathBuf::from),
     }
 }
 
@@ -289,6 +379,46 @@ mod tests {
         assert!(config(&[("OPED_ACCESS_TOKEN_SECONDS", "3600")]).is_err());
         let short = config(&[("OPED_ACCESS_TOKEN_SECONDS", "60")]).unwrap();
         assert_eq!(short.auth.access_token_ttl.as_secs(), 60);
+    }
+
+    #[test]
+    fn mail_defaults_write_files_from_localhost() {
+        let config = config(&[]).unwrap();
+        assert!(config.mail.smtp_url.is_none());
+        assert_eq!(config.mail.from.to_string(), "Op-Ed Desk <oped@localhost>");
+        assert_eq!(config.mail.site_url, "http://localhost:8080");
+        assert_eq!(config.intake.ack_limit_per_hour, 3);
+        assert!(config.mail.template_dir.is_none());
+    }
+
+    #[test]
+    fn mail_variables_are_read_and_checked() {
+        let read = config(&[
+            ("OPED_SMTP_URL", "smtps://desk:pa55word@mail.example:465"),
+            ("OPED_FROM", "Opinion Desk <opinion@news.example>"),
+            ("OPED_SITE_URL", "https://news.example/"),
+            ("OPED_TEMPLATE_DIR", "/etc/oped/templates"),
+            ("OPED_ACK_LIMIT_PER_HOUR", "5"),
+        ])
+        .unwrap();
+        assert_eq!(
+            read.mail.smtp_url.as_ref().unwrap().expose(),
+            "smtps://desk:pa55word@mail.example:465"
+        );
+        assert!(!format!("{read:?}").contains("pa55word"));
+        assert_eq!(read.mail.from.email.to_string(), "opinion@news.example");
+        assert_eq!(read.mail.site_url, "https://news.example");
+        assert_eq!(read.intake.ack_limit_per_hour, 5);
+
+        let err = config(&[
+            ("OPED_SMTP_URL", "http://desk:pa55word@mail.example"),
+            ("OPED_SITE_URL", "news.example"),
+            ("OPED_ACK_LIMIT_PER_HOUR", "many"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 3, "{err}");
+        assert!(err.to_string().contains("OPED_SMTP_URL"));
+        assert!(!err.to_string().contains("pa55word"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod intake;
+pub mod mail;
 pub mod outbox;
 pub mod schema;
 pub mod secret;

@@ -74,6 +74,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        message_id -> Nullable<Text>,
+        recipient -> Nullable<Text>,
     }
 }
 
@@ -173,6 +175,7 @@ diesel::table! {
         assignee_id -> Nullable<Int8>,
         publish_at -> Nullable<Timestamptz>,
         search -> Nullable<Tsvector>,
+        revised_at -> Nullable<Timestamptz>,
     }
 }
 

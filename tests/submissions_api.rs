@@ -4,142 +4,14 @@
 
 mod common;
 
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::{App, test};
+use actix_web::test;
+use common::bearer;
+use common::desk::Desk;
 use diesel::prelude::*;
 use oped::auth::Role;
-use oped::schema::{outbox, submission_history, submissions, users};
+use oped::schema::{outbox, submission_history, submissions};
 use serde_json::{Value, json};
-
-type TestApp =
-    actix_service::boxed::BoxService<actix_http::Request, ServiceResponse, actix_web::Error>;
-
-struct Desk {
-    db: common::TestDb,
-    app: TestApp,
-}
-
-impl Desk {
-    async fn new() -> Desk {
-        let db = common::TestDb::new();
-        let app = test::init_service(
-            App::new().configure(oped::api::routes(common::app_state(db.pool()))),
-        )
-        .await;
-        Desk {
-            db,
-            app: actix_service::boxed::service(app),
-        }
-    }
-
-    /// A user with `role`, and an access token for them.
-    fn user(&self, role: Role) -> (i64, String) {
-        let mut conn = self.db.conn();
-        let n: i64 = users::table.count().get_result(&mut conn).unwrap();
-        let id: i64 = diesel::insert_into(users::table)
-            .values((
-                users::email.eq(format!("{}{n}@desk.example", role.as_str())),
-                users::name.eq(format!("{} {n}", role.as_str())),
-                users::role.eq(role.as_str()),
-                // Never used to log in: these tests hold tokens already.
-                users::password_hash
-                    .eq("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"),
-            ))
-            .returning(users::id)
-            .get_result(&mut conn)
-            .unwrap();
-        (
-            id,
-            common::token_keys().issue(id, role, 0, chrono::Utc::now()),
-        )
-    }
-
-    /// Ingests a corpus file; returns the submission id.
-    fn ingest(&self, file: &str) -> i64 {
-        let report = oped::intake::ingest(
-            &mut self.db.conn(),
-            &common::corpus_file(file),
-            &common::intake_config(),
-        )
-        .unwrap();
-        let reference = report.reference.expect("a submission");
-        submissions::table
-            .filter(submissions::reference.eq(reference))
-            .select(submissions::id)
-            .first(&mut self.db.conn())
-            .unwrap()
-    }
-
-    fn ingest_raw(&self, raw: &str) -> oped::intake::IngestReport {
-        oped::intake::ingest(
-            &mut self.db.conn(),
-            raw.as_bytes(),
-            &common::intake_config(),
-        )
-        .unwrap()
-    }
-
-    fn force_state(&self, id: i64, state: &str) {
-        diesel::update(submissions::table.find(id))
-            .set(submissions::state.eq(state))
-            .execute(&mut self.db.conn())
-            .unwrap();
-    }
-
-    async fn call(
-        &self,
-        request: test::TestRequest,
-    ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
-        let response = test::call_service(&self.app, request.to_request()).await;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = test::read_body(response).await;
-        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        (status, json, headers)
-    }
-
-    async fn get(&self, token: &str, uri: &str) -> (StatusCode, Value) {
-        let (status, body, _) = self
-            .call(
-                test::TestRequest::get()
-                    .uri(uri)
-                    .insert_header(bearer(token)),
-            )
-            .await;
-        (status, body)
-    }
-
-    async fn version(&self, token: &str, id: i64) -> i64 {
-        self.get(token, &format!("/api/v1/submissions/{id}"))
-            .await
-            .1["version"]
-            .as_i64()
-            .unwrap()
-    }
-
-    async fn transition(
-        &self,
-        token: &str,
-        id: i64,
-        version: Option<i64>,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        let mut request = test::TestRequest::post()
-            .uri(&format!("/api/v1/submissions/{id}/transitions"))
-            .insert_header(bearer(token))
-            .set_json(body);
-        if let Some(version) = version {
-            request = request.insert_header(("If-Match", format!("\"{version}\"")));
-        }
-        let (status, body, _) = self.call(request).await;
-        (status, body)
-    }
-}
-
-fn bearer(token: &str) -> (&'static str, String) {
-    ("Authorization", format!("Bearer {token}"))
-}
 
 /// The spec's table: (action, from states, to, role needed).
 const TABLE: &[(&str, &[&str], &str, Role)] = &[

@@ -13,6 +13,7 @@ static CONFIG: LazyLock<IntakeConfig> = LazyLock::new(|| IntakeConfig {
     trusted_authserv_id: Some("mx.desk.example".into()),
     own_domain: "desk.example".into(),
     limits: IntakeLimits::default(),
+    ack_limit_per_hour: 3,
 });
 
 fuzz_target!(|data: &[u8]| {

@@ -8,14 +8,21 @@ use super::error::ApiError;
 use crate::db;
 
 /// The process is up and serving HTTP.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "alive", content_type = "application/json",
+        example = json!({ "status": "ok" }))))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 /// The database answers and the schema is current: traffic may come.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "ready"), (status = 503, body = super::error::Problem, content_type = "application/problem+json")))]
+    responses(
+        (status = 200, description = "ready", content_type = "application/json",
+            example = json!({ "status": "ready" })),
+        (status = 503, description = "The database is unavailable or its migrations are pending: code `temporarily_unavailable`",
+            body = super::error::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let current = web::block(move || -> Result<bool, ApiError> {

@@ -13,14 +13,21 @@ use crate::intake::{self, Outcome};
 
 /// Records one raw RFC 5322 message; the body is the message itself.
 #[utoipa::path(post, path = "/api/v1/inbound/messages", tag = "intake",
-    request_body(content = Vec<u8>, content_type = "message/rfc822"),
+    request_body(content = String, content_type = "message/rfc822",
+        description = "The raw message as the mail gateway received it (RFC 5322)"),
     responses(
         (status = 201, description = "a new submission", body = crate::intake::IngestReport),
         (status = 200, description = "recorded with another outcome", body = crate::intake::IngestReport),
-        (status = 401, body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 413, body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 415, body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 503, body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is empty (`empty_body`) or could not be read (`bad_body`)",
+            body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No inbound token, a wrong one, or the server has none configured: code `unauthorized`",
+            body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than OPED_MAX_MESSAGE_BYTES: code `message_too_large`",
+            body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as `message/rfc822`: code `unsupported_media_type`",
+            body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Nothing was stored; deliver again later: code `temporarily_unavailable`",
+            body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("inbound_token" = [])))]
 pub async fn receive(

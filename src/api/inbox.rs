@@ -29,9 +29,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// `unmatched` or `quarantined`; both when absent.
+    #[param(pattern = r"^(unmatched|quarantined)?$")]
     outcome: Option<String>,
     cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -57,7 +59,9 @@ pub struct InboxPage {
 
 /// Unmatched and quarantined mail, newest first.
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "inbox", params(InboxQuery),
-    responses((status = 200, body = InboxPage), (status = 422)), security(("bearer" = [])))]
+    responses((status = 200, body = InboxPage),
+        (status = 422, description = "Unknown outcome, limit out of range or a foreign cursor: code `invalid_field`, `field` names it")),
+    security(("bearer" = [])))]
 pub async fn index(
     actor: Actor,
     query: web::Query<InboxQuery>,
@@ -137,7 +141,13 @@ pub async fn index(
 
 /// Makes a new submission of an inbox message.
 #[utoipa::path(post, path = "/api/v1/inbox/{id}/promote", tag = "inbox", params(("id" = i64, Path)),
-    responses((status = 201, body = SubmissionView), (status = 404), (status = 409), (status = 422)),
+    responses(
+        (status = 201, description = "The new submission", body = SubmissionView,
+            headers(("ETag" = String, description = "Its version, quoted"))),
+        (status = 404, description = "No such message: code `not_found`"),
+        (status = 409, description = "The message is not in the inbox (it is a submission or was promoted): code `not_in_inbox`"),
+        (status = 422, description = "The message cannot become a submission: code `unreadable_message`"),
+    ),
     security(("bearer" = [])))]
 pub async fn promote(
     actor: Actor,

@@ -2,6 +2,7 @@
 //! on the blocking pool, map the result.
 
 mod auth;
+mod deliveries;
 pub mod error;
 mod extract;
 mod health;
@@ -55,7 +56,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(auth::routes)
                     .configure(users::routes)
                     .configure(submissions::routes)
-                    .configure(inbox::routes),
+                    .configure(inbox::routes)
+                    .configure(deliveries::routes),
             )
             .default_service(web::to(not_found));
     }

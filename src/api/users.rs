@@ -57,12 +57,22 @@ pub struct UserList {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewUserRequest {
+    /// Stored trimmed and lower-cased; one `@`, no spaces or control
+    /// characters, a domain that neither starts nor ends with a dot.
+    #[schema(
+        example = "editor@desk.example",
+        max_length = 254,
+        pattern = r"^\s*[^\s@\x00-\x1f\x7f-\x9f]+@([^\s@.\x00-\x1f\x7f-\x9f]|[^\s@.\x00-\x1f\x7f-\x9f][^\s@\x00-\x1f\x7f-\x9f]*[^\s@.\x00-\x1f\x7f-\x9f])\s*$"
+    )]
     pub email: String,
+    /// 1 to 200 characters once trimmed, no control characters.
+    #[schema(min_length = 1, max_length = 200, example = "Amal Haddad")]
     pub name: String,
-    /// `editor`, `publisher` or `admin`.
+    /// `editor`, `publisher` or `admin` (anything else: 422).
+    #[schema(value_type = Role)]
     pub role: String,
     /// At least 12 characters.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12)]
     pub password: String,
 }
 
@@ -71,13 +81,16 @@ pub struct NewUserRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    /// 1 to 200 characters once trimmed, no control characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
-    /// `editor`, `publisher` or `admin`.
+    /// `editor`, `publisher` or `admin` (anything else: 422).
+    #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
     /// `false` ends the user's sessions at once.
     pub active: Option<bool>,
     /// A new password (at least 12 characters); ends the user's sessions.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12)]
     pub password: Option<String>,
 }
 
@@ -86,7 +99,7 @@ pub struct PasswordChangeRequest {
     #[schema(format = Password)]
     pub current_password: String,
     /// At least 12 characters.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12)]
     pub new_password: String,
 }
 

@@ -88,6 +88,7 @@ pub struct Submission {
     pub tags: Vec<Option<String>>,
     pub assignee_id: Option<i64>,
     pub publish_at: Option<DateTime<Utc>>,
+    pub revised_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]

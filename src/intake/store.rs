@@ -12,8 +12,8 @@ use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewRevision, NewSubmission, NewThreadId,
 };
 use crate::schema::{
-    attachments, correspondence, inbound_messages, reference_counters, submission_revisions,
-    submission_thread_ids, submissions,
+    attachments, correspondence, inbound_messages, reference_counters, submission_history,
+    submission_revisions, submission_thread_ids, submissions,
 };
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
@@ -109,8 +109,21 @@ pub(super) fn record(
         let mut report = report(outcome, message_row, detail);
         match (outcome, reply_to, &draft) {
             (Outcome::Submission, _, Some(draft)) => {
-                let (reference, title) =
+                let (submission_id, reference, title) =
                     create_submission(conn, message_row, &analysis, draft, received_at)?;
+                let acknowledged = crate::outbox::enqueue_acknowledgement(
+                    conn,
+                    submission_id,
+                    &mail.sender.email,
+                    config.ack_limit_per_hour,
+                    received_at,
+                )?;
+                if !acknowledged {
+                    tracing::info!(
+                        message = message_row,
+                        "acknowledgement limit reached for this sender"
+                    );
+                }
                 tracing::info!(message = message_row, %reference, "submission created");
                 report.reference = Some(reference);
                 report.title = Some(title);
@@ -213,7 +226,7 @@ fn create_submission(
     analysis: &MailAnalysis,
     draft: &SubmissionDraft,
     received_at: DateTime<Utc>,
-) -> QueryResult<(String, String)> {
+) -> QueryResult<(i64, String, String)> {
     let mail = &analysis.mail;
     let reference = next_reference(conn, received_at.year())?;
     let submission_id: i64 = diesel::insert_into(submissions::table)
@@ -248,7 +261,7 @@ fn create_submission(
             editor_id: None,
         })
         .execute(conn)?;
-    Ok((reference, draft.title.clone()))
+    Ok((submission_id, reference, draft.title.clone()))
 }
 
 /// Files the reply as correspondence; a reply carrying a document becomes the
@@ -294,6 +307,18 @@ fn attach_reply(
                 inbound_message_id: Some(message_row),
                 editor_id: None,
             })
+            .execute(conn)?;
+        // The author answered a request for changes: editors see the piece as revised.
+        let changes_requested = submissions::table
+            .find(submission_id)
+            .filter(submissions::state.eq("draft"))
+            .filter(exists(
+                submission_history::table
+                    .filter(submission_history::submission_id.eq(submission_id))
+                    .filter(submission_history::action.eq("request_changes")),
+            ));
+        diesel::update(changes_requested)
+            .set(submissions::revised_at.eq(diesel::dsl::now))
             .execute(conn)?;
         diesel::update(submissions::table.find(submission_id))
             .set((
@@ -434,12 +459,9 @@ pub fn promote(
             &config.limits,
             config.trusted_authserv_id.as_deref(),
         );
-        let (reference, _) = create_submission(conn, message_row, &analysis, &draft, Utc::now())?;
+        let (submission_id, reference, _) =
+            create_submission(conn, message_row, &analysis, &draft, Utc::now())?;
         tracing::info!(message = message_row, %reference, "message promoted to a submission");
-        submissions::table
-            .filter(submissions::reference.eq(&reference))
-            .select(submissions::id)
-            .first(conn)
-            .map_err(PromoteError::from)
+        Ok(submission_id)
     })
 }

@@ -2,10 +2,29 @@
 //! transaction as the change that causes them, delivered later by workers,
 //! so a rolled-back change sends nothing and a committed one is never lost.
 
+pub mod worker;
+
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
 use crate::schema::outbox;
+
+/// The part of an outbox row a worker needs to deliver it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct OutboxJob {
+    pub id: i64,
+    pub topic: String,
+    pub submission_id: Option<i64>,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    /// Set when queued for acknowledgements (their rate limit counts it);
+    /// set for every email once sent.
+    pub recipient: Option<String>,
+}
 
 /// An email to the submission's author, rendered from `template` when sent.
 pub fn enqueue_email(
@@ -25,6 +44,24 @@ pub fn enqueue_email(
     Ok(())
 }
 
+/// A free-form message from an editor to the author.
+pub fn enqueue_message(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    subject: &str,
+    body: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq("email"),
+            outbox::topic.eq("message"),
+            outbox::submission_id.eq(submission_id),
+            outbox::payload.eq(json!({ "template": "message", "subject": subject, "body": body })),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)
+}
+
 /// A webhook event to the site about a submission.
 pub fn enqueue_webhook(
     conn: &mut PgConnection,
@@ -40,4 +77,50 @@ pub fn enqueue_webhook(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Queues the acknowledgement of a new submission to `recipient`, unless that
+/// address was already sent `limit_per_hour` of them in the hour before
+/// `now`: someone mailing us in a loop (or forging a victim's address) gets a
+/// few answers, not one per message. Returns whether one was queued.
+///
+/// Call it in the transaction that records the submission. Addresses are
+/// compared case-insensitively, as the people behind them are.
+pub fn enqueue_acknowledgement(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    recipient: &str,
+    limit_per_hour: u32,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let recipient = recipient.trim().to_lowercase();
+    if limit_per_hour == 0 || recipient.is_empty() {
+        return Ok(false);
+    }
+    // Serialises concurrent intakes for one address (two MTA deliveries at
+    // once), so both cannot see "2 of 3" and make it 4.
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind::<diesel::sql_types::Text, _>(&recipient)
+        .execute(conn)?;
+    let recent: i64 = outbox::table
+        .filter(outbox::topic.eq("acknowledgement"))
+        .filter(outbox::recipient.eq(&recipient))
+        .filter(outbox::created_at.gt(now - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)?;
+    if recent >= i64::from(limit_per_hour) {
+        return Ok(false);
+    }
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq("email"),
+            outbox::topic.eq("acknowledgement"),
+            outbox::submission_id.eq(submission_id),
+            outbox::payload.eq(json!({ "template": "acknowledgement" })),
+            outbox::recipient.eq(&recipient),
+            outbox::created_at.eq(now),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }

@@ -28,13 +28,26 @@ static SLUG: LazyLock<Regex> = LazyLock::new(|| {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionPatch {
+    /// 1 to 300 characters once trimmed.
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    /// At most 1,000 characters once trimmed; empty clears it.
+    #[schema(max_length = 1000)]
     pub standfirst: Option<String>,
     /// The article as plain text; paragraphs are separated by blank lines.
+    /// Not empty once trimmed, at most 1 MiB. Also accepted as `body`.
     #[serde(alias = "body")]
+    #[schema(min_length = 1)]
     pub body_text: Option<String>,
+    /// At most 2,000 characters once trimmed; empty clears it.
+    #[schema(max_length = 2000)]
     pub author_bio: Option<String>,
+    /// Lower-case letters (any script) and digits joined by single hyphens,
+    /// at most 120 characters (`unified-budget`); empty clears it.
+    #[schema(max_length = 120, example = "unified-budget")]
     pub slug: Option<String>,
+    /// At most 20 distinct tags of 1 to 60 characters each (inner
+    /// whitespace collapsed); replaces the list.
     pub tags: Option<Vec<String>>,
 }
 

@@ -10,7 +10,8 @@ use super::cursor::Cursor;
 use super::edit::ValidEdit;
 use crate::db::models::{AttachmentInfo, NewRevision, Submission};
 use crate::schema::{
-    attachments, submission_history, submission_notes, submission_revisions, submissions, users,
+    attachments, correspondence as letters, submission_history, submission_notes,
+    submission_revisions, submissions, users,
 };
 use crate::workflow::State;
 
@@ -362,4 +363,25 @@ pub fn attachment_file(
         ))
         .first(conn)
         .optional()
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CorrespondenceRow {
+    pub direction: String,
+    pub subject: Option<String>,
+    pub body_text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn correspondence(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<CorrespondenceRow>> {
+    letters::table
+        .filter(letters::submission_id.eq(id))
+        .order((letters::created_at, letters::id))
+        .select((
+            letters::direction,
+            letters::subject,
+            letters::body_text,
+            letters::created_at,
+        ))
+        .load(conn)
 }

@@ -104,6 +104,12 @@ pub fn apply(
                 .set(submissions::assignee_id.eq(assignee))
                 .execute(conn)?;
         }
+        if transition.action == Action::StartReview {
+            // The revision is being read: it is no longer news.
+            diesel::update(target)
+                .set(submissions::revised_at.eq(None::<DateTime<Utc>>))
+                .execute(conn)?;
+        }
         match transition.action {
             Action::Schedule => {
                 diesel::update(target)

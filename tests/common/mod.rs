@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod desk;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -173,6 +175,7 @@ pub fn intake_config() -> IntakeConfig {
         trusted_authserv_id: Some("mx.desk.example".into()),
         own_domain: "desk.example".into(),
         limits: IntakeLimits::default(),
+        ack_limit_per_hour: 3,
     }
 }
 
@@ -382,4 +385,22 @@ where
         .as_str()
         .expect("an access token")
         .to_string()
+}
+
+// Email to authors.
+
+/// A real SMTP server on a free local port; see `smtp.rs`.
+pub mod smtp;
+
+/// Records corpus mail `name` through intake; returns the submission's id.
+pub fn ingest_submission(conn: &mut PgConnection, name: &str) -> i64 {
+    use oped::schema::submissions;
+    let report = oped::intake::ingest(conn, &corpus_file(name), &intake_config())
+        .expect("the corpus message is recorded");
+    let reference = report.reference.expect("the message made a submission");
+    submissions::table
+        .filter(submissions::reference.eq(&reference))
+        .select(submissions::id)
+        .first(conn)
+        .unwrap()
 }

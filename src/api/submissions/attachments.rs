@@ -10,7 +10,11 @@ use crate::submissions::store;
 /// must never render as a page of our origin.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/attachments/{n}", tag = "submissions",
     params(("id" = i64, Path), ("n" = i32, Path, description = "Attachment position, from 1")),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404)),
+    responses(
+        (status = 200, description = "The file, with the media type the mail gave it (`application/octet-stream` when that is unreadable), as an attachment",
+            content_type = "*/*"),
+        (status = 404, description = "No such submission or attachment: code `not_found`"),
+    ),
     security(("bearer" = [])))]
 pub async fn download(
     actor: Actor,

@@ -10,8 +10,15 @@ use crate::submissions::store::{self, EditError};
 
 /// One submission, with the actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "submissions",
-    params(("id" = i64, Path, description = "Submission id")),
-    responses((status = 200, body = SubmissionView, headers(("ETag" = String))), (status = 304), (status = 401), (status = 404)),
+    params(("id" = i64, Path, description = "Submission id"),
+        ("If-None-Match" = Option<String>, Header, description = "ETags the client holds; 304 when one is current")),
+    responses(
+        (status = 200, body = SubmissionView,
+            headers(("ETag" = String, description = "The quoted version"))),
+        (status = 304, description = "The version named by `If-None-Match` is current",
+            headers(("ETag" = String, description = "The quoted version"))),
+        (status = 404, description = "No such submission: code `not_found`"),
+    ),
     security(("bearer" = [])))]
 pub async fn show(
     actor: Actor,
@@ -35,10 +42,18 @@ pub async fn show(
 
 /// Edits title, standfirst, text, author bio, slug or tags; keeps a revision.
 #[utoipa::path(patch, path = "/api/v1/submissions/{id}", tag = "submissions",
-    params(("id" = i64, Path), ("If-Match" = String, Header, description = "The ETag you edited")),
+    params(("id" = i64, Path), ("If-Match" = String, Header, example = "\"3\"",
+        description = "The ETag of the version you edited (`\"3\"` or `W/\"3\"`); `*` names no version and gets 412")),
     request_body = SubmissionPatch,
-    responses((status = 200, body = SubmissionView), (status = 404), (status = 409, description = "slug taken"),
-        (status = 412), (status = 422), (status = 428)),
+    responses(
+        (status = 200, description = "The submission as edited", body = SubmissionView,
+            headers(("ETag" = String, description = "The new version, quoted"))),
+        (status = 404, description = "No such submission: code `not_found`"),
+        (status = 409, description = "Another submission has this slug: code `slug_taken`"),
+        (status = 412, description = "`If-Match` does not name the current version: code `precondition_failed`"),
+        (status = 422, description = "A field is invalid: code `invalid_field`, `field` names it"),
+        (status = 428, description = "No `If-Match`: code `precondition_required`"),
+    ),
     security(("bearer" = [])))]
 pub async fn update(
     actor: Actor,

@@ -8,7 +8,9 @@ use crate::submissions::store;
 
 /// Every transition, oldest first.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/history", tag = "submissions", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<HistoryView>), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<HistoryView>),
+        (status = 404, description = "No such submission: code `not_found`")),
+    security(("bearer" = [])))]
 pub async fn history(
     actor: Actor,
     id: web::Path<i64>,

@@ -18,8 +18,13 @@ const MAX_LIMIT: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// One state or several, comma-separated (`draft,in_review`).
+    #[param(
+        pattern = r"^((draft|in_review|approved|scheduled|published|rejected|withdrawn)(,(draft|in_review|approved|scheduled|published|rejected|withdrawn))*)?$",
+        example = "draft,in_review"
+    )]
     state: Option<String>,
     /// A user id, `me`, or `none` for unassigned pieces.
+    #[param(pattern = r"^(me|none|[+-]?[0-9]{1,18})?$", example = "me")]
     assignee: Option<String>,
     /// Full-text search over title, text and author (web-search syntax).
     q: Option<String>,
@@ -28,12 +33,14 @@ pub struct ListQuery {
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
 /// Submissions, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListQuery),
-    responses((status = 200, body = SubmissionPage), (status = 401), (status = 422)),
+    responses((status = 200, body = SubmissionPage),
+        (status = 422, description = "Unknown state, bad assignee, limit out of range or a foreign cursor: code `invalid_field`, `field` names it")),
     security(("bearer" = [])))]
 pub async fn index(
     actor: Actor,

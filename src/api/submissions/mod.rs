@@ -1,6 +1,7 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
 mod attachments;
+mod correspondence;
 mod detail;
 mod history;
 mod list;
@@ -12,6 +13,7 @@ pub mod views;
 use actix_web::web;
 
 pub use attachments::__path_download;
+pub use correspondence::{__path_correspondence, __path_send_message};
 pub use detail::{__path_show, __path_update};
 pub use history::__path_history;
 pub use list::__path_index;
@@ -30,6 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/revisions", web::get().to(revisions::revisions))
             .route("/{id}/notes", web::get().to(notes::notes))
             .route("/{id}/notes", web::post().to(notes::add_note))
+            .route(
+                "/{id}/correspondence",
+                web::get().to(correspondence::correspondence),
+            )
+            .route(
+                "/{id}/messages",
+                web::post().to(correspondence::send_message),
+            )
             .route(
                 "/{id}/attachments/{n}",
                 web::get().to(attachments::download),

@@ -13,12 +13,16 @@ const MAX_NOTE_CHARS: usize = 10_000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
+    /// 1 to 10,000 characters once trimmed.
+    #[schema(min_length = 1, max_length = 10_000)]
     body: String,
 }
 
 /// Internal notes: for editors only, never emailed, never public.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/notes", tag = "submissions", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<NoteView>), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<NoteView>),
+        (status = 404, description = "No such submission: code `not_found`")),
+    security(("bearer" = [])))]
 pub async fn notes(
     actor: Actor,
     id: web::Path<i64>,
@@ -37,7 +41,10 @@ pub async fn notes(
 }
 
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/notes", tag = "submissions", params(("id" = i64, Path)),
-    request_body = NewNote, responses((status = 201, body = NoteView), (status = 404), (status = 422)),
+    request_body = NewNote,
+    responses((status = 201, body = NoteView),
+        (status = 404, description = "No such submission: code `not_found`"),
+        (status = 422, description = "The body is empty or over 10,000 characters: code `invalid_field`, field `body`")),
     security(("bearer" = [])))]
 pub async fn add_note(
     actor: Actor,

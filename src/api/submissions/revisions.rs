@@ -8,7 +8,9 @@ use crate::submissions::store;
 
 /// Every text the piece has had, newest first.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/revisions", tag = "submissions", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<RevisionView>), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<RevisionView>),
+        (status = 404, description = "No such submission: code `not_found`")),
+    security(("bearer" = [])))]
 pub async fn revisions(
     actor: Actor,
     id: web::Path<i64>,

@@ -28,10 +28,19 @@ pub struct TransitionBody {
 
 /// Moves a submission through the workflow.
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/transitions", tag = "submissions",
-    params(("id" = i64, Path), ("If-Match" = String, Header)),
+    params(("id" = i64, Path), ("If-Match" = String, Header, example = "\"3\"",
+        description = "The ETag of the version you acted on (`\"3\"` or `W/\"3\"`); `*` names no version and gets 412")),
     request_body = TransitionBody,
-    responses((status = 200, body = SubmissionView), (status = 403), (status = 404), (status = 409),
-        (status = 412), (status = 422), (status = 428)),
+    responses(
+        (status = 200, description = "The submission after the transition", body = SubmissionView,
+            headers(("ETag" = String, description = "The new version, quoted"))),
+        (status = 403, description = "The caller's role may not take this action: code `forbidden`"),
+        (status = 404, description = "No such submission: code `not_found`"),
+        (status = 409, description = "The action is not allowed from the current state: code `invalid_transition`"),
+        (status = 412, description = "`If-Match` does not name the current version: code `precondition_failed`"),
+        (status = 422, description = "A field the action needs is missing or invalid (`note`, `assignee`, `publish_at`): code `invalid_field`"),
+        (status = 428, description = "No `If-Match`: code `precondition_required`"),
+    ),
     security(("bearer" = [])))]
 pub async fn transition(
     actor: Actor,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::Role;
 use crate::db::models::AttachmentInfo;
 use crate::submissions::store::{
-    HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
+    CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
 };
 use crate::workflow::{Action, State, allowed_actions};
 
@@ -83,6 +83,8 @@ pub struct SubmissionView {
     pub assignee: Option<UserView>,
     /// `dmarc=fail` from our receiving server.
     pub suspicious: bool,
+    /// When the author sent a new text after changes were requested.
+    pub revised_at: Option<DateTime<Utc>>,
     /// `pass`, `fail` or `none`.
     pub sender_authentication: String,
     /// What the caller may do now.
@@ -117,6 +119,7 @@ impl SubmissionView {
             version: row.version,
             assignee: record.assignee.map(UserView::from),
             suspicious: row.suspicious,
+            revised_at: row.revised_at,
             sender_authentication: row.auth_verdict,
             allowed_actions: allowed_actions(state, viewer),
             attachments: record
@@ -240,6 +243,26 @@ impl From<RevisionRow> for RevisionView {
             source: row.source,
             editor: row.editor.map(UserView::from),
             created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrespondenceView {
+    /// `inbound` (from the author) or `outbound` (sent by the desk).
+    pub direction: String,
+    pub subject: Option<String>,
+    pub body_text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<CorrespondenceRow> for CorrespondenceView {
+    fn from(row: CorrespondenceRow) -> Self {
+        CorrespondenceView {
+            direction: row.direction,
+            subject: row.subject,
+            body_text: row.body_text,
+            at: row.created_at,
         }
     }
 }

@@ -1,0 +1,3 @@
+ALTER TABLE submissions DROP COLUMN revised_at;
+DROP INDEX outbox_recipient_topic;
+ALTER TABLE outbox DROP COLUMN recipient, DROP COLUMN message_id;

@@ -1,0 +1,88 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::views::CorrespondenceView;
+use crate::api::error::ApiError;
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::outbox;
+use crate::submissions::store;
+
+const MAX_SUBJECT_CHARS: usize = 200;
+const MAX_BODY_CHARS: usize = 20_000;
+
+/// Mail exchanged with the author: their replies and what we sent, oldest first.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/correspondence", tag = "submissions", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CorrespondenceView>), (status = 404)), security(("bearer" = [])))]
+pub async fn correspondence(
+    actor: Actor,
+    id: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let id = id.into_inner();
+    let rows = blocking_db(&state, move |conn| {
+        if !store::exists(conn, id)? {
+            return Err(ApiError::not_found("submission"));
+        }
+        Ok(store::correspondence(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(CorrespondenceView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// The subject line; the reference is added in front.
+    subject: String,
+    body: String,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct QueuedMessage {
+    /// The delivery, listed under `/deliveries`.
+    pub delivery_id: i64,
+}
+
+/// Emails the author a message from the desk, threaded under their submission.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/messages", tag = "submissions", params(("id" = i64, Path)),
+    request_body = NewMessage, responses((status = 202, body = QueuedMessage), (status = 404), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn send_message(
+    actor: Actor,
+    id: web::Path<i64>,
+    message: web::Json<NewMessage>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let NewMessage { subject, body } = message.into_inner();
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ApiError::invalid_field(
+            "subject",
+            format!("1 to {MAX_SUBJECT_CHARS} characters on one line"),
+        ));
+    }
+    let body = body.trim().to_string();
+    if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!("1 to {MAX_BODY_CHARS} characters"),
+        ));
+    }
+    let id = id.into_inner();
+    let delivery_id = blocking_db(&state, move |conn| {
+        if !store::exists(conn, id)? {
+            return Err(ApiError::not_found("submission"));
+        }
+        Ok(outbox::enqueue_message(conn, id, &subject, &body)?)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(QueuedMessage { delivery_id }))
+}
