@@ -170,3 +170,14 @@ async fn readyz_is_ok_with_a_migrated_database() {
         test::call_service(&app, test::TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn a_nul_character_in_a_mail_is_stripped_and_the_mail_recorded() {
+    let db = common::TestDb::new();
+    let app = test::init_service(App::new().configure(api::routes(state(db.pool())))).await;
+    let raw = b"From: A\0B <a@x.example>\r\nSubject: Op-Ed: Nul\0s\r\nMessage-ID: <n\0ul@x.example>\r\n\r\nbody\0text\r\n";
+    let response = test::call_service(&app, post(raw).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = test::read_body_json(response).await;
+    assert_eq!(body["title"], "Nuls");
+}

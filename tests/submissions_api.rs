@@ -189,6 +189,7 @@ async fn transitions_need_a_current_if_match_and_write_history_and_outbox() {
     let mut conn = desk.db.conn();
     let queued: Vec<(String, String, Value)> = outbox::table
         .filter(outbox::submission_id.eq(id))
+        .filter(outbox::topic.ne("acknowledgement"))
         .select((outbox::kind, outbox::topic, outbox::payload))
         .load(&mut conn)
         .unwrap();
@@ -578,4 +579,35 @@ async fn notes_attachments_and_the_inbox() {
         inbox["items"].as_array().unwrap().is_empty(),
         "a promoted message leaves the inbox"
     );
+}
+
+#[actix_web::test]
+async fn nul_characters_and_impossible_cursors_are_client_errors() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+    let note = test::TestRequest::post()
+        .uri(&format!("/api/v1/submissions/{id}/notes"))
+        .insert_header(bearer(&editor))
+        .set_json(json!({"body": "a\u{0}b"}));
+    let (status, body, _) = desk.call(note).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_text"))
+    );
+    let (status, _) = desk.get(&editor, "/api/v1/submissions?q=a%00b").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for uri in ["/api/v1/submissions", "/api/v1/inbox"] {
+        let (status, body) = desk
+            .get(
+                &editor,
+                &format!("{uri}?cursor=LTQwMDAwMDAwMDAwMDAwMDAwMC4x"),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("cursor")),
+            "{uri}"
+        );
+    }
 }

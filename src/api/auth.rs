@@ -170,7 +170,8 @@ impl From<AuthError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "wrong_password", detail)
             }
             AuthError::Pool(err) => ApiError::from(err),
-            AuthError::Hashing(_) | AuthError::Database(_) => ApiError::internal(&err),
+            AuthError::Database(err) => ApiError::from(err),
+            AuthError::Hashing(_) => ApiError::internal(&err),
         }
     }
 }

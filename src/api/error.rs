@@ -160,6 +160,21 @@ impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         match err {
             diesel::result::Error::NotFound => ApiError::not_found("resource"),
+            // The one input PostgreSQL refuses in any text: a NUL character,
+            // which JSON can carry (\u0000). Whatever field held it, it is the
+            // client's to fix, not a server failure.
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence")
+                    || info
+                        .message()
+                        .contains("unsupported Unicode escape sequence") =>
+            {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_text",
+                    "text must not contain NUL (\\u0000) characters",
+                )
+            }
             other => ApiError::internal(&other),
         }
     }

@@ -5,7 +5,7 @@ use super::IntakeLimits;
 use super::auth_results::{SenderAuthentication, sender_authentication};
 use super::documents::{self, DocumentKind};
 use super::html;
-use super::parse::ParsedMail;
+use super::parse::{ParsedMail, storable};
 use super::subject::title_from_subject;
 
 /// The longest title taken from a first line; longer lines are cut at a word.
@@ -70,7 +70,7 @@ pub fn build_draft(
                 Ok(_) => {
                     draft_attachment.extraction_error = Some("the document holds no text".into())
                 }
-                Err(err) => draft_attachment.extraction_error = Some(err.to_string()),
+                Err(err) => draft_attachment.extraction_error = Some(storable(&err.to_string())),
             }
         }
         attachments.push(draft_attachment);
@@ -95,7 +95,11 @@ pub fn build_draft(
     };
 
     let title = title_from_subject(&mail.subject)
-        .or_else(|| document_title.filter(|title| !title.trim().is_empty()))
+        .or_else(|| {
+            document_title
+                .map(|title| storable(title.trim()))
+                .filter(|title| !title.is_empty())
+        })
         .or_else(|| first_line_title(&body_text))
         .unwrap_or_else(|| "(untitled)".to_string());
 
@@ -118,7 +122,8 @@ pub fn build_draft(
 
 /// Unix line ends, no trailing spaces, no leading or trailing blank lines.
 fn normalise_text(text: &str) -> String {
-    text.replace("\r\n", "\n")
+    storable(text)
+        .replace("\r\n", "\n")
         .lines()
         .map(str::trim_end)
         .collect::<Vec<_>>()

@@ -108,10 +108,10 @@ pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, Quara
         root_content_type: mime_type(message.root_part()).unwrap_or_else(|| "text/plain".into()),
         text_body: message
             .body_text(0)
-            .map(|text| text.into_owned())
+            .map(|text| storable(&text))
             .filter(|text| !text.trim().is_empty()),
         html_body: message.html_bodies().find_map(|part| match &part.body {
-            PartType::Html(html) => Some(html.to_string()),
+            PartType::Html(html) => Some(storable(html)),
             _ => None,
         }),
         attachments: message.attachments().map(attachment_of).collect(),
@@ -158,7 +158,7 @@ fn sender_of(message: &Message<'_>) -> Option<Mailbox> {
         .from()
         .and_then(|from| from.first())
         .or_else(|| message.sender().and_then(|sender| sender.first()))?;
-    let email = address.address()?.trim().to_lowercase();
+    let email = storable(address.address()?.trim()).to_lowercase();
     let (local, domain) = email.rsplit_once('@')?;
     if local.is_empty() || domain.is_empty() || email.contains(char::is_whitespace) {
         return None;
@@ -184,11 +184,12 @@ fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
 
 /// Message-IDs are compared without angle brackets or surrounding space.
 pub fn clean_message_id(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim()
-        .to_string()
+    storable(
+        id.trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim(),
+    )
 }
 
 fn mime_type(part: &mail_parser::MessagePart<'_>) -> Option<String> {
@@ -208,13 +209,27 @@ fn attachment_of(part: &mail_parser::MessagePart<'_>) -> MailAttachment {
             .attachment_name()
             .map(collapse_whitespace)
             .filter(|name| !name.is_empty()),
-        content_type: mime_type(part).unwrap_or_else(|| "application/octet-stream".into()),
+        content_type: mime_type(part)
+            .map_or_else(|| "application/octet-stream".into(), |t| storable(&t)),
         content: part.contents().to_vec(),
     }
 }
 
 pub fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    storable(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Text as PostgreSQL can store it: a NUL character is refused by `TEXT`
+/// columns, so a message carrying one would otherwise never be recorded.
+pub fn storable(text: &str) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "")
+    } else {
+        text.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +253,19 @@ mod tests {
         assert_eq!(mail.message_id.as_deref(), Some("a@b"));
         assert_eq!(mail.thread_ids, vec!["x@y", "w@y"]);
         assert_eq!(mail.text_body.as_deref().map(str::trim), Some("Hello"));
+    }
+
+    #[test]
+    fn nul_characters_never_reach_the_database() {
+        let mail = parse(
+            "From: \"A\0B\" <a\0@example.org>\r\nSubject: Op-Ed: x\0y\r\nMessage-ID: <n\0ul@x>\r\n\r\nbody\0text\r\n",
+        )
+        .unwrap();
+        assert_eq!(mail.sender.email, "a@example.org");
+        assert_eq!(mail.sender.name.as_deref(), Some("AB"));
+        assert_eq!(mail.subject, "Op-Ed: xy");
+        assert_eq!(mail.message_id.as_deref(), Some("nul@x"));
+        assert!(!mail.text_body.unwrap().contains('\0'));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -26,8 +26,13 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
         let (micros, id) = text.split_once('.')?;
+        let received_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        // Only dates PostgreSQL can compare with: this server never wrote others.
+        if !(1970..=9999).contains(&received_at.year()) {
+            return None;
+        }
         Some(Cursor {
-            received_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            received_at,
             id: id.parse().ok()?,
         })
     }
@@ -44,7 +49,13 @@ mod tests {
             id: 42,
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        for bad in ["", "!!!", "MTIz", &URL_SAFE_NO_PAD.encode("x.y")] {
+        for bad in [
+            "",
+            "!!!",
+            "MTIz",
+            &URL_SAFE_NO_PAD.encode("x.y"),
+            &URL_SAFE_NO_PAD.encode("-400000000000000000.1"),
+        ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
     }
