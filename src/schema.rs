@@ -80,13 +80,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    reference_counters (year) {
-        year -> Int4,
-        last_number -> Int4,
-    }
-}
-
-diesel::table! {
     refresh_tokens (id) {
         id -> Int8,
         user_id -> Int8,
@@ -215,7 +208,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_messages,
     login_failures,
     outbox,
-    reference_counters,
     refresh_tokens,
     submission_history,
     submission_notes,

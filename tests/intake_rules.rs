@@ -21,7 +21,7 @@ fn mail(from: &str, subject: &str, message_id: &str, extra: &str, body: &str) ->
 }
 
 #[test]
-fn references_count_up_per_year() {
+fn references_carry_the_year_and_count_up() {
     let db = common::TestDb::new();
     let mut conn = db.conn();
     let first = ingest(

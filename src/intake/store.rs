@@ -12,8 +12,8 @@ use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewRevision, NewSubmission, NewThreadId,
 };
 use crate::schema::{
-    attachments, correspondence, inbound_messages, reference_counters, submission_history,
-    submission_revisions, submission_thread_ids, submissions,
+    attachments, correspondence, inbound_messages, submission_history, submission_revisions,
+    submission_thread_ids, submissions,
 };
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
@@ -395,19 +395,13 @@ fn insert_attachments(
     Ok(())
 }
 
-/// `OE-YYYY-NNNN`: numbered per year, without gaps between committed
-/// submissions (the counter row is locked until the transaction ends).
+/// `OE-YYYY-NNNN`: the year of receipt and a number from a sequence, which
+/// no transaction locks (see the migration that introduced it).
 fn next_reference(conn: &mut PgConnection, year: i32) -> QueryResult<String> {
-    let number: i32 = diesel::insert_into(reference_counters::table)
-        .values((
-            reference_counters::year.eq(year),
-            reference_counters::last_number.eq(1),
-        ))
-        .on_conflict(reference_counters::year)
-        .do_update()
-        .set(reference_counters::last_number.eq(reference_counters::last_number + 1))
-        .returning(reference_counters::last_number)
-        .get_result(conn)?;
+    let number: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "nextval('submission_reference_seq')",
+    ))
+    .get_result(conn)?;
     Ok(format!("OE-{year}-{number:04}"))
 }
 
