@@ -9,12 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
-use super::{AppState, blocking_db};
+use super::{AppState, blocking_db, paging};
 use crate::auth::{Actor, Role};
 use crate::schema::outbox;
 
 const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 100;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/deliveries", web::get().to(index))
@@ -71,13 +70,7 @@ pub async fn index(
             "`pending`, `sent` or `dead`",
         ));
     }
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
     let rows = blocking_db(&state, move |conn| {
         let mut listing = outbox::table.select(Delivery::as_select()).into_boxed();
         if let Some(wanted) = query.state {

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
 use super::submissions::views::SubmissionView;
-use super::{AppState, blocking_db};
+use super::{AppState, blocking_db, paging};
 use crate::auth::{Actor, Role};
 use crate::intake::{self, Outcome, PromoteError};
 use crate::schema::inbound_messages;
@@ -18,7 +18,6 @@ use crate::submissions::cursor::Cursor;
 use crate::submissions::store;
 
 const DEFAULT_LIMIT: i64 = 20;
-const MAX_LIMIT: i64 = 100;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/inbox", web::get().to(index))
@@ -80,20 +79,8 @@ pub async fn index(
             ));
         }
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    let after = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(text) => Some(
-            Cursor::decode(text)
-                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor from this list"))?,
-        ),
-    };
+    let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
+    let after = paging::cursor(query.cursor.as_deref())?;
     let mut items: Vec<InboxItem> = blocking_db(&state, move |conn| {
         let mut listing = inbound_messages::table
             .filter(inbound_messages::outcome.eq_any(outcomes))
@@ -127,14 +114,9 @@ pub async fn index(
             .load(conn)?)
     })
     .await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = more.then(|| items.last()).flatten().map(|last| {
-        Cursor {
-            received_at: last.received_at,
-            id: last.id,
-        }
-        .encode()
+    let next_cursor = paging::finish_page(&mut items, limit, |last| Cursor {
+        received_at: last.received_at,
+        id: last.id,
     });
     Ok(HttpResponse::Ok().json(InboxPage { items, next_cursor }))
 }

@@ -9,6 +9,7 @@ mod health;
 mod inbound;
 mod inbox;
 pub mod openapi;
+mod paging;
 mod preconditions;
 mod submissions;
 mod users;

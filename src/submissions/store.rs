@@ -87,8 +87,8 @@ pub struct ListRow {
     pub version: i32,
 }
 
-/// One page, newest first, and whether more follow.
-pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<(Vec<ListRow>, bool)> {
+/// One page, newest first, with one row more than `limit` when more follow.
+pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<ListRow>> {
     let mut query = submissions::table.select(ListRow::as_select()).into_boxed();
     if !filter.states.is_empty() {
         let states: Vec<&str> = filter.states.iter().map(|state| state.as_str()).collect();
@@ -122,13 +122,10 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<(Vec<Li
                 .sql(")"),
         );
     }
-    let mut rows = query
+    query
         .order((submissions::received_at.desc(), submissions::id.desc()))
         .limit(filter.limit + 1)
-        .load(conn)?;
-    let more = rows.len() as i64 > filter.limit;
-    rows.truncate(usize::try_from(filter.limit).unwrap_or(0));
-    Ok((rows, more))
+        .load(conn)
 }
 
 #[derive(Debug, thiserror::Error)]

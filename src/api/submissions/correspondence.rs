@@ -3,8 +3,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::CorrespondenceView;
+use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::outbox;
 use crate::submissions::store;
@@ -22,13 +22,8 @@ pub async fn correspondence(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows = blocking_db(&state, move |conn| {
-        if !store::exists(conn, id)? {
-            return Err(ApiError::not_found("submission"));
-        }
-        Ok(store::correspondence(conn, id)?)
-    })
-    .await?;
+    let rows = super::with_submission(&state, id, move |conn| Ok(store::correspondence(conn, id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(CorrespondenceView::from)
@@ -77,10 +72,7 @@ pub async fn send_message(
         ));
     }
     let id = id.into_inner();
-    let delivery_id = blocking_db(&state, move |conn| {
-        if !store::exists(conn, id)? {
-            return Err(ApiError::not_found("submission"));
-        }
+    let delivery_id = super::with_submission(&state, id, move |conn| {
         Ok(outbox::enqueue_message(conn, id, &subject, &body)?)
     })
     .await?;

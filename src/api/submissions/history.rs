@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::views::HistoryView;
+use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::submissions::store;
 
@@ -18,12 +18,7 @@ pub async fn history(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows = blocking_db(&state, move |conn| {
-        if !store::exists(conn, id)? {
-            return Err(ApiError::not_found("submission"));
-        }
-        Ok(store::history(conn, id)?)
-    })
-    .await?;
+    let rows =
+        super::with_submission(&state, id, move |conn| Ok(store::history(conn, id)?)).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(HistoryView::from).collect::<Vec<_>>()))
 }

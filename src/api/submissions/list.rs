@@ -5,14 +5,13 @@ use utoipa::IntoParams;
 
 use super::views::{SubmissionListItem, SubmissionPage};
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db};
+use crate::api::{AppState, blocking_db, paging};
 use crate::auth::{Actor, Role};
 use crate::submissions::cursor::Cursor;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter};
 use crate::workflow::State;
 
 const DEFAULT_LIMIT: i64 = 20;
-const MAX_LIMIT: i64 = 100;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -49,13 +48,11 @@ pub async fn index(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Editor)?;
     let filter = filter_from(query.into_inner(), actor)?;
-    let (rows, more) = blocking_db(&state, move |conn| Ok(store::list(conn, &filter)?)).await?;
-    let next_cursor = more.then(|| rows.last()).flatten().map(|last| {
-        Cursor {
-            received_at: last.received_at,
-            id: last.id,
-        }
-        .encode()
+    let limit = filter.limit;
+    let mut rows = blocking_db(&state, move |conn| Ok(store::list(conn, &filter)?)).await?;
+    let next_cursor = paging::finish_page(&mut rows, limit, |last| Cursor {
+        received_at: last.received_at,
+        id: last.id,
     });
     Ok(HttpResponse::Ok().json(SubmissionPage {
         items: rows.into_iter().map(SubmissionListItem::from).collect(),
@@ -84,20 +81,8 @@ fn filter_from(query: ListQuery, actor: Actor) -> Result<ListFilter, ApiError> {
                 .map_err(|_| ApiError::invalid_field("assignee", "a user id, `me` or `none`"))?,
         ),
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    let after = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(text) => Some(
-            Cursor::decode(text)
-                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor from this list"))?,
-        ),
-    };
+    let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
+    let after = paging::cursor(query.cursor.as_deref())?;
     Ok(ListFilter {
         states,
         assignee,

@@ -11,6 +11,11 @@ mod transitions;
 pub mod views;
 
 use actix_web::web;
+use diesel::PgConnection;
+
+use crate::api::error::ApiError;
+use crate::api::{AppState, blocking_db};
+use crate::submissions::store;
 
 pub use attachments::__path_download;
 pub use correspondence::{__path_correspondence, __path_send_message};
@@ -45,4 +50,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(attachments::download),
             ),
     );
+}
+
+/// Runs `work` on the blocking pool for submission `id`, or answers 404 when
+/// there is no such submission.
+async fn with_submission<T, F>(state: &AppState, id: i64, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    blocking_db(state, move |conn| {
+        if !store::exists(conn, id)? {
+            return Err(ApiError::not_found("submission"));
+        }
+        work(conn)
+    })
+    .await
 }

@@ -3,8 +3,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::NoteView;
+use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::submissions::store;
 
@@ -30,13 +30,7 @@ pub async fn notes(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows = blocking_db(&state, move |conn| {
-        if !store::exists(conn, id)? {
-            return Err(ApiError::not_found("submission"));
-        }
-        Ok(store::notes(conn, id)?)
-    })
-    .await?;
+    let rows = super::with_submission(&state, id, move |conn| Ok(store::notes(conn, id)?)).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(NoteView::from).collect::<Vec<_>>()))
 }
 
@@ -61,10 +55,7 @@ pub async fn add_note(
         ));
     }
     let id = id.into_inner();
-    let row = blocking_db(&state, move |conn| {
-        if !store::exists(conn, id)? {
-            return Err(ApiError::not_found("submission"));
-        }
+    let row = super::with_submission(&state, id, move |conn| {
         Ok(store::add_note(conn, id, actor.user_id, &body)?)
     })
     .await?;
