@@ -1,5 +1,7 @@
 //! Logging setup: human-readable by default, JSON when `OPED_LOG_FORMAT=json`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -12,7 +14,9 @@ pub fn init(format: LogFormat) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,lopdf=off"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: MTA and systemd logs get plain text.
+        .with_ansi(std::io::stderr().is_terminal());
     // A second call (tests) finds a subscriber already installed: that is fine.
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
