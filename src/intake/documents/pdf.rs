@@ -1655,7 +1655,15 @@ mod tests {
             .as_bytes(),
         );
         let result = run(&pdf);
-        assert!(matches!(result, Err(DocumentError::TooLarge)), "{result:?}");
+        // Either bound may stop it first: the size budget, or on a slow,
+        // loaded machine running an unoptimised build, the deadline.
+        assert!(
+            matches!(
+                result,
+                Err(DocumentError::TooLarge | DocumentError::TimedOut)
+            ),
+            "{result:?}"
+        );
     }
 
     #[test]
