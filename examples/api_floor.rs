@@ -10,8 +10,14 @@
 //!   API_FLOOR_BIND=127.0.0.1:8181 target/release/examples/api_floor
 //!
 //! `GET /floor/{id}` answers 200 with the id as text, or 404.
+//!
+//! With `API_FLOOR_GATE=N`, a request first takes one of N permits of a FIFO
+//! (fair) async semaphore before it enters `web::block`: an experiment on
+//! whether waiting for a pooled connection inside the blocking pool, where
+//! r2d2's wake-ups are not first come first served, is what makes the tail.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -19,13 +25,26 @@ use diesel::prelude::*;
 use oped::db::{self, PgPool};
 use oped::schema::submissions;
 use oped::secret::Secret;
+use tokio::sync::Semaphore;
 
 /// The same numbers as `oped serve` (src/cli.rs).
 const POOL_SIZE: u32 = 16;
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
-async fn floor(pool: web::Data<PgPool>, id: web::Path<i64>) -> HttpResponse {
-    let pool = pool.get_ref().clone();
+struct Floor {
+    pool: PgPool,
+    gate: Option<Arc<Semaphore>>,
+}
+
+async fn floor(floor: web::Data<Floor>, id: web::Path<i64>) -> HttpResponse {
+    let _permit = match &floor.gate {
+        Some(gate) => match gate.clone().acquire_owned().await {
+            Ok(permit) => Some(permit),
+            Err(err) => return HttpResponse::InternalServerError().body(err.to_string()),
+        },
+        None => None,
+    };
+    let pool = floor.pool.clone();
     let id = id.into_inner();
     let found = web::block(move || -> Result<Option<i64>, String> {
         let mut conn = pool.get().map_err(|err| err.to_string())?;
@@ -57,11 +76,21 @@ fn main() -> std::io::Result<()> {
             "API_FLOOR_BIND must be a loopback address",
         ));
     }
+    let gate = match std::env::var("API_FLOOR_GATE") {
+        Ok(permits) => {
+            Some(Arc::new(Semaphore::new(permits.parse().map_err(
+                |err| std::io::Error::other(format!("API_FLOOR_GATE: {err}")),
+            )?)))
+        }
+        Err(_) => None,
+    };
     let pool = db::pool(&Secret::new(url), POOL_SIZE, POOL_TIMEOUT);
+    // One gate for the whole process, like the pool.
+    let state = web::Data::new(Floor { pool, gate });
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             App::new()
-                .app_data(web::Data::new(pool.clone()))
+                .app_data(state.clone())
                 .route("/floor/{id}", web::get().to(floor))
         })
         .bind(bind)?
