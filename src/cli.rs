@@ -18,8 +18,12 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::intake;
+use crate::jobs::{Stop, Task, Worker};
 use crate::mail::{Composer, Mailer};
-use crate::outbox::worker::{Stop, Worker};
+use crate::outbox::webhook::{WebhookSender, WebhookTask};
+use crate::outbox::worker::EmailTask;
+use crate::publishing::Site;
+use crate::publishing::scheduler::SchedulerTask;
 
 pub const EX_OK: u8 = 0;
 pub const EX_USAGE: u8 = 64;
@@ -50,17 +54,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the HTTP API on OPED_BIND, and deliver queued email to authors.
+    /// Serve the HTTP API on OPED_BIND, deliver queued emails and webhooks,
+    /// and publish scheduled pieces when due.
     Serve {
-        /// Serve the API only, delivering no email (for API-only replicas
-        /// next to separate `oped worker` processes).
+        /// Serve the API only, with no background work (for API-only
+        /// replicas next to separate `oped worker` processes).
         #[arg(long)]
         no_workers: bool,
     },
-    /// Deliver queued email to authors until SIGTERM or SIGINT; the email in
-    /// hand is finished first. Any number may run at once.
+    /// Deliver queued emails and webhooks and publish scheduled pieces until
+    /// SIGTERM or SIGINT; the work in hand is finished first. Any number may
+    /// run at once.
     Worker {
-        /// Exit as soon as no email is due, instead of waiting for more.
+        /// Exit as soon as nothing is due, instead of waiting for more.
         #[arg(long)]
         exit_when_idle: bool,
     },
@@ -279,60 +285,123 @@ fn read_message(file: Option<PathBuf>, limit: usize) -> Result<Input, (u8, Strin
     Ok(Input { bytes, size })
 }
 
-/// How often an idle email worker looks for due jobs.
+/// How often an idle worker looks for due work.
 const WORKER_POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// Database connections per email worker: one in use, one spare.
-const WORKER_POOL_SIZE: u32 = 2;
+/// Database connections shared by one process's workers.
+const WORKER_POOL_SIZE: u32 = 4;
 
-/// An email worker over `database`, or the exit code for why there is none.
-fn email_worker(
+/// The background work of one process: the scheduler, and the deliveries
+/// (emails, webhooks) it and the API queue.
+struct Workers {
+    scheduler: Worker,
+    deliveries: Vec<Worker>,
+}
+
+impl Workers {
+    /// Every worker on its own thread.
+    fn spawn(self) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
+        std::iter::once(self.scheduler)
+            .chain(self.deliveries)
+            .map(Worker::spawn)
+            .collect()
+    }
+}
+
+/// The workers over `database`, or the exit code for why there are none.
+fn workers(
     config: &Config,
     database: &Database,
     stop: Stop,
     exit_when_idle: bool,
-) -> Result<Worker, u8> {
-    let composer = Composer::from_config(config).map_err(|err| {
+) -> Result<Workers, u8> {
+    let fail = |err: &dyn std::fmt::Display| {
         eprintln!("oped: {err}");
         EX_CONFIG
-    })?;
-    let mailer = Mailer::from_config(&config.mail, &config.database.data_dir).map_err(|err| {
-        eprintln!("oped: {err}");
-        EX_CONFIG
-    })?;
-    tracing::info!(transport = %mailer.describe(), "email worker ready");
-    Ok(Worker {
-        pool: db::pool(&database.url, WORKER_POOL_SIZE, POOL_TIMEOUT),
-        mailer: Arc::new(mailer),
-        composer: Arc::new(composer),
-        stop,
+    };
+    let composer = Composer::from_config(config).map_err(|err| fail(&err))?;
+    let mailer =
+        Mailer::from_config(&config.mail, &config.database.data_dir).map_err(|err| fail(&err))?;
+    let sender = match (
+        &config.publishing.webhook_url,
+        &config.publishing.webhook_secret,
+    ) {
+        (Some(url), Some(secret)) => WebhookSender::http(url.expose().clone(), secret.clone()),
+        _ => WebhookSender::files(&config.database.data_dir.join("webhooks")),
+    }
+    .map_err(|err| fail(&err))?;
+    tracing::info!(email = %mailer.describe(), webhooks = %sender.describe(), "workers ready");
+    let pool = db::pool(&database.url, WORKER_POOL_SIZE, POOL_TIMEOUT);
+    let worker = |task: Arc<dyn Task>| Worker {
+        pool: pool.clone(),
+        task,
+        stop: stop.clone(),
         exit_when_idle,
         poll_interval: WORKER_POLL_INTERVAL,
+    };
+    Ok(Workers {
+        scheduler: worker(Arc::new(SchedulerTask {
+            site: Site::from_config(config),
+        })),
+        deliveries: vec![
+            worker(Arc::new(EmailTask { mailer, composer })),
+            worker(Arc::new(WebhookTask { sender })),
+        ],
     })
 }
 
-/// `oped worker`: delivers email on this thread until stopped or, with
-/// `--exit-when-idle`, until nothing is due.
+/// `oped worker`: the workers until stopped or, with `--exit-when-idle`,
+/// until nothing is due.
 fn worker(config: &Config, exit_when_idle: bool) -> u8 {
     let Some(database) = open_database(config) else {
         return EX_TEMPFAIL;
     };
     let stop = Stop::new();
-    let worker = match email_worker(config, &database, stop.clone(), exit_when_idle) {
-        Ok(worker) => worker,
+    let workers = match workers(config, &database, stop.clone(), exit_when_idle) {
+        Ok(workers) => workers,
         Err(code) => return code,
     };
     if let Err(err) = stop_on_signal(stop) {
         eprintln!("oped: cannot listen for signals: {err}");
         return EX_SOFTWARE;
     }
-    worker.run();
-    tracing::info!("email worker stopped");
+    let handles = if exit_when_idle {
+        // What the scheduler publishes queues emails and webhooks: publish
+        // first, then deliver everything due.
+        workers.scheduler.run();
+        workers.deliveries.into_iter().map(Worker::spawn).collect()
+    } else {
+        workers.spawn()
+    };
+    let code = join(handles);
+    tracing::info!("workers stopped");
     // `database` drops here, stopping a private cluster this process started.
-    EX_OK
+    code
 }
 
-/// Stops `stop` at the first SIGTERM or SIGINT, so the worker finishes the
-/// email in hand instead of dying mid-send.
+/// Waits for every worker thread; `EX_SOFTWARE` if one could not start or panicked.
+fn join(handles: std::io::Result<Vec<std::thread::JoinHandle<()>>>) -> u8 {
+    match handles {
+        Ok(handles) => {
+            let panicked = handles
+                .into_iter()
+                .map(std::thread::JoinHandle::join)
+                .filter(Result::is_err)
+                .count();
+            if panicked > 0 {
+                tracing::error!(panicked, "a worker panicked");
+                return EX_SOFTWARE;
+            }
+            EX_OK
+        }
+        Err(err) => {
+            eprintln!("oped: cannot start a worker thread: {err}");
+            EX_SOFTWARE
+        }
+    }
+}
+
+/// Stops `stop` at the first SIGTERM or SIGINT, so the workers finish the
+/// work in hand instead of dying mid-send.
 fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -349,7 +418,7 @@ fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
                     _ = terminate.recv() => {}
                 }
             });
-            tracing::info!("stopping: finishing the email in hand");
+            tracing::info!("stopping: finishing the work in hand");
             stop.stop();
         })?;
     Ok(())
@@ -373,19 +442,19 @@ fn serve(config: Config, no_workers: bool) -> u8 {
             "OPED_INBOUND_TOKEN is not set: POST /api/v1/inbound/messages refuses every request"
         );
     }
-    // Email leaves from its own thread, never from an actix worker: lettre's
-    // transport blocks.
+    // Background work runs on its own threads, never on an actix worker:
+    // diesel, SMTP and the webhook client block.
     let stop_workers = Stop::new();
-    let mut workers = Vec::new();
+    let mut handles = Vec::new();
     if !no_workers {
-        let worker = match email_worker(&config, &database, stop_workers.clone(), false) {
-            Ok(worker) => worker,
+        let workers = match workers(&config, &database, stop_workers.clone(), false) {
+            Ok(workers) => workers,
             Err(code) => return code,
         };
-        match worker.spawn("oped-email-worker".into()) {
-            Ok(handle) => workers.push(handle),
+        match workers.spawn() {
+            Ok(spawned) => handles = spawned,
             Err(err) => {
-                eprintln!("oped: cannot start the email worker: {err}");
+                eprintln!("oped: cannot start the workers: {err}");
                 return EX_SOFTWARE;
             }
         }
@@ -394,6 +463,7 @@ fn serve(config: Config, no_workers: bool) -> u8 {
         pool: db::pool(&database.url, POOL_SIZE, POOL_TIMEOUT),
         intake: Arc::new(config.intake.clone()),
         tokens,
+        site: Arc::new(Site::from_config(&config)),
     };
     let bind = config.http.bind;
     let result = actix_web::rt::System::new().block_on(async move {
@@ -408,13 +478,9 @@ fn serve(config: Config, no_workers: bool) -> u8 {
         server.run().await
     });
     // The HTTP server has shut down (a signal, or it failed): workers stop
-    // claiming and finish the email in hand before the database goes away.
+    // claiming and finish the work in hand before the database goes away.
     stop_workers.stop();
-    for handle in workers {
-        if handle.join().is_err() {
-            tracing::error!("the email worker panicked");
-        }
-    }
+    join(Ok(handles));
     // `database` drops here, stopping a private cluster this process started.
     match result {
         Ok(()) => EX_OK,

@@ -16,6 +16,22 @@ pub struct Config {
     pub auth: AuthConfig,
     pub log_format: LogFormat,
     pub mail: MailConfig,
+    pub publishing: PublishingConfig,
+}
+
+/// Telling the site: where webhooks go and how they are signed.
+#[derive(Debug, Clone)]
+pub struct PublishingConfig {
+    /// `OPED_PUBLISH_WEBHOOK_URL`: the site's endpoint for `opinion.*` events
+    /// (http or https). Unset: events are written as JSON files under
+    /// `<OPED_DATA_DIR>/webhooks/`. May hold a token, hence a secret.
+    pub webhook_url: Option<Secret<url::Url>>,
+    /// `OPED_WEBHOOK_SECRET`: the HMAC-SHA256 key of `Oped-Signature`, at
+    /// least 32 characters; required with a webhook URL.
+    pub webhook_secret: Option<Secret<String>>,
+    /// `OPED_PUBLIC_URL` (default `http://<OPED_BIND>`): where the public
+    /// API and the feed are reached from outside; the feed links to itself.
+    pub public_url: String,
 }
 
 /// Email to authors: how it leaves, from whom, and with what words.
@@ -202,6 +218,7 @@ impl Config {
         };
 
         let mail = read_mail_config(&var, &from, &mut problems);
+        let publishing = read_publishing_config(&var, bind, &mut problems);
 
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -230,7 +247,57 @@ impl Config {
             },
             log_format,
             mail,
+            publishing,
         })
+    }
+}
+
+/// The `PublishingConfig` variables. The webhook URL and secret are never
+/// echoed: a URL may carry a token.
+fn read_publishing_config(
+    var: &impl Fn(&str) -> Option<String>,
+    bind: SocketAddr,
+    problems: &mut Vec<String>,
+) -> PublishingConfig {
+    let webhook_url =
+        var("OPED_PUBLISH_WEBHOOK_URL").and_then(|value| match url::Url::parse(value.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            _ => {
+                problems.push(
+                    "OPED_PUBLISH_WEBHOOK_URL is not an http:// or https:// URL \
+                     (its value is not shown: it may hold a token)"
+                        .into(),
+                );
+                None
+            }
+        });
+    let webhook_secret = var("OPED_WEBHOOK_SECRET");
+    match (&webhook_url, &webhook_secret) {
+        (_, Some(secret)) => {
+            if let Err(weakness) = check_secret_strength(secret) {
+                problems.push(format!("OPED_WEBHOOK_SECRET is too weak: {weakness}"));
+            }
+        }
+        (Some(_), None) => problems.push(
+            "OPED_PUBLISH_WEBHOOK_URL needs OPED_WEBHOOK_SECRET to sign what it sends \
+             (at least 32 random characters)"
+                .into(),
+        ),
+        (None, None) => {}
+    }
+    let public_url = var("OPED_PUBLIC_URL").map_or_else(
+        || format!("http://{bind}"),
+        |value| value.trim().trim_end_matches('/').to_string(),
+    );
+    if !url::Url::parse(&public_url).is_ok_and(|url| matches!(url.scheme(), "http" | "https")) {
+        problems.push(format!(
+            "OPED_PUBLIC_URL={public_url:?} is not an http:// or https:// URL"
+        ));
+    }
+    PublishingConfig {
+        webhook_url: webhook_url.map(Secret::new),
+        webhook_secret: webhook_secret.map(Secret::new),
+        public_url,
     }
 }
 
@@ -419,6 +486,51 @@ mod tests {
         assert_eq!(err.problems.len(), 3, "{err}");
         assert!(err.to_string().contains("OPED_SMTP_URL"));
         assert!(!err.to_string().contains("pa55word"));
+    }
+
+    #[test]
+    fn webhooks_need_a_url_and_a_strong_secret_neither_echoed() {
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.publishing.webhook_url.is_none());
+        assert_eq!(defaults.publishing.public_url, "http://127.0.0.1:8080");
+
+        let secret = "Zq8v3LmN0pR7sT2uW5xY9aB4cD6eF1gH";
+        let read = config(&[
+            (
+                "OPED_PUBLISH_WEBHOOK_URL",
+                "https://news.example/hooks/oped?token=abc",
+            ),
+            ("OPED_WEBHOOK_SECRET", secret),
+            ("OPED_PUBLIC_URL", "https://desk.news.example/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            read.publishing.webhook_url.unwrap().expose().as_str(),
+            "https://news.example/hooks/oped?token=abc"
+        );
+        assert_eq!(read.publishing.public_url, "https://desk.news.example");
+
+        let err = config(&[(
+            "OPED_PUBLISH_WEBHOOK_URL",
+            "https://news.example/hooks?token=abc",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("OPED_WEBHOOK_SECRET"), "{err}");
+        let err = config(&[
+            ("OPED_PUBLISH_WEBHOOK_URL", "ftp://news.example/?token=abc"),
+            ("OPED_WEBHOOK_SECRET", "short"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("OPED_PUBLISH_WEBHOOK_URL") && err.contains("too weak"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("token=abc") && !err.contains("short\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -169,6 +169,8 @@ diesel::table! {
         publish_at -> Nullable<Timestamptz>,
         search -> Nullable<Tsvector>,
         revised_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        retracted_at -> Nullable<Timestamptz>,
     }
 }
 

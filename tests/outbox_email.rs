@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use oped::db::models::Submission;
 use oped::mail::{Composer, Mailer, Templates};
-use oped::outbox::worker::{self, JobOutcome, MAX_ATTEMPTS};
+use oped::outbox::worker;
+use oped::outbox::{JobOutcome, MAX_ATTEMPTS};
 use oped::outbox::{enqueue_acknowledgement, enqueue_email, enqueue_message, enqueue_webhook};
 use oped::schema::{correspondence, outbox, submission_thread_ids, submissions};
 
@@ -372,7 +373,14 @@ fn jobs_that_can_never_be_sent_die_and_webhooks_are_left_alone() {
     let mut conn = db.conn();
     let id = common::ingest_submission(&mut conn, "01-plain.eml");
     clear_outbox(&mut conn);
-    enqueue_webhook(&mut conn, id, "opinion.published").unwrap();
+    enqueue_webhook(
+        &mut conn,
+        id,
+        "opinion.published",
+        &common::site(),
+        Utc::now(),
+    )
+    .unwrap();
     // A job whose submission was deleted (the foreign key is set to NULL).
     diesel::insert_into(outbox::table)
         .values((

@@ -160,5 +160,5 @@ pub async fn promote(
     let version = record.row.version;
     Ok(HttpResponse::Created()
         .insert_header(super::preconditions::etag(version))
-        .json(SubmissionView::new(record, actor.role)))
+        .json(SubmissionView::new(record, actor.role, &state.site)))
 }

@@ -2,6 +2,7 @@
 //! on the blocking pool, map the result.
 
 mod auth;
+mod conditional;
 mod deliveries;
 pub mod error;
 mod extract;
@@ -11,6 +12,7 @@ mod inbox;
 pub mod openapi;
 mod paging;
 mod preconditions;
+mod public;
 mod submissions;
 mod users;
 
@@ -24,6 +26,7 @@ use diesel::PgConnection;
 use crate::auth::tokens::TokenKeys;
 use crate::config::IntakeConfig;
 use crate::db::PgPool;
+use crate::publishing::Site;
 use error::ApiError;
 
 /// JSON bodies of the editor API are small; mail comes through its own door.
@@ -35,6 +38,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub intake: Arc<IntakeConfig>,
     pub tokens: Arc<TokenKeys>,
+    pub site: Arc<Site>,
 }
 
 /// Mounts every route; `App::new().configure(api::routes(state))`.
@@ -51,6 +55,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .route("/api/openapi.json", web::get().to(openapi::document))
+            .route("/feed.atom", web::get().to(public::feed))
             .service(
                 web::scope("/api/v1")
                     .route("/inbound/messages", web::post().to(inbound::receive))
@@ -58,7 +63,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(users::routes)
                     .configure(submissions::routes)
                     .configure(inbox::routes)
-                    .configure(deliveries::routes),
+                    .configure(deliveries::routes)
+                    .configure(public::routes),
             )
             .default_service(web::to(not_found));
     }

@@ -13,11 +13,11 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, deliveries, health, inbound, inbox, submissions, users};
+use super::{auth, deliveries, health, inbound, inbox, public, submissions, users};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Op-Ed Desk API", description = "The editors' API of Op-Ed Desk and its intake door."),
+    info(title = "Op-Ed Desk API", description = "The editors' API of Op-Ed Desk, its intake door, and the public side the site reads."),
     paths(
         health::healthz,
         health::readyz,
@@ -45,6 +45,9 @@ use super::{auth, deliveries, health, inbound, inbox, submissions, users};
         deliveries::retry,
         inbox::index,
         inbox::promote,
+        public::index,
+        public::show,
+        public::feed,
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth, &SharedResponses),
@@ -56,6 +59,7 @@ use super::{auth, deliveries, health, inbound, inbox, submissions, users};
         (name = "deliveries", description = "Emails and webhooks on their way"),
         (name = "intake", description = "Mail in"),
         (name = "operations", description = "Health"),
+        (name = "public", description = "Published op-eds, without login"),
     )
 )]
 pub struct ApiDoc;

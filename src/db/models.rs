@@ -89,6 +89,8 @@ pub struct Submission {
     pub assignee_id: Option<i64>,
     pub publish_at: Option<DateTime<Utc>>,
     pub revised_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub retracted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]

@@ -119,10 +119,9 @@ impl Composer {
             author_email: address.to_string(),
             note: payload.note.filter(|note| !note.trim().is_empty()),
             site_url: self.site_url.clone(),
-            public_url: format!(
-                "{}/opinion/{}",
-                self.site_url,
-                submission.slug.as_deref().unwrap_or(&submission.reference)
+            public_url: crate::publishing::opinion_url(
+                &self.site_url,
+                submission.slug.as_deref().unwrap_or(&submission.reference),
             ),
             subject: payload.subject.as_deref().map(one_line),
             body: payload.body,
@@ -247,11 +246,14 @@ mod tests {
             assignee_id: None,
             publish_at: None,
             revised_at: None,
+            published_at: None,
+            retracted_at: None,
         }
     }
 
     fn job(topic: &str, payload: serde_json::Value) -> OutboxJob {
         OutboxJob {
+            kind: "email".into(),
             id: 42,
             topic: topic.into(),
             submission_id: Some(7),

@@ -2,13 +2,40 @@
 //! transaction as the change that causes them, delivered later by workers,
 //! so a rolled-back change sends nothing and a committed one is never lost.
 
+pub mod retry;
+pub mod webhook;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
+pub use retry::MAX_ATTEMPTS;
+
+use crate::publishing::Site;
+use crate::publishing::store as public_store;
+use crate::publishing::view::PublicOpinion;
 use crate::schema::outbox;
+
+/// What a worker did with the job it claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    Sent {
+        job_id: i64,
+        /// The Message-ID of an email; the HTTP status of a webhook.
+        receipt: String,
+    },
+    /// Sending failed; the job is due again at `next_attempt_at`.
+    Retry {
+        job_id: i64,
+        attempts: i32,
+        next_attempt_at: DateTime<Utc>,
+        error: String,
+    },
+    /// The job will not be tried again: it failed `MAX_ATTEMPTS` times, or it
+    /// can never be delivered (its submission is gone, a bad address).
+    Dead { job_id: i64, reason: String },
+}
 
 /// The part of an outbox row a worker needs to deliver it.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -16,6 +43,8 @@ use crate::schema::outbox;
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct OutboxJob {
     pub id: i64,
+    /// `email` or `webhook`.
+    pub kind: String,
     pub topic: String,
     pub submission_id: Option<i64>,
     pub payload: serde_json::Value,
@@ -62,18 +91,30 @@ pub fn enqueue_message(
         .get_result(conn)
 }
 
-/// A webhook event to the site about a submission.
+/// A webhook event to the site about a submission. The body is written now,
+/// in the transaction of the change: it carries the public representation as
+/// that change left it, and every retry sends the same bytes.
 pub fn enqueue_webhook(
     conn: &mut PgConnection,
     submission_id: i64,
     event: &str,
+    site: &Site,
+    now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    let row = public_store::by_id(conn, submission_id)?;
+    let body = json!({
+        "event": event,
+        "occurred_at": now,
+        "opinion": PublicOpinion::from_row(&row, site),
+    });
     diesel::insert_into(outbox::table)
         .values((
             outbox::kind.eq("webhook"),
             outbox::topic.eq(event),
             outbox::submission_id.eq(submission_id),
-            outbox::payload.eq(json!({ "event": event })),
+            outbox::payload.eq(body),
+            outbox::created_at.eq(now),
+            outbox::next_attempt_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

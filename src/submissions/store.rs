@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use super::cursor::Cursor;
 use super::edit::ValidEdit;
 use crate::db::models::{AttachmentInfo, NewRevision, Submission};
+use crate::publishing::Site;
 use crate::schema::{
     attachments, correspondence as letters, submission_history, submission_notes,
     submission_revisions, submissions, users,
@@ -136,6 +137,8 @@ pub enum EditError {
     Stale { current: i32 },
     #[error("another submission has this slug")]
     SlugTaken,
+    #[error("the piece has been published: its slug no longer changes")]
+    SlugLocked,
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -161,17 +164,38 @@ pub fn edit(
     expected_version: i32,
     edit: &ValidEdit,
     editor_id: i64,
+    site: &Site,
 ) -> Result<SubmissionRecord, EditError> {
     conn.transaction(|conn| {
-        let (version, state): (i32, String) = submissions::table
+        let (version, state, slug, published_at): (
+            i32,
+            String,
+            Option<String>,
+            Option<DateTime<Utc>>,
+        ) = submissions::table
             .find(id)
-            .select((submissions::version, submissions::state))
+            .select((
+                submissions::version,
+                submissions::state,
+                submissions::slug,
+                submissions::published_at,
+            ))
             .for_update()
             .first(conn)
             .optional()?
             .ok_or(EditError::NotFound)?;
         if version != expected_version {
             return Err(EditError::Stale { current: version });
+        }
+        // Once published, a piece keeps its address: links to it must keep
+        // working (or answer 410 after a retraction).
+        if published_at.is_some()
+            && edit
+                .slug
+                .as_ref()
+                .is_some_and(|wanted| wanted.as_deref() != slug.as_deref())
+        {
+            return Err(EditError::SlugLocked);
         }
         if !edit.is_empty() {
             let changes = Changes {
@@ -215,7 +239,7 @@ pub fn edit(
                     .execute(conn)?;
             }
             if state == State::Published.as_str() {
-                crate::outbox::enqueue_webhook(conn, id, "opinion.updated")?;
+                crate::outbox::enqueue_webhook(conn, id, "opinion.updated", site, Utc::now())?;
             }
         }
         find(conn, id)?.ok_or(EditError::NotFound)

@@ -2,12 +2,15 @@
 //! row and the outbox rows for its emails and webhooks commit together.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Timestamptz};
 
 use super::State;
 use super::machine::{Action, Effect, TransitionRequest, WorkflowError, plan};
 use crate::auth::{Actor, Role};
 use crate::outbox;
+use crate::publishing::{Site, slug};
 use crate::schema::{submission_history, submissions, users};
 use crate::submissions::store::{self, SubmissionRecord};
 
@@ -50,6 +53,8 @@ impl Initiator {
 
 /// Takes `action` on submission `id`, which the caller last saw at
 /// `expected_version` (`None`: the scheduler, which acts on what it finds).
+/// `site` is where the piece is public, for the webhooks this may queue.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     conn: &mut PgConnection,
     id: i64,
@@ -57,6 +62,7 @@ pub fn apply(
     action: Action,
     request: TransitionRequest,
     initiator: Initiator,
+    site: &Site,
     now: DateTime<Utc>,
 ) -> Result<SubmissionRecord, TransitionError> {
     conn.transaction(|conn| {
@@ -121,7 +127,34 @@ pub fn apply(
                     .set(submissions::publish_at.eq(None::<DateTime<Utc>>))
                     .execute(conn)?;
             }
+            Action::Publish => {
+                // The first publication date stays; a republished piece is
+                // no longer retracted.
+                diesel::update(target)
+                    .set((
+                        submissions::published_at.eq(sql::<Nullable<Timestamptz>>(
+                            "coalesce(published_at, ",
+                        )
+                        .bind::<Timestamptz, _>(now)
+                        .sql(")")),
+                        submissions::retracted_at.eq(None::<DateTime<Utc>>),
+                        submissions::publish_at.eq(None::<DateTime<Utc>>),
+                    ))
+                    .execute(conn)?;
+            }
+            Action::Unpublish => {
+                diesel::update(target)
+                    .set(submissions::retracted_at.eq(now))
+                    .execute(conn)?;
+            }
             _ => {}
+        }
+        if matches!(
+            transition.to,
+            State::Approved | State::Scheduled | State::Published
+        ) {
+            // Named before anything links to it: the author's email, the webhook.
+            slug::assign(conn, id)?;
         }
         diesel::insert_into(submission_history::table)
             .values((
@@ -139,7 +172,7 @@ pub fn apply(
                 Effect::EmailAuthor(template) => {
                     outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
                 }
-                Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, event)?,
+                Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, event, site, now)?,
             }
         }
         store::find(conn, id)?.ok_or(TransitionError::NotFound)

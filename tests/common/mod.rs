@@ -203,6 +203,18 @@ pub fn app_state(pool: oped::db::PgPool) -> oped::api::AppState {
         pool,
         intake: shared_intake_config(),
         tokens: Arc::new(token_keys()),
+        site: Arc::new(site()),
+    }
+}
+
+pub const SITE_URL: &str = "https://news.example";
+
+/// Where the test desk's pieces are public.
+pub fn site() -> oped::publishing::Site {
+    oped::publishing::Site {
+        url: SITE_URL.into(),
+        name: "Example Opinion".into(),
+        public_api_url: "https://desk.news.example".into(),
     }
 }
 

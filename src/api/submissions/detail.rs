@@ -5,6 +5,7 @@ use crate::api::error::ApiError;
 use crate::api::preconditions::{etag, not_modified, required_version, stale};
 use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
+use crate::publishing::Site;
 use crate::submissions::edit::{self, SubmissionPatch};
 use crate::submissions::store::{self, EditError};
 
@@ -37,7 +38,7 @@ pub async fn show(
             .insert_header(etag(record.row.version))
             .finish());
     }
-    respond(record, actor)
+    respond(record, actor, &state.site)
 }
 
 /// Edits title, standfirst, text, author bio, slug or tags; keeps a revision.
@@ -49,7 +50,7 @@ pub async fn show(
         (status = 200, description = "The submission as edited", body = SubmissionView,
             headers(("ETag" = String, description = "The new version, quoted"))),
         (status = 404, description = "No such submission: code `not_found`"),
-        (status = 409, description = "Another submission has this slug: code `slug_taken`"),
+        (status = 409, description = "Another submission has this slug: code `slug_taken`; or the piece has been published and its slug no longer changes: code `slug_locked`"),
         (status = 412, description = "`If-Match` does not name the current version: code `precondition_failed`"),
         (status = 422, description = "A field is invalid: code `invalid_field`, `field` names it"),
         (status = 428, description = "No `If-Match`: code `precondition_required`"),
@@ -67,8 +68,9 @@ pub async fn update(
     let valid = edit::validate(patch.into_inner())
         .map_err(|err| ApiError::invalid_field(err.field, err.detail))?;
     let id = id.into_inner();
+    let site = state.site.clone();
     let record = blocking_db(&state, move |conn| {
-        store::edit(conn, id, expected, &valid, actor.user_id).map_err(|err| match err {
+        store::edit(conn, id, expected, &valid, actor.user_id, &site).map_err(|err| match err {
             EditError::NotFound => ApiError::not_found("submission"),
             EditError::Stale { current } => stale(Some(current)),
             EditError::SlugTaken => ApiError::new(
@@ -76,19 +78,25 @@ pub async fn update(
                 "slug_taken",
                 "another submission already has this slug",
             ),
+            EditError::SlugLocked => ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "slug_locked",
+                "the piece has been published under its slug, which no longer changes: links to it must keep working",
+            ),
             EditError::Database(err) => err.into(),
         })
     })
     .await?;
-    respond(record, actor)
+    respond(record, actor, &state.site)
 }
 
 pub(super) fn respond(
     record: store::SubmissionRecord,
     actor: Actor,
+    site: &Site,
 ) -> Result<HttpResponse, ApiError> {
     let version = record.row.version;
     Ok(HttpResponse::Ok()
         .insert_header(etag(version))
-        .json(SubmissionView::new(record, actor.role)))
+        .json(SubmissionView::new(record, actor.role, site)))
 }

@@ -57,6 +57,7 @@ pub async fn transition(
         assignee: body.assignee,
         publish_at: body.publish_at,
     };
+    let site = state.site.clone();
     let record = blocking_db(&state, move |conn| {
         service::apply(
             conn,
@@ -65,12 +66,13 @@ pub async fn transition(
             body.action,
             asked,
             Initiator::User(actor),
+            &site,
             Utc::now(),
         )
         .map_err(transition_error)
     })
     .await?;
-    respond(record, actor)
+    respond(record, actor, &state.site)
 }
 
 fn transition_error(err: TransitionError) -> ApiError {

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::db::models::AttachmentInfo;
+use crate::publishing::Site;
 use crate::submissions::store::{
     CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
 };
@@ -77,7 +78,14 @@ pub struct SubmissionView {
     pub tags: Vec<String>,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the scheduler publishes it (`scheduled`).
     pub publish_at: Option<DateTime<Utc>>,
+    /// Its first publication; from then on the slug no longer changes.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When it was last taken down; its public URL answers 410 since.
+    pub retracted_at: Option<DateTime<Utc>>,
+    /// Where the piece is (or will be) public, once it has a slug.
+    pub public_url: Option<String>,
     /// Also the `ETag`.
     pub version: i32,
     pub assignee: Option<UserView>,
@@ -93,7 +101,7 @@ pub struct SubmissionView {
 }
 
 impl SubmissionView {
-    pub fn new(record: SubmissionRecord, viewer: Role) -> SubmissionView {
+    pub fn new(record: SubmissionRecord, viewer: Role, site: &Site) -> SubmissionView {
         let row = record.row;
         let state: State = row.state.parse().unwrap_or(State::Draft);
         SubmissionView {
@@ -102,7 +110,7 @@ impl SubmissionView {
             state,
             title: row.title,
             standfirst: row.standfirst,
-            slug: row.slug,
+            slug: row.slug.clone(),
             author: AuthorView {
                 name: row.author_name,
                 email: row.author_email,
@@ -116,6 +124,9 @@ impl SubmissionView {
             received_at: row.received_at,
             updated_at: row.updated_at,
             publish_at: row.publish_at,
+            published_at: row.published_at,
+            retracted_at: row.retracted_at,
+            public_url: row.slug.as_deref().map(|slug| site.opinion_url(slug)),
             version: row.version,
             assignee: record.assignee.map(UserView::from),
             suspicious: row.suspicious,

@@ -1,0 +1,78 @@
+//! Publishes scheduled pieces when their time comes, as a publisher would:
+//! the same transition, the same effects (the site is told, the author gets
+//! the link), with no user in the history row.
+//!
+//! Exactly once with any number of workers: the due row is claimed with
+//! `FOR UPDATE SKIP LOCKED`, and the transition checks the state under that
+//! lock, so a second worker either skips the row or finds it published.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::Site;
+use crate::jobs::Task;
+use crate::schema::submissions;
+use crate::workflow::service::{Initiator, TransitionError, apply};
+use crate::workflow::{Action, State, TransitionRequest};
+
+/// Publishes the first due scheduled piece; its id, or `None` when nothing
+/// is due at `now`.
+pub fn publish_due(
+    conn: &mut PgConnection,
+    site: &Site,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<i64>> {
+    conn.transaction(|conn| {
+        let Some(id) = submissions::table
+            .filter(submissions::state.eq(State::Scheduled.as_str()))
+            .filter(submissions::publish_at.le(now))
+            .order((submissions::publish_at.asc(), submissions::id.asc()))
+            .limit(1)
+            .for_update()
+            .skip_locked()
+            .select(submissions::id)
+            .first::<i64>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let request = TransitionRequest::default();
+        match apply(
+            conn,
+            id,
+            None,
+            Action::Publish,
+            request,
+            Initiator::Scheduler,
+            site,
+            now,
+        ) {
+            Ok(_) => {
+                tracing::info!(submission = id, "scheduled piece published");
+                Ok(Some(id))
+            }
+            Err(TransitionError::Database(err)) => Err(err),
+            // Cannot happen to a locked scheduled row; if it did, the piece
+            // stays scheduled for an editor to see, and the error is logged.
+            Err(err) => {
+                tracing::error!(submission = id, error = %err, "scheduled piece not published");
+                Ok(None)
+            }
+        }
+    })
+}
+
+/// The scheduler's task.
+pub struct SchedulerTask {
+    pub site: Site,
+}
+
+impl Task for SchedulerTask {
+    fn name(&self) -> &'static str {
+        "scheduler"
+    }
+
+    fn run_once(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<bool> {
+        publish_due(conn, &self.site, now).map(|published| published.is_some())
+    }
+}
