@@ -466,9 +466,11 @@ fn serve(config: Config, no_workers: bool) -> u8 {
         site: Arc::new(Site::from_config(&config)),
     };
     let bind = config.http.bind;
+    let cors_origins = config.http.cors_origins.clone();
     let result = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(api::cors(&cors_origins))
                 .wrap(api::security_headers())
                 .wrap(TracingLogger::default())
                 .configure(api::routes(state.clone()))

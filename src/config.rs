@@ -82,6 +82,10 @@ pub struct DatabaseConfig {
 pub struct HttpConfig {
     /// `OPED_BIND` (default `127.0.0.1:8080`): where `oped serve` listens.
     pub bind: SocketAddr,
+    /// `OPED_CORS_ORIGINS`: comma-separated origins (`https://news.example`)
+    /// whose pages may call the API from a browser: the editors' front end,
+    /// the site. Empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -218,6 +222,7 @@ impl Config {
         };
 
         let mail = read_mail_config(&var, &from, &mut problems);
+        let cors_origins = read_cors_origins(var("OPED_CORS_ORIGINS"), &mut problems);
         let publishing = read_publishing_config(&var, bind, &mut problems);
 
         if !problems.is_empty() {
@@ -229,7 +234,7 @@ impl Config {
                 data_dir: var("OPED_DATA_DIR")
                     .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             },
-            http: HttpConfig { bind },
+            http: HttpConfig { bind, cors_origins },
             intake: IntakeConfig {
                 inbound_token: inbound_token.map(Secret::new),
                 trusted_authserv_id: var("OPED_TRUSTED_AUTHSERV_ID")
@@ -250,6 +255,31 @@ impl Config {
             publishing,
         })
     }
+}
+
+/// `OPED_CORS_ORIGINS`: each an origin as browsers send it, scheme and host
+/// (and port), nothing else.
+fn read_cors_origins(value: Option<String>, problems: &mut Vec<String>) -> Vec<String> {
+    let mut origins = Vec::new();
+    for origin in value.iter().flat_map(|value| value.split(',')) {
+        let origin = origin.trim().trim_end_matches('/');
+        if origin.is_empty() {
+            continue;
+        }
+        match url::Url::parse(origin) {
+            Ok(url)
+                if matches!(url.scheme(), "http" | "https")
+                    && url.has_host()
+                    && url.origin().ascii_serialization() == origin =>
+            {
+                origins.push(origin.to_string());
+            }
+            _ => problems.push(format!(
+                "OPED_CORS_ORIGINS: {origin:?} is not an origin such as https://news.example"
+            )),
+        }
+    }
+    origins
 }
 
 /// The `PublishingConfig` variables. The webhook URL and secret are never
@@ -531,6 +561,24 @@ mod tests {
             !err.contains("token=abc") && !err.contains("short\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert!(config(&[]).unwrap().http.cors_origins.is_empty());
+        let read = config(&[(
+            "OPED_CORS_ORIGINS",
+            "https://news.example, http://localhost:5173/",
+        )])
+        .unwrap();
+        assert_eq!(
+            read.http.cors_origins,
+            ["https://news.example", "http://localhost:5173"]
+        );
+        let err = config(&[("OPED_CORS_ORIGINS", "https://news.example/path,*")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/path") && err.contains("\"*\""), "{err}");
     }
 
     #[test]

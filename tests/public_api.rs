@@ -669,3 +669,59 @@ fn unique_mail(title: &str) -> String {
         std::process::id()
     )
 }
+
+#[actix_rt::test]
+async fn browsers_on_the_configured_origins_may_read_and_others_may_not() {
+    let db = common::TestDb::new();
+    let app = test::init_service(
+        actix_web::App::new()
+            .wrap(oped::api::cors(&["https://news.example".to_string()]))
+            .wrap(oped::api::security_headers())
+            .configure(oped::api::routes(common::app_state(db.pool()))),
+    )
+    .await;
+    let preflight = test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/api/v1/submissions/1")
+        .insert_header(("Origin", "https://news.example"))
+        .insert_header(("Access-Control-Request-Method", "PATCH"))
+        .insert_header(("Access-Control-Request-Headers", "authorization, if-match"))
+        .to_request();
+    let response = test::call_service(&app, preflight).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "https://news.example"
+    );
+
+    let read = |origin: &'static str| {
+        test::TestRequest::get()
+            .uri("/api/v1/public/opeds")
+            .insert_header(("Origin", origin))
+            .to_request()
+    };
+    let response = test::call_service(&app, read("https://news.example")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "https://news.example"
+    );
+    assert!(
+        header(response.headers(), "access-control-expose-headers")
+            .to_lowercase()
+            .contains("etag")
+    );
+    let response = test::call_service(&app, read("https://evil.example")).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the server still answers"
+    );
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "but the browser is not allowed to read it"
+    );
+}

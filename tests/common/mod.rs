@@ -401,6 +401,7 @@ where
 
 // Email to authors.
 
+pub mod receiver;
 /// A real SMTP server on a free local port; see `smtp.rs`.
 pub mod smtp;
 
