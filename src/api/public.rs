@@ -110,7 +110,8 @@ pub async fn index(
 
 /// One published op-ed by its slug.
 #[utoipa::path(get, path = "/api/v1/public/opeds/{slug}", tag = "public",
-    params(("slug" = String, Path, description = "The piece's slug, as in its URL"),
+    params(("slug" = String, Path, description = "The piece's slug, as in its URL",
+            example = "why-libya-needs-a-unified-budget"),
         ("If-None-Match" = Option<String>, Header, description = "ETags the client holds; 304 when one is current"),
         ("If-Modified-Since" = Option<String>, Header, description = "An HTTP date; 304 when nothing changed since")),
     responses(
