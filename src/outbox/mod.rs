@@ -55,6 +55,27 @@ pub struct OutboxJob {
     pub recipient: Option<String>,
 }
 
+/// Locks the first due pending job of `kind` (`email` or `webhook`) for the
+/// caller's transaction, skipping rows another worker holds: the row lock is
+/// the claim. `None`: nothing of that kind is due at `now`.
+pub fn claim_due(
+    conn: &mut PgConnection,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<OutboxJob>> {
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .filter(outbox::state.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+        .limit(1)
+        .for_update()
+        .skip_locked()
+        .select(OutboxJob::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// An email to the submission's author, rendered from `template` when sent.
 pub fn enqueue_email(
     conn: &mut PgConnection,

@@ -19,7 +19,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::retry::{mark_dead, record_failure};
-use super::{JobOutcome, OutboxJob};
+use super::{JobOutcome, OutboxJob, claim_due};
 use crate::jobs::Task;
 use crate::schema::outbox;
 use crate::secret::Secret;
@@ -150,18 +150,7 @@ pub fn run_once(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<JobOutcome>> {
     conn.transaction(|conn| {
-        let Some(job) = outbox::table
-            .filter(outbox::kind.eq("webhook"))
-            .filter(outbox::state.eq("pending"))
-            .filter(outbox::next_attempt_at.le(now))
-            .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
-            .limit(1)
-            .for_update()
-            .skip_locked()
-            .select(OutboxJob::as_select())
-            .first(conn)
-            .optional()?
-        else {
+        let Some(job) = claim_due(conn, "webhook", now)? else {
             return Ok(None);
         };
         let body = match serde_json::to_vec(&job.payload) {

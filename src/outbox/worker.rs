@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::retry::{mark_dead, record_failure};
-use super::{JobOutcome, OutboxJob};
+use super::{JobOutcome, OutboxJob, claim_due};
 use crate::db::models::{NewCorrespondence, Submission};
 use crate::jobs::Task;
 use crate::mail::{Composed, Composer, Mailer};
@@ -35,18 +35,7 @@ pub fn run_once(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<JobOutcome>> {
     conn.transaction(|conn| {
-        let Some(job) = outbox::table
-            .filter(outbox::kind.eq("email"))
-            .filter(outbox::state.eq("pending"))
-            .filter(outbox::next_attempt_at.le(now))
-            .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
-            .limit(1)
-            .for_update()
-            .skip_locked()
-            .select(OutboxJob::as_select())
-            .first(conn)
-            .optional()?
-        else {
+        let Some(job) = claim_due(conn, "email", now)? else {
             return Ok(None);
         };
 
