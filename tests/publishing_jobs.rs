@@ -570,6 +570,66 @@ fn edits_and_unpublishing_tell_the_site_in_order_with_the_public_representation(
 }
 
 #[test]
+fn a_retried_publish_never_overtakes_the_unpublish_that_followed_it() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let actor = publisher(&mut conn);
+    let now = Utc::now();
+    let id = approved_piece(&mut conn, actor, now);
+    // Another piece's event is not held back by this one.
+    let other = common::ingest_submission(&mut conn, "09-en-dash.eml");
+    approve(&mut conn, other, actor, now);
+    clear_outbox(&mut conn);
+    publish(&mut conn, id, actor, now);
+    let receiver = WebhookReceiver::start(SECRET);
+    let sender = http_sender(&receiver.url());
+    receiver.fail_next(1);
+    let outcome = webhook::run_once(&mut conn, &sender, now).unwrap();
+    assert!(
+        matches!(outcome, Some(JobOutcome::Retry { .. })),
+        "{outcome:?}"
+    );
+
+    // Taken down while the site still has not heard it was put up.
+    let unpublish = TransitionRequest {
+        note: Some("Legal complaint.".into()),
+        ..Default::default()
+    };
+    act(&mut conn, id, actor, Action::Unpublish, unpublish, now);
+    publish(&mut conn, other, actor, now);
+    let outcomes = webhook::drain(&mut conn, &sender, now + Duration::seconds(1)).unwrap();
+    assert_eq!(
+        outcomes.len(),
+        1,
+        "only the other piece's event: {outcomes:?}"
+    );
+    assert_eq!(
+        the_job(&mut conn, "webhook", "opinion.unpublished").state,
+        "pending",
+        "the unpublish waits for the publish before it"
+    );
+
+    let later = now + Duration::minutes(5);
+    let outcomes = webhook::drain(&mut conn, &sender, later).unwrap();
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    let events: Vec<String> = receiver
+        .requests()
+        .iter()
+        .filter(|request| request.json()["opinion"]["slug"] == SLUG)
+        .map(|request| request.header("Oped-Event").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "opinion.published",
+            "opinion.published",
+            "opinion.unpublished"
+        ],
+        "the site's last word on the piece is the unpublish"
+    );
+}
+
+#[test]
 fn the_scheduler_publishes_on_time_exactly_once_when_two_race() {
     let db = TestDb::new();
     let mut conn = db.conn();

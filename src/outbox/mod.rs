@@ -58,6 +58,12 @@ pub struct OutboxJob {
 /// Locks the first due pending job of `kind` (`email` or `webhook`) for the
 /// caller's transaction, skipping rows another worker holds: the row lock is
 /// the claim. `None`: nothing of that kind is due at `now`.
+///
+/// Webhooks about one submission go out in the order they were queued: one
+/// waits while an earlier one for the same piece is pending (retrying, or in
+/// another worker's hands). Otherwise a retried `opinion.published` could
+/// reach the site after the `opinion.unpublished` that followed it, and put a
+/// retracted piece back up. A dead one no longer holds the rest back.
 pub fn claim_due(
     conn: &mut PgConnection,
     kind: &str,
@@ -67,6 +73,11 @@ pub fn claim_due(
         .filter(outbox::kind.eq(kind))
         .filter(outbox::state.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "(outbox.kind <> 'webhook' OR NOT EXISTS (SELECT 1 FROM outbox earlier \
+             WHERE earlier.kind = 'webhook' AND earlier.state = 'pending' \
+             AND earlier.submission_id = outbox.submission_id AND earlier.id < outbox.id))",
+        ))
         .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(1)
         .for_update()
