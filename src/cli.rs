@@ -464,9 +464,16 @@ fn serve(config: Config, no_workers: bool) -> u8 {
         intake: Arc::new(config.intake.clone()),
         tokens,
         site: Arc::new(Site::from_config(&config)),
+        feed: Arc::default(),
     };
     let bind = config.http.bind;
     let cors_origins = config.http.cors_origins.clone();
+    // Database work waits in one fair queue per worker for a blocking
+    // thread, and every blocking thread finds a free connection: with more
+    // threads than connections, the extra ones would wait on the pool, where
+    // nothing keeps a request from being overtaken again and again.
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let blocking_threads = (POOL_SIZE as usize / workers).max(2);
     let result = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()
@@ -475,6 +482,8 @@ fn serve(config: Config, no_workers: bool) -> u8 {
                 .wrap(TracingLogger::default())
                 .configure(api::routes(state.clone()))
         })
+        .workers(workers)
+        .worker_max_blocking_threads(blocking_threads)
         .bind(bind)?;
         tracing::info!(%bind, "listening");
         server.run().await

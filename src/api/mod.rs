@@ -12,7 +12,7 @@ mod inbox;
 pub mod openapi;
 mod paging;
 mod preconditions;
-mod public;
+pub mod public;
 mod submissions;
 mod users;
 
@@ -39,6 +39,8 @@ pub struct AppState {
     pub intake: Arc<IntakeConfig>,
     pub tokens: Arc<TokenKeys>,
     pub site: Arc<Site>,
+    /// The last Atom feed made, shared by the workers of one process.
+    pub feed: Arc<public::FeedCache>,
 }
 
 /// Mounts every route; `App::new().configure(api::routes(state))`.

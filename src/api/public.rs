@@ -164,6 +164,11 @@ pub async fn show(
 }
 
 /// The Atom 1.0 feed of the latest published op-eds.
+///
+/// Every reader asks for the same document, so the last one made is kept
+/// (`FeedCache`) and served again while its ETag is current: a request costs
+/// one small query, and the pieces are read, sanitised and rendered only
+/// after something changed.
 #[utoipa::path(get, path = "/feed.atom", tag = "public",
     params(("If-None-Match" = Option<String>, Header, description = "ETags the client holds; 304 when one is current"),
         ("If-Modified-Since" = Option<String>, Header, description = "An HTTP date; 304 when nothing changed since")),
@@ -178,29 +183,30 @@ pub async fn feed(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if is_conditional(&request) {
-        let validators = blocking_db(&state, |conn| {
-            let rows: Vec<(i64, i32, DateTime<Utc>)> = submissions::table
-                .filter(submissions::state.eq(State::Published.as_str()))
-                .order((submissions::published_at.desc(), submissions::id.desc()))
-                .limit(FEED_LENGTH)
-                .select((
-                    submissions::id,
-                    submissions::version,
-                    submissions::updated_at,
-                ))
-                .load(conn)?;
-            let retracted = store::latest_retraction(conn)?;
-            Ok(feed_validators(
-                rows.iter().map(|(id, version, _)| (*id, *version)),
-                rows.iter().map(|(_, _, updated)| *updated),
-                retracted,
+    let validators = blocking_db(&state, |conn| {
+        let rows: Vec<(i64, i32, DateTime<Utc>)> = submissions::table
+            .filter(submissions::state.eq(State::Published.as_str()))
+            .order((submissions::published_at.desc(), submissions::id.desc()))
+            .limit(FEED_LENGTH)
+            .select((
+                submissions::id,
+                submissions::version,
+                submissions::updated_at,
             ))
-        })
-        .await?;
-        if validators.is_fresh(&request) {
-            return Ok(validators.not_modified());
-        }
+            .load(conn)?;
+        let retracted = store::latest_retraction(conn)?;
+        Ok(feed_validators(
+            rows.iter().map(|(id, version, _)| (*id, *version)),
+            rows.iter().map(|(_, _, updated)| *updated),
+            retracted,
+        ))
+    })
+    .await?;
+    if validators.is_fresh(&request) {
+        return Ok(validators.not_modified());
+    }
+    if let Some(xml) = state.feed.get(&validators.etag) {
+        return Ok(validators.ok().content_type(feed::CONTENT_TYPE).body(xml));
     }
     let site = state.site.clone();
     let (validators, xml) = blocking_db(&state, move |conn| {
@@ -215,11 +221,32 @@ pub async fn feed(
             .iter()
             .filter_map(|row| PublicOpinion::from_row(row, &site))
             .collect();
-        let xml = feed::render(&site, &pieces, validators.last_modified);
+        let xml = web::Bytes::from(feed::render(&site, &pieces, validators.last_modified));
         Ok((validators, xml))
     })
     .await?;
+    state.feed.put(&validators.etag, xml.clone());
     Ok(validators.ok().content_type(feed::CONTENT_TYPE).body(xml))
+}
+
+/// The last feed rendered, under its ETag. The ETag is a digest of every
+/// entry's id and version and of the latest retraction, so a feed is served
+/// from here only while it is exactly what a new rendering would give.
+#[derive(Debug, Default)]
+pub struct FeedCache(std::sync::Mutex<Option<(String, web::Bytes)>>);
+
+impl FeedCache {
+    fn get(&self, etag: &str) -> Option<web::Bytes> {
+        let cached = self.0.lock().unwrap_or_else(|poison| poison.into_inner());
+        cached
+            .as_ref()
+            .filter(|(tag, _)| tag == etag)
+            .map(|(_, xml)| xml.clone())
+    }
+
+    fn put(&self, etag: &str, xml: web::Bytes) {
+        *self.0.lock().unwrap_or_else(|poison| poison.into_inner()) = Some((etag.to_string(), xml));
+    }
 }
 
 fn feed_validators(

@@ -204,6 +204,7 @@ pub fn app_state(pool: oped::db::PgPool) -> oped::api::AppState {
         intake: shared_intake_config(),
         tokens: Arc::new(token_keys()),
         site: Arc::new(site()),
+        feed: Arc::default(),
     }
 }
 
