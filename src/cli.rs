@@ -36,8 +36,6 @@ pub const EX_CONFIG: u8 = 78;
 /// How much of an oversized message is kept with its quarantine record.
 const OVERSIZED_HEAD_BYTES: usize = 1024 * 1024;
 
-/// Database connections per `serve` process.
-const POOL_SIZE: u32 = 16;
 /// How long a request waits for a connection before answering 503.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -460,7 +458,7 @@ fn serve(config: Config, no_workers: bool) -> u8 {
         }
     }
     let state = AppState {
-        pool: db::pool(&database.url, POOL_SIZE, POOL_TIMEOUT),
+        pool: db::pool(&database.url, config.database.pool_size, POOL_TIMEOUT),
         intake: Arc::new(config.intake.clone()),
         tokens,
         site: Arc::new(Site::from_config(&config)),
@@ -473,7 +471,7 @@ fn serve(config: Config, no_workers: bool) -> u8 {
     // threads than connections, the extra ones would wait on the pool, where
     // nothing keeps a request from being overtaken again and again.
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let blocking_threads = (POOL_SIZE as usize / workers).max(2);
+    let blocking_threads = (config.database.pool_size as usize / workers).max(2);
     let result = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()

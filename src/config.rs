@@ -76,6 +76,11 @@ pub struct DatabaseConfig {
     pub url: Option<Secret<String>>,
     /// `OPED_DATA_DIR` (default `./data`): the private cluster and outgoing mail files.
     pub data_dir: PathBuf,
+    /// `OPED_DB_POOL_SIZE` (default twice the CPUs): database connections
+    /// of `serve`'s API. Small on purpose: requests beyond it wait in a fair
+    /// queue instead of crowding the CPUs; raise it when the database is far
+    /// away (each query then spends longer waiting on the network).
+    pub pool_size: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +117,9 @@ pub enum LogFormat {
     Text,
     Json,
 }
+
+/// More connections than this per process only queue inside PostgreSQL.
+const MAX_POOL_SIZE: u32 = 200;
 
 /// The shortest inbound token accepted: anything shorter can be guessed.
 const MIN_TOKEN_LEN: usize = 16;
@@ -221,6 +229,21 @@ impl Config {
             }
         };
 
+        let default_pool = std::thread::available_parallelism()
+            .map_or(4, |cpus| u32::try_from(cpus.get() * 2).unwrap_or(u32::MAX))
+            .clamp(2, MAX_POOL_SIZE);
+        let pool_size = match var("OPED_DB_POOL_SIZE") {
+            None => default_pool,
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(size) if (2..=MAX_POOL_SIZE).contains(&size) => size,
+                _ => {
+                    problems.push(format!(
+                        "OPED_DB_POOL_SIZE={value:?} must be a whole number from 2 to {MAX_POOL_SIZE}"
+                    ));
+                    default_pool
+                }
+            },
+        };
         let mail = read_mail_config(&var, &from, &mut problems);
         let cors_origins = read_cors_origins(var("OPED_CORS_ORIGINS"), &mut problems);
         let publishing = read_publishing_config(&var, bind, &mut problems);
@@ -233,6 +256,7 @@ impl Config {
                 url: var("DATABASE_URL").map(Secret::new),
                 data_dir: var("OPED_DATA_DIR")
                     .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
+                pool_size,
             },
             http: HttpConfig { bind, cors_origins },
             intake: IntakeConfig {
@@ -561,6 +585,25 @@ mod tests {
             !err.contains("token=abc") && !err.contains("short\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_pool_size_is_bounded() {
+        let size = config(&[]).unwrap().database.pool_size;
+        assert!((2..=MAX_POOL_SIZE).contains(&size));
+        assert_eq!(
+            config(&[("OPED_DB_POOL_SIZE", "12")])
+                .unwrap()
+                .database
+                .pool_size,
+            12
+        );
+        for bad in ["1", "0", "many", "100000"] {
+            let err = config(&[("OPED_DB_POOL_SIZE", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("OPED_DB_POOL_SIZE"), "{err}");
+        }
     }
 
     #[test]
