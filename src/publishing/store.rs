@@ -1,9 +1,8 @@
 //! The public side's reads: published pieces by slug, by page, for the feed.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{max, sql};
+use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Timestamptz};
 
 use super::view::{PublicRow, SummaryRow};
 use crate::schema::submissions;
@@ -85,13 +84,16 @@ pub fn page(
         .select(SummaryRow::as_select())
         .into_boxed();
     if let Some(cursor) = cursor {
-        // A row comparison, so PostgreSQL walks `submissions_public` from the cursor.
-        query = query.filter(
-            sql::<Bool>("(published_at, id) < (")
-                .bind::<Timestamptz, _>(cursor.received_at)
-                .sql(", ")
-                .bind::<BigInt, _>(cursor.id)
-                .sql(")"),
+        // Written without SQL text so diesel keeps the prepared statement
+        // (it never caches one holding an SQL literal); the `<=` bound lets
+        // PostgreSQL start its walk of `submissions_public` at the cursor.
+        let at = cursor.received_at;
+        query = query.filter(submissions::published_at.le(at)).filter(
+            submissions::published_at
+                .lt(at)
+                .or(submissions::published_at
+                    .eq(at)
+                    .and(submissions::id.lt(cursor.id))),
         );
     }
     query
