@@ -10,7 +10,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,9 +19,7 @@ use super::{AppState, blocking_db, paging};
 use crate::publishing::feed::{self, FEED_LENGTH};
 use crate::publishing::store::{self, Lookup};
 use crate::publishing::view::{PublicOpinion, PublicSummary};
-use crate::schema::submissions;
 use crate::submissions::cursor::Cursor;
-use crate::workflow::State;
 
 const DEFAULT_LIMIT: i64 = 20;
 /// Longer than any slug this server gives or accepts: not worth a query.
@@ -184,16 +181,7 @@ pub async fn feed(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let validators = blocking_db(&state, |conn| {
-        let rows: Vec<(i64, i32, DateTime<Utc>)> = submissions::table
-            .filter(submissions::state.eq(State::Published.as_str()))
-            .order((submissions::published_at.desc(), submissions::id.desc()))
-            .limit(FEED_LENGTH)
-            .select((
-                submissions::id,
-                submissions::version,
-                submissions::updated_at,
-            ))
-            .load(conn)?;
+        let rows = store::latest_versions(conn, FEED_LENGTH)?;
         let retracted = store::latest_retraction(conn)?;
         Ok(feed_validators(
             rows.iter().map(|(id, version, _)| (*id, *version)),

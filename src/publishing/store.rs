@@ -112,6 +112,24 @@ pub fn latest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<PublicRow>
         .load(conn)
 }
 
+/// The `(id, version, updated_at)` of the `limit` latest published pieces:
+/// what identifies the feed's state, without the text.
+pub fn latest_versions(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> QueryResult<Vec<(i64, i32, DateTime<Utc>)>> {
+    submissions::table
+        .filter(published())
+        .order((submissions::published_at.desc(), submissions::id.desc()))
+        .limit(limit)
+        .select((
+            submissions::id,
+            submissions::version,
+            submissions::updated_at,
+        ))
+        .load(conn)
+}
+
 /// When a piece was last unpublished: a list or feed changes then without
 /// any row left in it to say so.
 pub fn latest_retraction(conn: &mut PgConnection) -> QueryResult<Option<DateTime<Utc>>> {
