@@ -153,23 +153,49 @@ pub fn analyse(raw: &[u8], config: &IntakeConfig) -> Analysis {
     }))
 }
 
-/// Records one message and returns its outcome. Runs on a blocking thread:
-/// it parses, extracts documents and talks to the database synchronously.
-pub fn ingest(
+/// A message made ready to record: parsed, classified and its documents
+/// extracted, with no database connection held. See [`prepare`] and [`record`].
+#[derive(Debug)]
+pub struct Prepared {
+    analysis: Analysis,
+}
+
+/// Prepares a message for recording: everything that needs no database
+/// (parsing, classification, document extraction in a child process).
+pub fn prepare(raw: &[u8], config: &IntakeConfig) -> Prepared {
+    Prepared {
+        analysis: analyse(raw, config),
+    }
+}
+
+/// Records a prepared message in one transaction (a savepoint when the
+/// caller already holds one, so a mailbox poller can advance its own state
+/// in the same commit).
+pub fn record(
     conn: &mut PgConnection,
     raw: &[u8],
+    prepared: Prepared,
     config: &IntakeConfig,
 ) -> Result<IngestReport, IntakeError> {
-    let analysis = analyse(raw, config);
     store::record(
         conn,
         store::RawMessage {
             bytes: raw,
             size: raw.len(),
         },
-        analysis,
+        prepared.analysis,
         config,
     )
+}
+
+/// Prepares and records one message.
+pub fn ingest(
+    conn: &mut PgConnection,
+    raw: &[u8],
+    config: &IntakeConfig,
+) -> Result<IngestReport, IntakeError> {
+    let prepared = prepare(raw, config);
+    record(conn, raw, prepared, config)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
