@@ -163,6 +163,9 @@ fn ingest(config: &Config, file: Option<PathBuf>) -> u8 {
             return code;
         }
     };
+    // Prepared before the database is opened: no connection waits on the
+    // parser or on document extraction.
+    let prepared = (input.size <= limit).then(|| intake::prepare(&input.bytes, &config.intake));
     let Some(database) = open_database(config) else {
         return EX_TEMPFAIL;
     };
@@ -170,10 +173,11 @@ fn ingest(config: &Config, file: Option<PathBuf>) -> u8 {
         .connect()
         .map_err(|err| err.to_string())
         .and_then(|mut conn| {
-            let result = if input.size > limit {
-                intake::ingest_oversized(&mut conn, &input.bytes, input.size, &config.intake)
-            } else {
-                intake::ingest(&mut conn, &input.bytes, &config.intake)
+            let result = match prepared {
+                Some(prepared) => intake::record(&mut conn, &input.bytes, prepared, &config.intake),
+                None => {
+                    intake::ingest_oversized(&mut conn, &input.bytes, input.size, &config.intake)
+                }
             };
             result.map_err(|err| err.to_string())
         });

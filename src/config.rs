@@ -110,6 +110,10 @@ pub struct IntakeConfig {
     /// `OPED_ACK_LIMIT_PER_HOUR` (default 3): acknowledgements one sender can
     /// receive per hour, so a flood of mail cannot turn us into a spam cannon.
     pub ack_limit_per_hour: u32,
+    /// `OPED_ACK_LIMIT_TOTAL_PER_HOUR` (default 100): acknowledgements all
+    /// senders together can receive per hour, so a flood from many forged
+    /// addresses cannot either.
+    pub ack_limit_total_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,15 +182,17 @@ impl Config {
             }
         };
 
-        let ack_limit_per_hour = match var("OPED_ACK_LIMIT_PER_HOUR") {
-            None => 3,
+        let mut whole_number = |name: &str, default: u32| match var(name) {
+            None => default,
             Some(value) => value.trim().parse::<u32>().unwrap_or_else(|_| {
                 problems.push(format!(
-                    "OPED_ACK_LIMIT_PER_HOUR={value:?} must be a whole number (0 sends none)"
+                    "{name}={value:?} must be a whole number (0 sends none)"
                 ));
-                3
+                default
             }),
         };
+        let ack_limit_per_hour = whole_number("OPED_ACK_LIMIT_PER_HOUR", 3);
+        let ack_limit_total_per_hour = whole_number("OPED_ACK_LIMIT_TOTAL_PER_HOUR", 100);
         let jwt_secret = var("OPED_JWT_SECRET");
         if let Some(secret) = &jwt_secret
             && let Err(weakness) = check_secret_strength(secret)
@@ -266,6 +272,7 @@ impl Config {
                 own_domain,
                 limits,
                 ack_limit_per_hour,
+                ack_limit_total_per_hour,
             },
             auth: AuthConfig {
                 jwt_secret: jwt_secret.map(Secret::new),
@@ -509,6 +516,7 @@ mod tests {
         assert_eq!(config.mail.from.to_string(), "Op-Ed Desk <oped@localhost>");
         assert_eq!(config.mail.site_url, "http://localhost:8080");
         assert_eq!(config.intake.ack_limit_per_hour, 3);
+        assert_eq!(config.intake.ack_limit_total_per_hour, 100);
         assert!(config.mail.template_dir.is_none());
     }
 
@@ -520,6 +528,7 @@ mod tests {
             ("OPED_SITE_URL", "https://news.example/"),
             ("OPED_TEMPLATE_DIR", "/etc/oped/templates"),
             ("OPED_ACK_LIMIT_PER_HOUR", "5"),
+            ("OPED_ACK_LIMIT_TOTAL_PER_HOUR", "40"),
         ])
         .unwrap();
         assert_eq!(
@@ -530,14 +539,16 @@ mod tests {
         assert_eq!(read.mail.from.email.to_string(), "opinion@news.example");
         assert_eq!(read.mail.site_url, "https://news.example");
         assert_eq!(read.intake.ack_limit_per_hour, 5);
+        assert_eq!(read.intake.ack_limit_total_per_hour, 40);
 
         let err = config(&[
             ("OPED_SMTP_URL", "http://desk:pa55word@mail.example"),
             ("OPED_SITE_URL", "news.example"),
             ("OPED_ACK_LIMIT_PER_HOUR", "many"),
+            ("OPED_ACK_LIMIT_TOTAL_PER_HOUR", "-1"),
         ])
         .unwrap_err();
-        assert_eq!(err.problems.len(), 3, "{err}");
+        assert_eq!(err.problems.len(), 4, "{err}");
         assert!(err.to_string().contains("OPED_SMTP_URL"));
         assert!(!err.to_string().contains("pa55word"));
     }

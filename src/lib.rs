@@ -19,4 +19,5 @@ pub mod schema;
 pub mod secret;
 pub mod submissions;
 pub mod telemetry;
+pub mod text;
 pub mod workflow;

@@ -80,6 +80,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    proposed_revisions (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        inbound_message_id -> Int8,
+        body_text -> Text,
+        body_html -> Text,
+        word_count -> Int4,
+        sender_verdict -> Text,
+        status -> Text,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        revision_number -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Int8,
         user_id -> Int8,
@@ -128,6 +145,7 @@ diesel::table! {
         inbound_message_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         editor_id -> Nullable<Int8>,
+        sender_verdict -> Nullable<Text>,
     }
 }
 
@@ -193,6 +211,9 @@ diesel::joinable!(attachments -> submissions (submission_id));
 diesel::joinable!(correspondence -> inbound_messages (inbound_message_id));
 diesel::joinable!(correspondence -> submissions (submission_id));
 diesel::joinable!(outbox -> submissions (submission_id));
+diesel::joinable!(proposed_revisions -> inbound_messages (inbound_message_id));
+diesel::joinable!(proposed_revisions -> submissions (submission_id));
+diesel::joinable!(proposed_revisions -> users (decided_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(submission_history -> submissions (submission_id));
 diesel::joinable!(submission_history -> users (actor_id));
@@ -210,6 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbound_messages,
     login_failures,
     outbox,
+    proposed_revisions,
     refresh_tokens,
     submission_history,
     submission_notes,

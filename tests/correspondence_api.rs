@@ -37,9 +37,11 @@ async fn a_revision_after_requested_changes_shows_as_revised() {
     let (_, before) = desk.get(&editor, &uri).await;
     assert_eq!(before["revised_at"], serde_json::Value::Null);
 
-    // The author answers the thread of their original with a new document.
+    // The author answers the thread of their original with a new document,
+    // authenticated by our receiving server: it applies at once.
     let reply = common::mail_with_attachment(
         "From: Amal Haddad <amal.haddad@example.org>\r\nSubject: Re: Op-Ed: Why Libya needs a unified budget\r\n\
+         Authentication-Results: mx.desk.example; dkim=pass header.d=example.org; dmarc=pass header.from=example.org\r\n\
          Message-ID: <p01-v2.amal@example.org>\r\nIn-Reply-To: <p01.amal@example.org>\r\n",
         "Here is the shorter version.",
         "budget-v2.docx",
@@ -57,6 +59,10 @@ async fn a_revision_after_requested_changes_shows_as_revised() {
         after["body_text"],
         "A unified budget, shorter.\n\nOne more paragraph."
     );
+    assert_eq!(after["pending_proposals"], 0);
+    let (_, revisions) = desk.get(&editor, &format!("{uri}/revisions")).await;
+    assert_eq!(revisions[0]["source"], "reply");
+    assert_eq!(revisions[0]["sender_verdict"], "pass");
 
     let (status, letters) = desk.get(&editor, &format!("{uri}/correspondence")).await;
     assert_eq!(status, StatusCode::OK);

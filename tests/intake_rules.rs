@@ -156,7 +156,7 @@ fn a_reply_to_a_reply_stays_in_the_thread() {
 }
 
 #[test]
-fn a_reply_with_a_document_becomes_a_new_revision() {
+fn an_authenticated_reply_with_a_document_becomes_a_new_revision() {
     let db = common::TestDb::new();
     let mut conn = db.conn();
     let original = ingest(
@@ -170,7 +170,8 @@ fn a_reply_with_a_document_becomes_a_new_revision() {
         ),
     );
     let revised = common::mail_with_attachment(
-        "From: w@example.org\r\nSubject: Re: Op-Ed: Ports\r\nMessage-ID: <rev@w>\r\nIn-Reply-To: <orig@w>\r\n",
+        "From: w@example.org\r\nSubject: Re: Op-Ed: Ports\r\nMessage-ID: <rev@w>\r\nIn-Reply-To: <orig@w>\r\n\
+         Authentication-Results: mx.desk.example; spf=pass smtp.mailfrom=w@example.org\r\n",
         "Here is the revised version.",
         "ports-v2.docx",
         DOCX,

@@ -11,8 +11,10 @@ use diesel::prelude::*;
 use oped::db::models::Submission;
 use oped::mail::{Composer, Mailer, Templates};
 use oped::outbox::worker;
+use oped::outbox::{
+    AcknowledgementLimits, enqueue_acknowledgement, enqueue_email, enqueue_message, enqueue_webhook,
+};
 use oped::outbox::{JobOutcome, MAX_ATTEMPTS};
-use oped::outbox::{enqueue_acknowledgement, enqueue_email, enqueue_message, enqueue_webhook};
 use oped::schema::{correspondence, outbox, submission_thread_ids, submissions};
 
 use common::TestDb;
@@ -409,6 +411,33 @@ fn jobs_that_can_never_be_sent_die_and_webhooks_are_left_alone() {
     assert!(sink.received().is_empty());
 }
 
+fn limits(per_sender_per_hour: u32, total_per_hour: u32) -> AcknowledgementLimits {
+    AcknowledgementLimits {
+        per_sender_per_hour,
+        total_per_hour,
+    }
+}
+
+#[test]
+fn all_senders_together_get_at_most_the_desk_wide_limit_per_hour() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let id = common::ingest_submission(&mut conn, "01-plain.eml");
+    clear_outbox(&mut conn);
+    let now = Utc::now();
+    let queued: Vec<bool> = (0..7)
+        .map(|n| {
+            let to = format!("sender{n}@example.org");
+            enqueue_acknowledgement(&mut conn, id, &to, limits(3, 5), now).unwrap()
+        })
+        .collect();
+    assert_eq!(queued, [true, true, true, true, true, false, false]);
+    let later = now + chrono::Duration::minutes(61);
+    assert!(
+        enqueue_acknowledgement(&mut conn, id, "sender6@example.org", limits(3, 5), later).unwrap()
+    );
+}
+
 #[test]
 fn a_sender_gets_at_most_the_limit_of_acknowledgements_per_hour() {
     let db = TestDb::new();
@@ -423,14 +452,16 @@ fn a_sender_gets_at_most_the_limit_of_acknowledgements_per_hour() {
         "a@example.org",
     ]
     .into_iter()
-    .map(|to| enqueue_acknowledgement(&mut conn, id, to, 3, now).unwrap())
+    .map(|to| enqueue_acknowledgement(&mut conn, id, to, limits(3, 100), now).unwrap())
     .collect();
     assert_eq!(queued, [true, true, true, false]);
     // Another sender is counted apart; an hour later the first one again.
-    assert!(enqueue_acknowledgement(&mut conn, id, "b@example.org", 3, now).unwrap());
+    assert!(enqueue_acknowledgement(&mut conn, id, "b@example.org", limits(3, 100), now).unwrap());
     let later = now + chrono::Duration::minutes(61);
-    assert!(enqueue_acknowledgement(&mut conn, id, "a@example.org", 3, later).unwrap());
-    assert!(!enqueue_acknowledgement(&mut conn, id, "c@example.org", 0, now).unwrap());
+    assert!(
+        enqueue_acknowledgement(&mut conn, id, "a@example.org", limits(3, 100), later).unwrap()
+    );
+    assert!(!enqueue_acknowledgement(&mut conn, id, "c@example.org", limits(0, 100), now).unwrap());
 
     let sink = SmtpSink::start();
     let mailer = Mailer::smtp(&sink.url()).unwrap();

@@ -11,7 +11,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::intake::IntakeError;
+use crate::intake::{IntakeError, PromoteError};
+use crate::submissions::proposals::ProposalError;
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECONDS: u64 = 30;
@@ -153,6 +154,37 @@ impl From<IntakeError> for ApiError {
         ApiError::unavailable(
             "the message could not be stored now; nothing was kept, try again later",
         )
+    }
+}
+
+impl From<PromoteError> for ApiError {
+    fn from(err: PromoteError) -> Self {
+        match err {
+            PromoteError::NotFound => ApiError::not_found("message"),
+            PromoteError::NotInInbox => {
+                ApiError::new(StatusCode::CONFLICT, "not_in_inbox", err.to_string())
+            }
+            PromoteError::Unreadable(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_message",
+                err.to_string(),
+            ),
+            PromoteError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<ProposalError> for ApiError {
+    fn from(err: ProposalError) -> Self {
+        match err {
+            ProposalError::NotFound => ApiError::not_found("proposal"),
+            ProposalError::Decided { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "proposal_decided", err.to_string())
+            }
+            ProposalError::Stale { current } => super::preconditions::stale(Some(current)),
+            ProposalError::PublisherOnly => ApiError::forbidden(err.to_string()),
+            ProposalError::Database(err) => err.into(),
+        }
     }
 }
 

@@ -43,8 +43,11 @@ pub async fn receive(
     let pool = state.pool.clone();
     let config = state.intake.clone();
     let report = web::block(move || -> Result<_, ApiError> {
+        // No pooled connection is held while the message is parsed and its
+        // documents extracted.
+        let prepared = intake::prepare(&raw, &config);
         let mut conn = pool.get()?;
-        Ok(intake::ingest(&mut conn, &raw, &config)?)
+        Ok(intake::record(&mut conn, &raw, prepared, &config)?)
     })
     .await??;
 

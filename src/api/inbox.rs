@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::submissions::views::SubmissionView;
 use super::{AppState, blocking_db, paging};
 use crate::auth::{Actor, Role};
-use crate::intake::{self, Outcome, PromoteError};
+use crate::intake::{self, Outcome};
 use crate::schema::inbound_messages;
 use crate::submissions::cursor::Cursor;
 use crate::submissions::store;
@@ -138,22 +138,12 @@ pub async fn promote(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Role::Editor)?;
     let id = id.into_inner();
+    let raw = blocking_db(&state, move |conn| Ok(intake::promotable(conn, id)?)).await?;
+    // Parsed and extracted with no pooled connection held.
     let config = state.intake.clone();
+    let prepared = web::block(move || intake::prepare_promotion(&raw, &config)).await??;
     let record = blocking_db(&state, move |conn| {
-        let submission = intake::promote(conn, id, &config).map_err(|err| match err {
-            PromoteError::NotFound => ApiError::not_found("message"),
-            PromoteError::NotInInbox => ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                "not_in_inbox",
-                err.to_string(),
-            ),
-            PromoteError::Unreadable(_) => ApiError::new(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "unreadable_message",
-                err.to_string(),
-            ),
-            PromoteError::Database(err) => err.into(),
-        })?;
+        let submission = intake::promote(conn, id, prepared)?;
         store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
     })
     .await?;

@@ -136,6 +136,7 @@ pub struct NewRevision<'a> {
     pub source: &'a str,
     pub inbound_message_id: Option<i64>,
     pub editor_id: Option<i64>,
+    pub sender_verdict: Option<&'a str>,
 }
 
 #[derive(Debug, Insertable)]

@@ -30,11 +30,17 @@ pub struct SenderAuthentication {
 }
 
 /// Reads the first `Authentication-Results` header whose authserv-id is
-/// `trusted_id`. DMARC decides when present; otherwise a DKIM or SPF pass is
-/// a pass and a failure with no pass is a fail.
+/// `trusted_id`, for mail whose `From:` address is in `from_domain`.
+///
+/// A pass means the sender is who the `From:` line says: DMARC passed, or,
+/// where DMARC gave no verdict, DKIM or SPF passed for the `From:` domain
+/// itself (aligned). A DKIM signature or an SPF pass for some other domain
+/// proves nothing about the `From:` line: anyone can sign their own domain.
+/// A failure with no aligned pass is a fail.
 pub fn sender_authentication<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     trusted_id: Option<&str>,
+    from_domain: &str,
 ) -> SenderAuthentication {
     let unknown = SenderAuthentication {
         verdict: AuthVerdict::None,
@@ -53,34 +59,46 @@ pub fn sender_authentication<'a>(
     };
 
     let results = method_results(value);
-    let result_of = |method: &str| {
-        results
-            .iter()
-            .find(|(name, _)| name == method)
-            .map(|(_, result)| result.as_str())
-    };
-    let verdict = match result_of("dmarc") {
+    let dmarc = results
+        .iter()
+        .find(|result| result.method == "dmarc")
+        .map(|result| result.result.as_str());
+    let aligned_pass = results.iter().any(|result| {
+        result.result == "pass"
+            && result
+                .domain()
+                .is_some_and(|domain| aligned(domain, from_domain))
+    });
+    let any_failure = results.iter().any(|result| {
+        matches!(result.method.as_str(), "dkim" | "spf")
+            && matches!(result.result.as_str(), "fail" | "softfail")
+    });
+    let verdict = match dmarc {
         Some("pass") => AuthVerdict::Pass,
         Some("fail") => AuthVerdict::Fail,
-        _ => {
-            let others = [result_of("dkim"), result_of("spf")];
-            if others.contains(&Some("pass")) {
-                AuthVerdict::Pass
-            } else if others
-                .iter()
-                .flatten()
-                .any(|r| matches!(*r, "fail" | "softfail"))
-            {
-                AuthVerdict::Fail
-            } else {
-                AuthVerdict::None
-            }
-        }
+        _ if aligned_pass => AuthVerdict::Pass,
+        _ if any_failure => AuthVerdict::Fail,
+        _ => AuthVerdict::None,
     };
     SenderAuthentication {
         verdict,
-        suspicious: result_of("dmarc") == Some("fail"),
+        suspicious: dmarc == Some("fail"),
     }
+}
+
+/// Relaxed alignment (RFC 7489 3.1): the same domain, or one inside the
+/// other (`mail.example.org` signing for `example.org`). Taking a parent
+/// domain as the organisational one needs no public-suffix list here: no
+/// one can make DKIM or SPF pass for `co.uk` itself.
+fn aligned(domain: &str, from_domain: &str) -> bool {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let from_domain = from_domain.trim_end_matches('.').to_ascii_lowercase();
+    if domain.is_empty() || from_domain.is_empty() {
+        return false;
+    }
+    domain == from_domain
+        || from_domain.ends_with(&format!(".{domain}"))
+        || domain.ends_with(&format!(".{from_domain}"))
 }
 
 /// The authserv-id: the first token, before any version number and `;`.
@@ -89,9 +107,39 @@ fn authserv_id(value: &str) -> Option<&str> {
     first.split_whitespace().next()
 }
 
-/// `method=result` pairs after the authserv-id, lower-cased, comments and
-/// properties ignored.
-fn method_results(value: &str) -> Vec<(String, String)> {
+/// One `method=result` clause, with the properties that name the domain it
+/// speaks for.
+#[derive(Debug)]
+struct MethodResult {
+    method: String,
+    result: String,
+    properties: Vec<(String, String)>,
+}
+
+impl MethodResult {
+    /// The domain a DKIM or SPF result is about: `header.d` (or the domain of
+    /// `header.i`) for DKIM, the domain of `smtp.mailfrom` for SPF.
+    fn domain(&self) -> Option<&str> {
+        let property = |name: &str| {
+            self.properties
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        match self.method.as_str() {
+            "dkim" => property("header.d").or_else(|| {
+                property("header.i").and_then(|value| value.rsplit_once('@').map(|(_, d)| d))
+            }),
+            "spf" => {
+                property("smtp.mailfrom").map(|value| value.rsplit('@').next().unwrap_or(value))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The clauses after the authserv-id, lower-cased, comments ignored.
+fn method_results(value: &str) -> Vec<MethodResult> {
     value
         .split(';')
         .skip(1)
@@ -99,12 +147,23 @@ fn method_results(value: &str) -> Vec<(String, String)> {
             let clause = strip_comments_prefix(clause.trim());
             let (method, rest) = clause.split_once('=')?;
             let method = method.trim().split('/').next()?.trim().to_ascii_lowercase();
-            let result = rest
-                .trim()
-                .split(|c: char| c.is_whitespace() || c == '(')
-                .next()?
-                .to_ascii_lowercase();
-            Some((method, result))
+            let mut words = rest.split_whitespace();
+            let result = words.next()?.split('(').next()?.to_ascii_lowercase();
+            let properties = words
+                .filter(|word| !word.starts_with('('))
+                .filter_map(|word| word.split_once('='))
+                .map(|(key, value)| {
+                    (
+                        key.to_ascii_lowercase(),
+                        value.trim_matches('"').to_ascii_lowercase(),
+                    )
+                })
+                .collect();
+            Some(MethodResult {
+                method,
+                result,
+                properties,
+            })
         })
         .collect()
 }
@@ -127,6 +186,7 @@ mod tests {
                 .iter()
                 .map(|value| ("Authentication-Results", *value)),
             trusted,
+            "a.org",
         )
     }
 
@@ -198,6 +258,49 @@ mod tests {
             verdict(&["mx.desk.example; dmarc=none; spf=none"], id).verdict,
             AuthVerdict::None
         );
+    }
+
+    #[test]
+    fn a_pass_for_another_domain_is_no_pass() {
+        let id = Some("mx.desk.example");
+        let unaligned = [
+            "mx.desk.example; dkim=pass header.d=attacker.example",
+            "mx.desk.example; spf=pass smtp.mailfrom=bounce@attacker.example",
+            "mx.desk.example; dkim=pass header.i=@attacker.example",
+            "mx.desk.example; dkim=pass",
+            "mx.desk.example; dkim=pass header.d=nota.org",
+            "mx.desk.example; dmarc=none; dkim=pass header.d=attacker.example; spf=fail smtp.mailfrom=a.org",
+        ];
+        for header in unaligned {
+            assert_ne!(
+                verdict(&[header], id).verdict,
+                AuthVerdict::Pass,
+                "{header}"
+            );
+        }
+        let aligned = [
+            "mx.desk.example; spf=pass smtp.mailfrom=amal@a.org",
+            "mx.desk.example; dkim=pass (good signature) header.d=mail.a.org",
+            "mx.desk.example; dkim=pass header.i=\"@A.ORG\"",
+            "mx.desk.example; dkim=pass header.d=attacker.example; dkim=pass header.d=a.org",
+        ];
+        for header in aligned {
+            assert_eq!(
+                verdict(&[header], id).verdict,
+                AuthVerdict::Pass,
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn dmarc_fail_outweighs_any_dkim_or_spf_pass() {
+        let forged = verdict(
+            &["mx.desk.example; dmarc=fail header.from=a.org; dkim=pass header.d=a.org"],
+            Some("mx.desk.example"),
+        );
+        assert_eq!(forged.verdict, AuthVerdict::Fail);
+        assert!(forged.suspicious);
     }
 
     #[test]

@@ -4,9 +4,10 @@
 use super::IntakeLimits;
 use super::auth_results::{SenderAuthentication, sender_authentication};
 use super::documents::{self, DocumentKind};
-use super::html;
-use super::parse::{ParsedMail, storable};
+use super::parse::ParsedMail;
 use super::subject::title_from_subject;
+use crate::text::html;
+use crate::text::{clean, word_count};
 
 /// The longest title taken from a first line; longer lines are cut at a word.
 const MAX_DERIVED_TITLE_CHARS: usize = 160;
@@ -70,7 +71,7 @@ pub fn build_draft(
                 Ok(_) => {
                     draft_attachment.extraction_error = Some("the document holds no text".into())
                 }
-                Err(err) => draft_attachment.extraction_error = Some(storable(&err.to_string())),
+                Err(err) => draft_attachment.extraction_error = Some(clean(&err.to_string())),
             }
         }
         attachments.push(draft_attachment);
@@ -97,7 +98,7 @@ pub fn build_draft(
     let title = title_from_subject(&mail.subject)
         .or_else(|| {
             document_title
-                .map(|title| storable(title.trim()))
+                .map(|title| clean(title.trim()))
                 .filter(|title| !title.is_empty())
         })
         .or_else(|| first_line_title(&body_text))
@@ -116,13 +117,14 @@ pub fn build_draft(
                 .iter()
                 .map(|(name, value)| (name.as_str(), value.as_str())),
             trusted_authserv_id,
+            mail.sender.domain(),
         ),
     }
 }
 
 /// Unix line ends, no trailing spaces, no leading or trailing blank lines.
 fn normalise_text(text: &str) -> String {
-    storable(text)
+    clean(text)
         .replace("\r\n", "\n")
         .lines()
         .map(str::trim_end)
@@ -140,16 +142,6 @@ fn first_line_title(text: &str) -> Option<String> {
     let cut: String = line.chars().take(MAX_DERIVED_TITLE_CHARS).collect();
     let at_word = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     Some(format!("{}…", at_word.trim_end()))
-}
-
-/// Words are runs of non-space characters holding a letter or digit, so
-/// punctuation on its own ("—") does not count.
-pub fn word_count(text: &str) -> i32 {
-    let count = text
-        .split_whitespace()
-        .filter(|word| word.chars().any(char::is_alphanumeric))
-        .count();
-    i32::try_from(count).unwrap_or(i32::MAX)
 }
 
 #[cfg(test)]
@@ -214,11 +206,5 @@ mod tests {
         let title = first_line_title(&line).unwrap();
         assert!(title.chars().count() <= MAX_DERIVED_TITLE_CHARS + 1);
         assert!(title.ends_with("word…"));
-    }
-
-    #[test]
-    fn punctuation_is_not_a_word() {
-        assert_eq!(word_count("One — two, three!  \n ..."), 3);
-        assert_eq!(word_count("توحيد الميزانية"), 2);
     }
 }

@@ -1,18 +1,19 @@
 //! Intake: from an email to exactly one recorded outcome.
 //!
-//! Every door (`oped ingest`, `POST /api/v1/inbound/messages`) calls
-//! [`ingest`]. The decision is made in the pure modules (`parse`, `classify`,
-//! `subject`, `draft`); `store` writes it in one transaction.
+//! Every door (`oped ingest`, `POST /api/v1/inbound/messages`) runs the same
+//! pipeline: [`prepare`] (parse, classify, extract documents: no database
+//! connection held), then [`record`] (look up the few facts the database
+//! holds, [`decide`] the outcome, write it: one transaction).
 
 pub mod auth_results;
 pub mod classify;
+pub mod decide;
 pub mod documents;
 pub mod draft;
-pub mod html;
 pub mod parse;
 mod store;
 
-pub use store::{PromoteError, promote};
+pub use store::{PromoteError, promotable, promote};
 pub mod subject;
 
 use std::fmt;
@@ -23,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::IntakeConfig;
 use documents::DocumentLimits;
+use draft::{SubmissionDraft, build_draft};
 use parse::{ParsedMail, QuarantineReason};
 
 /// Bounds that keep a hostile message from hurting the server.
@@ -122,15 +124,15 @@ pub struct MailAnalysis {
     pub dedup_key: String,
     /// Why this is machine mail, if it is.
     pub automatic: Option<String>,
-    /// Submission references quoted in the subject.
-    pub subject_references: Vec<String>,
+    /// The one submission reference the subject names, if it names one.
+    pub subject_reference: Option<String>,
     pub has_marker: bool,
 }
 
 impl MailAnalysis {
     /// Could this mail attach to an earlier submission as a reply?
     pub fn may_be_reply(&self) -> bool {
-        !self.mail.thread_ids.is_empty() || !self.subject_references.is_empty()
+        !self.mail.thread_ids.is_empty() || self.subject_reference.is_some()
     }
 }
 
@@ -146,7 +148,7 @@ pub fn analyse(raw: &[u8], config: &IntakeConfig) -> Analysis {
     };
     Analysis::Mail(Box::new(MailAnalysis {
         automatic: classify::automatic_reason(&mail, &config.own_domain),
-        subject_references: subject::references_in(&mail.subject),
+        subject_reference: subject::reference_in(&mail.subject),
         has_marker: subject::has_marker(&mail.subject),
         dedup_key,
         mail,
@@ -158,14 +160,28 @@ pub fn analyse(raw: &[u8], config: &IntakeConfig) -> Analysis {
 #[derive(Debug)]
 pub struct Prepared {
     analysis: Analysis,
+    /// The submission or revision the mail carries; only built for mail that
+    /// can become one (not machine mail, and with a marker or a thread).
+    draft: Option<SubmissionDraft>,
 }
 
 /// Prepares a message for recording: everything that needs no database
 /// (parsing, classification, document extraction in a child process).
 pub fn prepare(raw: &[u8], config: &IntakeConfig) -> Prepared {
-    Prepared {
-        analysis: analyse(raw, config),
-    }
+    let analysis = analyse(raw, config);
+    let draft = match &analysis {
+        Analysis::Mail(mail)
+            if mail.automatic.is_none() && (mail.has_marker || mail.may_be_reply()) =>
+        {
+            Some(build_draft(
+                &mail.mail,
+                &config.limits,
+                config.trusted_authserv_id.as_deref(),
+            ))
+        }
+        _ => None,
+    };
+    Prepared { analysis, draft }
 }
 
 /// Records a prepared message in one transaction (a savepoint when the
@@ -183,12 +199,33 @@ pub fn record(
             bytes: raw,
             size: raw.len(),
         },
-        prepared.analysis,
+        prepared,
         config,
     )
 }
 
-/// Prepares and records one message.
+/// Prepares an inbox message that an editor promotes: unlike [`prepare`],
+/// it reads the mail as a submission whatever its subject says.
+pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, PromoteError> {
+    match analyse(raw, config) {
+        Analysis::Mail(mail) => {
+            let draft = build_draft(
+                &mail.mail,
+                &config.limits,
+                config.trusted_authserv_id.as_deref(),
+            );
+            Ok(Prepared {
+                analysis: Analysis::Mail(mail),
+                draft: Some(draft),
+            })
+        }
+        Analysis::Quarantine(reason) => Err(PromoteError::Unreadable(reason.to_string())),
+    }
+}
+
+/// Prepares and records one message on a connection the caller holds
+/// throughout. The doors that share a pool prepare first and take a
+/// connection only to record.
 pub fn ingest(
     conn: &mut PgConnection,
     raw: &[u8],
@@ -215,10 +252,14 @@ pub fn ingest_oversized(
         size,
         limit: config.limits.max_message_bytes,
     };
+    let prepared = Prepared {
+        analysis: Analysis::Quarantine(reason),
+        draft: None,
+    };
     store::record(
         conn,
         store::RawMessage { bytes: head, size },
-        Analysis::Quarantine(reason),
+        prepared,
         config,
     )
 }

@@ -1,6 +1,7 @@
 //! Raw RFC 5322 bytes → [`ParsedMail`], or the reason the message must be
 //! quarantined. Pure: no database, clock or network.
 
+use crate::text::clean;
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 use super::IntakeLimits;
@@ -31,6 +32,13 @@ pub struct Mailbox {
     /// Lower-cased, so that replies match whatever case a client uses.
     pub email: String,
     pub name: Option<String>,
+}
+
+impl Mailbox {
+    /// The part after the `@`: whose domain the address claims to be.
+    pub fn domain(&self) -> &str {
+        self.email.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -108,10 +116,10 @@ pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, Quara
         root_content_type: mime_type(message.root_part()).unwrap_or_else(|| "text/plain".into()),
         text_body: message
             .body_text(0)
-            .map(|text| storable(&text))
+            .map(|text| clean(&text))
             .filter(|text| !text.trim().is_empty()),
         html_body: message.html_bodies().find_map(|part| match &part.body {
-            PartType::Html(html) => Some(storable(html)),
+            PartType::Html(html) => Some(clean(html)),
             _ => None,
         }),
         attachments: message.attachments().map(attachment_of).collect(),
@@ -158,7 +166,7 @@ fn sender_of(message: &Message<'_>) -> Option<Mailbox> {
         .from()
         .and_then(|from| from.first())
         .or_else(|| message.sender().and_then(|sender| sender.first()))?;
-    let email = storable(address.address()?.trim()).to_lowercase();
+    let email = clean(address.address()?.trim()).to_lowercase();
     let (local, domain) = email.rsplit_once('@')?;
     if local.is_empty() || domain.is_empty() || email.contains(char::is_whitespace) {
         return None;
@@ -184,7 +192,7 @@ fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
 
 /// Message-IDs are compared without angle brackets or surrounding space.
 pub fn clean_message_id(id: &str) -> String {
-    storable(
+    clean(
         id.trim()
             .trim_start_matches('<')
             .trim_end_matches('>')
@@ -210,26 +218,13 @@ fn attachment_of(part: &mail_parser::MessagePart<'_>) -> MailAttachment {
             .map(collapse_whitespace)
             .filter(|name| !name.is_empty()),
         content_type: mime_type(part)
-            .map_or_else(|| "application/octet-stream".into(), |t| storable(&t)),
+            .map_or_else(|| "application/octet-stream".into(), |t| clean(&t)),
         content: part.contents().to_vec(),
     }
 }
 
 pub fn collapse_whitespace(text: &str) -> String {
-    storable(text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Text as PostgreSQL can store it: a NUL character is refused by `TEXT`
-/// columns, so a message carrying one would otherwise never be recorded.
-pub fn storable(text: &str) -> String {
-    if text.contains('\0') {
-        text.replace('\0', "")
-    } else {
-        text.to_string()
-    }
+    clean(text).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

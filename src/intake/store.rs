@@ -5,16 +5,20 @@ use chrono::{DateTime, Datelike, Utc};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
 
-use super::draft::{SubmissionDraft, build_draft};
-use super::{Analysis, IngestReport, IntakeError, MailAnalysis, Outcome, sha256_hex};
+use super::decide::{self, ReplyText, Thread};
+use super::draft::SubmissionDraft;
+use super::{Analysis, IngestReport, IntakeError, MailAnalysis, Outcome, Prepared, sha256_hex};
 use crate::config::IntakeConfig;
 use crate::db::models::{
-    NewAttachment, NewCorrespondence, NewInboundMessage, NewRevision, NewSubmission, NewThreadId,
+    NewAttachment, NewCorrespondence, NewInboundMessage, NewSubmission, NewThreadId,
 };
 use crate::schema::{
-    attachments, correspondence, inbound_messages, submission_history, submission_revisions,
-    submission_thread_ids, submissions,
+    attachments, correspondence, inbound_messages, submission_history, submission_thread_ids,
+    submissions,
 };
+use crate::submissions::proposals;
+use crate::submissions::revision::{self, NewText, Origin};
+use crate::workflow::State;
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
 pub(super) struct RawMessage<'a> {
@@ -25,7 +29,7 @@ pub(super) struct RawMessage<'a> {
 pub(super) fn record(
     conn: &mut PgConnection,
     raw: RawMessage<'_>,
-    analysis: Analysis,
+    prepared: Prepared,
     config: &IntakeConfig,
 ) -> Result<IngestReport, IntakeError> {
     let received_at = Utc::now();
@@ -45,6 +49,7 @@ pub(super) fn record(
         raw_sha256: &raw_sha256,
     };
 
+    let Prepared { analysis, draft } = prepared;
     let analysis = match analysis {
         Analysis::Quarantine(reason) => {
             let detail = reason.to_string();
@@ -71,26 +76,17 @@ pub(super) fn record(
         ..base
     };
 
-    // A redelivery is answered before any document is extracted.
-    if let Some(original) = owner_of(conn, &analysis.dedup_key)? {
-        return record_duplicate(conn, base, original);
-    }
-    // Extraction is CPU work: done before the transaction, and only for mail
-    // that can become a submission or a revision.
-    let draft = (analysis.automatic.is_none() && (analysis.has_marker || analysis.may_be_reply()))
-        .then(|| build_draft(mail, &config.limits, config.trusted_authserv_id.as_deref()));
-
     conn.transaction(|conn| {
-        let reply_to = match (&analysis.automatic, analysis.may_be_reply()) {
-            (None, true) => find_thread_owner(conn, &analysis)?,
+        if let Some(original) = owner_of(conn, &analysis.dedup_key)? {
+            return record_duplicate(conn, base, original);
+        }
+        let thread = match (&analysis.automatic, analysis.may_be_reply()) {
+            (None, true) => find_thread(conn, &analysis)?,
             _ => None,
         };
-        let (outcome, detail) = match (&analysis.automatic, reply_to, analysis.has_marker) {
-            (Some(reason), _, _) => (Outcome::IgnoredAuto, Some(reason.clone())),
-            (None, Some(_), _) => (Outcome::Reply, None),
-            (None, None, true) => (Outcome::Submission, None),
-            (None, None, false) => (Outcome::Unmatched, None),
-        };
+        let automatic = analysis.automatic.as_deref();
+        let outcome = decide::outcome(automatic, thread, analysis.has_marker);
+        let detail = automatic.map(str::to_string);
         let inserted = insert_message(
             conn,
             &NewInboundMessage {
@@ -107,30 +103,25 @@ pub(super) fn record(
         };
 
         let mut report = report(outcome, message_row, detail);
-        match (outcome, reply_to, &draft) {
+        match (outcome, thread, &draft) {
             (Outcome::Submission, _, Some(draft)) => {
                 let (submission_id, reference, title) =
                     create_submission(conn, message_row, &analysis, draft, received_at)?;
-                let acknowledged = crate::outbox::enqueue_acknowledgement(
+                acknowledge(
                     conn,
+                    message_row,
                     submission_id,
                     &mail.sender.email,
-                    config.ack_limit_per_hour,
+                    draft,
+                    config,
                     received_at,
                 )?;
-                if !acknowledged {
-                    tracing::info!(
-                        message = message_row,
-                        "acknowledgement limit reached for this sender"
-                    );
-                }
                 tracing::info!(message = message_row, %reference, "submission created");
                 report.reference = Some(reference);
                 report.title = Some(title);
             }
-            (Outcome::Reply, Some(submission), Some(draft)) => {
-                let (reference, title) =
-                    attach_reply(conn, message_row, submission, &analysis, draft)?;
+            (Outcome::Reply, Some(thread), Some(draft)) => {
+                let (reference, title) = attach_reply(conn, message_row, thread, &analysis, draft)?;
                 tracing::info!(message = message_row, %reference, "reply attached");
                 report.reference = Some(reference);
                 report.title = Some(title);
@@ -143,6 +134,36 @@ pub(super) fn record(
         }
         Ok(report)
     })
+}
+
+/// Queues the acknowledgement of a new submission, within the limits.
+fn acknowledge(
+    conn: &mut PgConnection,
+    message_row: i64,
+    submission_id: i64,
+    recipient: &str,
+    draft: &SubmissionDraft,
+    config: &IntakeConfig,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    if !decide::acknowledge(draft) {
+        tracing::info!(
+            message = message_row,
+            "not acknowledged: the sender failed DMARC"
+        );
+        return Ok(());
+    }
+    let limits = crate::outbox::AcknowledgementLimits {
+        per_sender_per_hour: config.ack_limit_per_hour,
+        total_per_hour: config.ack_limit_total_per_hour,
+    };
+    if !crate::outbox::enqueue_acknowledgement(conn, submission_id, recipient, limits, now)? {
+        tracing::info!(
+            message = message_row,
+            "not acknowledged: the acknowledgement limit was reached"
+        );
+    }
+    Ok(())
 }
 
 fn report(outcome: Outcome, message: i64, detail: Option<String>) -> IngestReport {
@@ -199,25 +220,30 @@ fn record_duplicate(
     Ok(report(Outcome::Duplicate, id, Some(detail)))
 }
 
-/// The sender's submission that this mail answers: named by a thread id or by
-/// its reference in the subject. Mail from anyone but the author never attaches.
-fn find_thread_owner(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<Option<i64>> {
+/// The sender's submission that this mail answers, named by a thread id or
+/// by its reference in the subject, locked for the reply's changes. Mail
+/// from anyone but the author never attaches.
+fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<Option<Thread>> {
     let in_thread = exists(
         submission_thread_ids::table
             .filter(submission_thread_ids::submission_id.eq(submissions::id))
             .filter(submission_thread_ids::message_id.eq_any(&analysis.mail.thread_ids)),
     );
-    submissions::table
+    let named = submissions::reference
+        .nullable()
+        .eq(analysis.subject_reference.as_deref());
+    let found: Option<(i64, String)> = submissions::table
         .filter(submissions::author_email.eq(&analysis.mail.sender.email))
-        .filter(
-            submissions::reference
-                .eq_any(&analysis.subject_references)
-                .or(in_thread),
-        )
+        .filter(named.or(in_thread.nullable()).assume_not_null())
         .order(submissions::id.desc())
-        .select(submissions::id)
+        .select((submissions::id, submissions::state))
+        .for_update()
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(found.map(|(submission_id, state)| Thread {
+        submission_id,
+        state: state.parse().unwrap_or(State::Draft),
+    }))
 }
 
 fn create_submission(
@@ -249,31 +275,30 @@ fn create_submission(
         .get_result(conn)?;
     link_message(conn, message_row, submission_id, mail.message_id.as_deref())?;
     insert_attachments(conn, message_row, submission_id, draft)?;
-    diesel::insert_into(submission_revisions::table)
-        .values(NewRevision {
-            submission_id,
-            number: 1,
-            title: &draft.title,
-            body_text: &draft.body_text,
-            body_html: &draft.body_html,
-            source: "email",
-            inbound_message_id: Some(message_row),
-            editor_id: None,
-        })
-        .execute(conn)?;
+    revision::record(
+        conn,
+        submission_id,
+        &draft.title,
+        new_text(draft),
+        Origin::Email {
+            message: message_row,
+        },
+    )?;
     Ok((submission_id, reference, draft.title.clone()))
 }
 
-/// Files the reply as correspondence; a reply carrying a document becomes the
-/// submission's new text, the old one kept as a revision.
+/// Files the reply as correspondence with its attachments. A new text in it
+/// (a document) replaces the piece's or waits as a proposed revision, as
+/// [`decide::reply_text`] says.
 fn attach_reply(
     conn: &mut PgConnection,
     message_row: i64,
-    submission_id: i64,
+    thread: Thread,
     analysis: &MailAnalysis,
     draft: &SubmissionDraft,
 ) -> QueryResult<(String, String)> {
     let mail = &analysis.mail;
+    let submission_id = thread.submission_id;
     link_message(conn, message_row, submission_id, mail.message_id.as_deref())?;
     let body = draft.cover_note.as_deref().unwrap_or(&draft.body_text);
     diesel::insert_into(correspondence::table)
@@ -287,53 +312,61 @@ fn attach_reply(
         .execute(conn)?;
     insert_attachments(conn, message_row, submission_id, draft)?;
 
-    if draft.article_from_document {
-        let number: Option<i32> = submission_revisions::table
-            .filter(submission_revisions::submission_id.eq(submission_id))
-            .select(max(submission_revisions::number))
-            .first(conn)?;
-        let (title,): (String,) = submissions::table
-            .find(submission_id)
-            .select((submissions::title,))
-            .first(conn)?;
-        diesel::insert_into(submission_revisions::table)
-            .values(NewRevision {
+    let verdict = draft.authentication.verdict.as_str();
+    match decide::reply_text(thread.state, draft) {
+        ReplyText::Unchanged => {}
+        ReplyText::Apply => {
+            revision::replace_text(
+                conn,
                 submission_id,
-                number: number.unwrap_or(0) + 1,
-                title: &title,
-                body_text: &draft.body_text,
-                body_html: &draft.body_html,
-                source: "reply",
-                inbound_message_id: Some(message_row),
-                editor_id: None,
-            })
-            .execute(conn)?;
-        // The author answered a request for changes: editors see the piece as revised.
-        let changes_requested = submissions::table
-            .find(submission_id)
-            .filter(submissions::state.eq("draft"))
-            .filter(exists(
-                submission_history::table
-                    .filter(submission_history::submission_id.eq(submission_id))
-                    .filter(submission_history::action.eq("request_changes")),
-            ));
-        diesel::update(changes_requested)
-            .set(submissions::revised_at.eq(diesel::dsl::now))
-            .execute(conn)?;
-        diesel::update(submissions::table.find(submission_id))
-            .set((
-                submissions::body_text.eq(&draft.body_text),
-                submissions::body_html.eq(&draft.body_html),
-                submissions::word_count.eq(draft.word_count),
-                submissions::version.eq(submissions::version + 1),
-                submissions::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)?;
+                new_text(draft),
+                Origin::Reply {
+                    message: message_row,
+                    verdict,
+                },
+            )?;
+            // The author answered a request for changes: editors see the piece as revised.
+            let changes_requested = submissions::table
+                .find(submission_id)
+                .filter(submissions::state.eq(State::Draft.as_str()))
+                .filter(exists(
+                    submission_history::table
+                        .filter(submission_history::submission_id.eq(submission_id))
+                        .filter(submission_history::action.eq("request_changes")),
+                ));
+            diesel::update(changes_requested)
+                .set(submissions::revised_at.eq(diesel::dsl::now))
+                .execute(conn)?;
+        }
+        ReplyText::Propose => {
+            let proposal = proposals::propose(
+                conn,
+                submission_id,
+                message_row,
+                new_text(draft),
+                verdict,
+                thread.state,
+            )?;
+            tracing::info!(
+                message = message_row,
+                proposal,
+                verdict,
+                "reply kept as a proposed revision"
+            );
+        }
     }
     submissions::table
         .find(submission_id)
         .select((submissions::reference, submissions::title))
         .first(conn)
+}
+
+fn new_text(draft: &SubmissionDraft) -> NewText<'_> {
+    NewText {
+        body_text: &draft.body_text,
+        body_html: &draft.body_html,
+        word_count: draft.word_count,
+    }
 }
 
 /// Points the message at its submission and adds its Message-ID to the
@@ -417,42 +450,51 @@ pub enum PromoteError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Turns a message from the inbox (unmatched or quarantined) into a new
-/// submission, as an editor decided. Its recorded intake outcome stays what
-/// it was; the link to the submission takes it out of the inbox.
+/// The raw bytes of an inbox message (unmatched or quarantined, not yet a
+/// submission), to be prepared for promotion with no connection held.
+pub fn promotable(conn: &mut PgConnection, message_row: i64) -> Result<Vec<u8>, PromoteError> {
+    let (raw, outcome, linked): (Vec<u8>, String, Option<i64>) = inbound_messages::table
+        .find(message_row)
+        .select((
+            inbound_messages::raw,
+            inbound_messages::outcome,
+            inbound_messages::submission_id,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(PromoteError::NotFound)?;
+    let in_inbox =
+        outcome == Outcome::Unmatched.as_str() || outcome == Outcome::Quarantined.as_str();
+    if !in_inbox || linked.is_some() {
+        return Err(PromoteError::NotInInbox);
+    }
+    Ok(raw)
+}
+
+/// Turns a message from the inbox into a new submission, as an editor
+/// decided; `prepared` comes from [`super::prepare_promotion`], made with no
+/// connection held. Its recorded intake outcome stays what it was; the link
+/// to the submission takes it out of the inbox.
 pub fn promote(
     conn: &mut PgConnection,
     message_row: i64,
-    config: &IntakeConfig,
+    prepared: Prepared,
 ) -> Result<i64, PromoteError> {
+    let (Analysis::Mail(analysis), Some(draft)) = (prepared.analysis, prepared.draft) else {
+        return Err(PromoteError::Unreadable(
+            "the message was not prepared as a submission".into(),
+        ));
+    };
     conn.transaction(|conn| {
-        let (raw, outcome, linked): (Vec<u8>, String, Option<i64>) = inbound_messages::table
+        // Another editor may have promoted it meanwhile.
+        let linked: Option<i64> = inbound_messages::table
             .find(message_row)
-            .select((
-                inbound_messages::raw,
-                inbound_messages::outcome,
-                inbound_messages::submission_id,
-            ))
+            .select(inbound_messages::submission_id)
             .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(PromoteError::NotFound)?;
-        let in_inbox =
-            outcome == Outcome::Unmatched.as_str() || outcome == Outcome::Quarantined.as_str();
-        if !in_inbox || linked.is_some() {
+            .first(conn)?;
+        if linked.is_some() {
             return Err(PromoteError::NotInInbox);
         }
-        let analysis = match super::analyse(&raw, config) {
-            Analysis::Mail(analysis) => analysis,
-            Analysis::Quarantine(reason) => {
-                return Err(PromoteError::Unreadable(reason.to_string()));
-            }
-        };
-        let draft = build_draft(
-            &analysis.mail,
-            &config.limits,
-            config.trusted_authserv_id.as_deref(),
-        );
         let (submission_id, reference, _) =
             create_submission(conn, message_row, &analysis, &draft, Utc::now())?;
         tracing::info!(message = message_row, %reference, "message promoted to a submission");

@@ -80,13 +80,15 @@ fn strip_reply_prefixes(subject: &str) -> String {
     subject
 }
 
-/// Submission references quoted anywhere in the subject, upper-cased
-/// (`[OE-2026-0042]` → `OE-2026-0042`).
-pub fn references_in(subject: &str) -> Vec<String> {
-    REFERENCE
+/// The submission reference the subject names (`[OE-2026-0042]` →
+/// `OE-2026-0042`, in any case). A subject naming several different ones
+/// names none: a mail cannot thread itself onto whichever piece suits it.
+pub fn reference_in(subject: &str) -> Option<String> {
+    let mut found = REFERENCE
         .captures_iter(subject)
-        .map(|found| format!("OE-{}-{}", &found[1], &found[2]))
-        .collect()
+        .map(|found| format!("OE-{}-{}", &found[1], &found[2]));
+    let first = found.next()?;
+    found.all(|other| other == first).then_some(first)
 }
 
 #[cfg(test)]
@@ -181,11 +183,20 @@ mod tests {
     }
 
     #[test]
-    fn references_are_found_in_any_case() {
+    fn one_reference_is_found_in_any_case() {
         assert_eq!(
-            references_in("Re: We received your Op-Ed [oe-2026-0042] and OE-2027-12345"),
-            vec!["OE-2026-0042", "OE-2027-12345"]
+            reference_in("Re: We received your Op-Ed [oe-2026-0042]").as_deref(),
+            Some("OE-2026-0042")
         );
-        assert!(references_in("OE-26-1").is_empty());
+        assert_eq!(
+            reference_in("Re: [OE-2026-0042] again OE-2026-0042").as_deref(),
+            Some("OE-2026-0042")
+        );
+        assert_eq!(reference_in("OE-26-1"), None);
+    }
+
+    #[test]
+    fn several_references_name_none() {
+        assert_eq!(reference_in("Re: [OE-2026-0042] and [OE-2026-0001]"), None);
     }
 }

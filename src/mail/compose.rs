@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::models::Submission;
 use crate::intake::classify::{LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
 use crate::outbox::OutboxJob;
+use crate::text::shorten;
 
 /// Everything about our side of an email that does not change per job.
 #[derive(Debug)]
@@ -113,8 +114,10 @@ impl Composer {
 
         let context = TemplateContext {
             reference: submission.reference.clone(),
-            // A title is one line wherever it appears, the subject above all.
-            title: one_line(&submission.title),
+            // A title is one line wherever it appears, the subject above
+            // all, and short enough for one: a stranger's 10,000-character
+            // subject must not come back to them (or a victim) in ours.
+            title: shorten(&one_line(&submission.title), MAX_TITLE_IN_MAIL),
             author_name: author_name.clone().unwrap_or_else(|| address.to_string()),
             author_email: address.to_string(),
             note: payload.note.filter(|note| !note.trim().is_empty()),
@@ -199,6 +202,9 @@ fn base36(mut n: u64) -> String {
     String::from_utf8(out).expect("ASCII digits")
 }
 
+/// The most of a title that any mail we send repeats.
+const MAX_TITLE_IN_MAIL: usize = 200;
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -269,6 +275,22 @@ mod tests {
             .parse(&composed.message.formatted())
             .unwrap()
             .into_owned()
+    }
+
+    #[test]
+    fn a_stranger_s_long_title_is_cut_in_our_subject() {
+        let mut long = submission();
+        long.title = format!("Op-Ed {}", "spam ".repeat(2_000));
+        let composed = composer()
+            .compose(
+                &job("acknowledgement", json!({"template": "acknowledgement"})),
+                &long,
+                Utc::now(),
+            )
+            .unwrap();
+        let subject = parsed(&composed).subject().unwrap().to_string();
+        assert!(subject.chars().count() < 260, "{}", subject.chars().count());
+        assert!(subject.contains("spam…"), "{subject}");
     }
 
     #[test]

@@ -152,10 +152,19 @@ pub fn enqueue_webhook(
     Ok(())
 }
 
-/// Queues the acknowledgement of a new submission to `recipient`, unless that
-/// address was already sent `limit_per_hour` of them in the hour before
-/// `now`: someone mailing us in a loop (or forging a victim's address) gets a
-/// few answers, not one per message. Returns whether one was queued.
+/// How many acknowledgements leave in an hour: per address, so someone
+/// mailing us in a loop (or forging a victim's address) gets a few answers,
+/// not one per message; and in all, so a flood from many addresses cannot
+/// turn the desk into a spam cannon.
+#[derive(Debug, Clone, Copy)]
+pub struct AcknowledgementLimits {
+    pub per_sender_per_hour: u32,
+    pub total_per_hour: u32,
+}
+
+/// Queues the acknowledgement of a new submission to `recipient`, unless the
+/// hour before `now` already used up one of the `limits`. Returns whether
+/// one was queued.
 ///
 /// Call it in the transaction that records the submission. Addresses are
 /// compared case-insensitively, as the people behind them are.
@@ -163,11 +172,11 @@ pub fn enqueue_acknowledgement(
     conn: &mut PgConnection,
     submission_id: i64,
     recipient: &str,
-    limit_per_hour: u32,
+    limits: AcknowledgementLimits,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
     let recipient = recipient.trim().to_lowercase();
-    if limit_per_hour == 0 || recipient.is_empty() {
+    if limits.per_sender_per_hour == 0 || limits.total_per_hour == 0 || recipient.is_empty() {
         return Ok(false);
     }
     // Serialises concurrent intakes for one address (two MTA deliveries at
@@ -175,13 +184,25 @@ pub fn enqueue_acknowledgement(
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
         .bind::<diesel::sql_types::Text, _>(&recipient)
         .execute(conn)?;
-    let recent: i64 = outbox::table
+    let hour_ago = now - chrono::Duration::hours(1);
+    let recent_to_sender: i64 = outbox::table
         .filter(outbox::topic.eq("acknowledgement"))
         .filter(outbox::recipient.eq(&recipient))
-        .filter(outbox::created_at.gt(now - chrono::Duration::hours(1)))
+        .filter(outbox::created_at.gt(hour_ago))
         .count()
         .get_result(conn)?;
-    if recent >= i64::from(limit_per_hour) {
+    if recent_to_sender >= i64::from(limits.per_sender_per_hour) {
+        return Ok(false);
+    }
+    // The desk-wide cap is not serialised: concurrent intakes may overshoot
+    // it by the few transactions in flight, which a cap against floods from
+    // many addresses can afford, and no intake waits on another.
+    let recent: i64 = outbox::table
+        .filter(outbox::topic.eq("acknowledgement"))
+        .filter(outbox::created_at.gt(hour_ago))
+        .count()
+        .get_result(conn)?;
+    if recent >= i64::from(limits.total_per_hour) {
         return Ok(false);
     }
     diesel::insert_into(outbox::table)

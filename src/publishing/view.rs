@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Site;
-use crate::intake::html::sanitize;
 use crate::schema::submissions;
+use crate::text::html::sanitize;
 
 /// The columns a public representation is made from.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::intake::draft::word_count;
-use crate::intake::html::paragraphs_to_html;
+use crate::text::html::paragraphs_to_html;
+use crate::text::{clean, word_count};
 
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_STANDFIRST_CHARS: usize = 1_000;
@@ -95,7 +95,7 @@ fn field_error(field: &'static str, detail: impl Into<String>) -> FieldError {
 }
 
 pub fn validate(patch: SubmissionPatch) -> Result<ValidEdit, FieldError> {
-    let title = match patch.title.map(|t| t.trim().to_string()) {
+    let title = match patch.title.map(|t| clean(&t).trim().to_string()) {
         Some(title) if title.is_empty() => {
             return Err(field_error("title", "the title cannot be empty"));
         }
@@ -110,7 +110,7 @@ pub fn validate(patch: SubmissionPatch) -> Result<ValidEdit, FieldError> {
     let body = match patch.body_text {
         None => None,
         Some(text) => {
-            let text = text.replace("\r\n", "\n").trim().to_string();
+            let text = clean(&text).trim().to_string();
             if text.is_empty() {
                 return Err(field_error("body_text", "the text cannot be empty"));
             }
@@ -145,23 +145,23 @@ pub fn validate(patch: SubmissionPatch) -> Result<ValidEdit, FieldError> {
     let tags = match patch.tags {
         None => None,
         Some(tags) => {
-            let mut clean: Vec<String> = Vec::new();
+            let mut distinct: Vec<String> = Vec::new();
             for tag in tags {
-                let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ");
+                let tag = clean(&tag).split_whitespace().collect::<Vec<_>>().join(" ");
                 if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
                     return Err(field_error(
                         "tags",
                         format!("each tag has 1 to {MAX_TAG_CHARS} characters"),
                     ));
                 }
-                if !clean.contains(&tag) {
-                    clean.push(tag);
+                if !distinct.contains(&tag) {
+                    distinct.push(tag);
                 }
             }
-            if clean.len() > MAX_TAGS {
+            if distinct.len() > MAX_TAGS {
                 return Err(field_error("tags", format!("at most {MAX_TAGS} tags")));
             }
-            Some(clean)
+            Some(distinct)
         }
     };
     Ok(ValidEdit {
@@ -179,7 +179,7 @@ fn optional_text(
     field: &'static str,
     max: usize,
 ) -> Result<Option<Option<String>>, FieldError> {
-    match value.map(|v| v.trim().to_string()) {
+    match value.map(|v| clean(&v).trim().to_string()) {
         None => Ok(None),
         Some(text) if text.is_empty() => Ok(Some(None)),
         Some(text) if text.chars().count() > max => {
@@ -204,6 +204,18 @@ mod tests {
         assert_eq!(body.text, "One two.\n\nThree <&>");
         assert_eq!(body.html, "<p>One two.</p>\n<p>Three &lt;&amp;&gt;</p>\n");
         assert_eq!(body.word_count, 3);
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_piece() {
+        let edit = patch(
+            r#"{"title": "A\u0007 title\u001b", "body_text": "One\u000c two.\r\nThree", "author_bio": "\u0000", "tags": ["a\u0001b"]}"#,
+        )
+        .unwrap();
+        assert_eq!(edit.title.as_deref(), Some("A title"));
+        assert_eq!(edit.body.unwrap().text, "One two.\nThree");
+        assert_eq!(edit.author_bio, Some(None));
+        assert_eq!(edit.tags.unwrap(), vec!["ab"]);
     }
 
     #[test]

@@ -3,4 +3,6 @@
 
 pub mod cursor;
 pub mod edit;
+pub mod proposals;
+pub mod revision;
 pub mod store;

@@ -1,14 +1,15 @@
 //! Submissions in the database, as editors read and edit them.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{max, sql};
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 
 use super::cursor::Cursor;
 use super::edit::ValidEdit;
-use crate::db::models::{AttachmentInfo, NewRevision, Submission};
+use super::revision::{self, NewText, Origin};
+use crate::db::models::{AttachmentInfo, Submission};
 use crate::publishing::Site;
 use crate::schema::{
     attachments, correspondence as letters, submission_history, submission_notes,
@@ -22,6 +23,8 @@ pub struct SubmissionRecord {
     pub row: Submission,
     pub assignee: Option<UserRef>,
     pub attachments: Vec<AttachmentInfo>,
+    /// New texts from the author's mail that wait for an editor.
+    pub pending_proposals: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -31,11 +34,20 @@ pub struct UserRef {
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
-    let Some((row, assignee)) = submissions::table
+    // Counted in the same statement: a detail read stays one row query.
+    let pending_proposals = sql::<BigInt>(
+        "(SELECT count(*) FROM proposed_revisions p \
+          WHERE p.submission_id = submissions.id AND p.status = 'pending')",
+    );
+    let Some((row, assignee, pending_proposals)) = submissions::table
         .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
         .filter(submissions::id.eq(id))
-        .select((Submission::as_select(), (users::id, users::name).nullable()))
-        .first::<(Submission, Option<UserRef>)>(conn)
+        .select((
+            Submission::as_select(),
+            (users::id, users::name).nullable(),
+            pending_proposals,
+        ))
+        .first::<(Submission, Option<UserRef>, i64)>(conn)
         .optional()?
     else {
         return Ok(None);
@@ -49,6 +61,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
         row,
         assignee,
         attachments,
+        pending_proposals,
     }))
 }
 
@@ -221,22 +234,18 @@ pub fn edit(
                 .get_result(conn)
                 .map_err(slug_conflict)?;
             if edit.touches_text() {
-                let last: Option<i32> = submission_revisions::table
-                    .filter(submission_revisions::submission_id.eq(id))
-                    .select(max(submission_revisions::number))
-                    .first(conn)?;
-                diesel::insert_into(submission_revisions::table)
-                    .values(NewRevision {
-                        submission_id: id,
-                        number: last.unwrap_or(0) + 1,
-                        title: &updated.title,
-                        body_text: &updated.body_text,
-                        body_html: &updated.body_html,
-                        source: "editor",
-                        inbound_message_id: None,
-                        editor_id: Some(editor_id),
-                    })
-                    .execute(conn)?;
+                let text = NewText {
+                    body_text: &updated.body_text,
+                    body_html: &updated.body_html,
+                    word_count: updated.word_count,
+                };
+                revision::record(
+                    conn,
+                    id,
+                    &updated.title,
+                    text,
+                    Origin::Editor { user: editor_id },
+                )?;
             }
             if state == State::Published.as_str() {
                 crate::outbox::enqueue_webhook(conn, id, "opinion.updated", site, Utc::now())?;
@@ -264,6 +273,7 @@ pub struct RevisionRow {
     pub body_text: String,
     pub source: String,
     pub editor: Option<UserRef>,
+    pub sender_verdict: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -278,6 +288,7 @@ pub fn revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<RevisionRo
             submission_revisions::body_text,
             submission_revisions::source,
             (users::id, users::name).nullable(),
+            submission_revisions::sender_verdict,
             submission_revisions::created_at,
         ))
         .load(conn)

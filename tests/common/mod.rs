@@ -176,6 +176,7 @@ pub fn intake_config() -> IntakeConfig {
         own_domain: "desk.example".into(),
         limits: IntakeLimits::default(),
         ack_limit_per_hour: 3,
+        ack_limit_total_per_hour: 100,
     }
 }
 

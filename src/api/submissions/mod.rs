@@ -6,6 +6,7 @@ mod detail;
 mod history;
 mod list;
 mod notes;
+mod proposals;
 mod revisions;
 mod transitions;
 pub mod views;
@@ -23,6 +24,7 @@ pub use detail::{__path_show, __path_update};
 pub use history::__path_history;
 pub use list::__path_index;
 pub use notes::{__path_add_note, __path_notes};
+pub use proposals::{__path_accept, __path_discard, __path_proposals};
 pub use revisions::__path_revisions;
 pub use transitions::__path_transition;
 
@@ -37,6 +39,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/revisions", web::get().to(revisions::revisions))
             .route("/{id}/notes", web::get().to(notes::notes))
             .route("/{id}/notes", web::post().to(notes::add_note))
+            .route("/{id}/proposals", web::get().to(proposals::proposals))
+            .route(
+                "/{id}/proposals/{proposal}/accept",
+                web::post().to(proposals::accept),
+            )
+            .route(
+                "/{id}/proposals/{proposal}/discard",
+                web::post().to(proposals::discard),
+            )
             .route(
                 "/{id}/correspondence",
                 web::get().to(correspondence::correspondence),

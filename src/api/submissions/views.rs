@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::Role;
 use crate::db::models::AttachmentInfo;
 use crate::publishing::Site;
+use crate::submissions::proposals::ProposalRow;
 use crate::submissions::store::{
     CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
 };
@@ -95,6 +96,9 @@ pub struct SubmissionView {
     pub revised_at: Option<DateTime<Utc>>,
     /// `pass`, `fail` or `none`.
     pub sender_authentication: String,
+    /// New texts from the author's replies that wait for an editor
+    /// (`GET /submissions/{id}/proposals`).
+    pub pending_proposals: i64,
     /// What the caller may do now.
     pub allowed_actions: Vec<Action>,
     pub attachments: Vec<AttachmentView>,
@@ -132,6 +136,7 @@ impl SubmissionView {
             suspicious: row.suspicious,
             revised_at: row.revised_at,
             sender_authentication: row.auth_verdict,
+            pending_proposals: record.pending_proposals,
             allowed_actions: allowed_actions(state, viewer),
             attachments: record
                 .attachments
@@ -242,6 +247,9 @@ pub struct RevisionView {
     /// `email` (as received), `reply` (the author's revision) or `editor`.
     pub source: String,
     pub editor: Option<UserView>,
+    /// For a text from the author's reply: the sender-authentication verdict
+    /// of that reply (`pass`, `fail`, `none`).
+    pub sender_verdict: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -253,7 +261,42 @@ impl From<RevisionRow> for RevisionView {
             body_text: row.body_text,
             source: row.source,
             editor: row.editor.map(UserView::from),
+            sender_verdict: row.sender_verdict,
             created_at: row.created_at,
+        }
+    }
+}
+
+/// A new text that came by mail and waits for (or got) an editor's decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalView {
+    pub id: i64,
+    /// `pending`, `accepted` or `discarded`.
+    pub status: String,
+    /// The sender-authentication verdict of the reply that brought it
+    /// (`pass`, `fail`, `none`).
+    pub sender_verdict: String,
+    pub body_text: String,
+    pub word_count: i32,
+    pub received_at: DateTime<Utc>,
+    pub decided_by: Option<UserView>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The revision it became, once accepted.
+    pub revision: Option<i32>,
+}
+
+impl From<ProposalRow> for ProposalView {
+    fn from(row: ProposalRow) -> Self {
+        ProposalView {
+            id: row.id,
+            status: row.status,
+            sender_verdict: row.sender_verdict,
+            body_text: row.body_text,
+            word_count: row.word_count,
+            received_at: row.created_at,
+            decided_by: row.decided_by.map(UserView::from),
+            decided_at: row.decided_at,
+            revision: row.revision_number,
         }
     }
 }

@@ -1,0 +1,88 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::detail::respond;
+use super::views::ProposalView;
+use crate::api::error::ApiError;
+use crate::api::preconditions::required_version;
+use crate::api::{AppState, blocking_db};
+use crate::auth::{Actor, Role};
+use crate::submissions::proposals::{self, Decider};
+
+/// New texts that came by mail and wait for an editor, newest first.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/proposals", tag = "submissions", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ProposalView>),
+        (status = 404, description = "No such submission: code `not_found`")),
+    security(("bearer" = [])))]
+pub async fn proposals(
+    actor: Actor,
+    id: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let id = id.into_inner();
+    let rows =
+        super::with_submission(&state, id, move |conn| Ok(proposals::list(conn, id)?)).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(ProposalView::from).collect::<Vec<_>>()))
+}
+
+/// Makes a proposed text the piece's text, as an edit would (a revision,
+/// the version moves on). On a published piece only a publisher may, and the
+/// site is told (`opinion.updated`).
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/proposals/{proposal}/accept", tag = "submissions",
+    params(("id" = i64, Path), ("proposal" = i64, Path),
+        ("If-Match" = String, Header, example = "\"3\"", description = "The ETag of the version you reviewed")),
+    responses(
+        (status = 200, description = "The submission with the accepted text", body = super::views::SubmissionView,
+            headers(("ETag" = String, description = "The new version, quoted"))),
+        (status = 403, description = "The piece is published and the caller is no publisher: code `forbidden`"),
+        (status = 404, description = "No such submission or proposal: code `not_found`"),
+        (status = 409, description = "The proposal was already accepted or discarded: code `proposal_decided`"),
+        (status = 412, description = "`If-Match` does not name the current version: code `precondition_failed`"),
+        (status = 428, description = "No `If-Match`: code `precondition_required`"),
+    ),
+    security(("bearer" = [])))]
+pub async fn accept(
+    actor: Actor,
+    path: web::Path<(i64, i64)>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let expected = required_version(&request)?;
+    let (id, proposal) = path.into_inner();
+    let decider = Decider {
+        user_id: actor.user_id,
+        may_publish: actor.role.includes(Role::Publisher),
+    };
+    let site = state.site.clone();
+    let record = blocking_db(&state, move |conn| {
+        Ok(proposals::accept(
+            conn, id, proposal, expected, decider, &site,
+        )?)
+    })
+    .await?;
+    respond(record, actor, &state.site)
+}
+
+/// Sets a proposed text aside; the piece keeps its text.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/proposals/{proposal}/discard", tag = "submissions",
+    params(("id" = i64, Path), ("proposal" = i64, Path)),
+    responses(
+        (status = 200, description = "The proposal, discarded", body = ProposalView),
+        (status = 404, description = "No such submission or proposal: code `not_found`"),
+        (status = 409, description = "The proposal was already accepted or discarded: code `proposal_decided`"),
+    ),
+    security(("bearer" = [])))]
+pub async fn discard(
+    actor: Actor,
+    path: web::Path<(i64, i64)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Role::Editor)?;
+    let (id, proposal) = path.into_inner();
+    let row = blocking_db(&state, move |conn| {
+        Ok(proposals::discard(conn, id, proposal, actor.user_id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ProposalView::from(row)))
+}

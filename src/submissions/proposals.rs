@@ -1,0 +1,300 @@
+//! Proposed revisions: new texts that came by mail and wait for an editor.
+//!
+//! A reply can be forged, and a piece may already be public, so mail never
+//! replaces a text that readers may see, nor one whose sender could not be
+//! authenticated (`intake::decide::reply_text`). The text waits here until an
+//! editor accepts it (a revision like any other edit, version-checked) or
+//! discards it. Both decisions, and the proposal itself, are in the piece's
+//! history.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::revision::{self, NewText, Origin};
+use super::store::{self, SubmissionRecord, UserRef};
+use crate::publishing::Site;
+use crate::schema::{proposed_revisions, submission_history, submissions, users};
+use crate::workflow::State;
+
+const PENDING: &str = "pending";
+const ACCEPTED: &str = "accepted";
+const DISCARDED: &str = "discarded";
+
+/// Files `text`, carried by inbound message `message_row`, as a proposal
+/// for the piece, now in `state`. Returns the proposal's id.
+pub fn propose(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    message_row: i64,
+    text: NewText<'_>,
+    sender_verdict: &str,
+    state: State,
+) -> QueryResult<i64> {
+    let id = diesel::insert_into(proposed_revisions::table)
+        .values((
+            proposed_revisions::submission_id.eq(submission_id),
+            proposed_revisions::inbound_message_id.eq(message_row),
+            proposed_revisions::body_text.eq(text.body_text),
+            proposed_revisions::body_html.eq(text.body_html),
+            proposed_revisions::word_count.eq(text.word_count),
+            proposed_revisions::sender_verdict.eq(sender_verdict),
+        ))
+        .returning(proposed_revisions::id)
+        .get_result(conn)?;
+    let note =
+        format!("proposal {id} from the author's reply (sender authentication: {sender_verdict})");
+    log_history(conn, submission_id, "revision_proposed", state, None, &note)?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ProposalRow {
+    pub id: i64,
+    pub status: String,
+    pub sender_verdict: String,
+    pub body_text: String,
+    pub word_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub decided_by: Option<UserRef>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub revision_number: Option<i32>,
+}
+
+/// The piece's proposals, newest first.
+pub fn list(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<ProposalRow>> {
+    load(conn, submission_id, None)
+}
+
+/// The piece's proposals, or the one named.
+fn load(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    only: Option<i64>,
+) -> QueryResult<Vec<ProposalRow>> {
+    let mut query = proposed_revisions::table
+        .left_join(users::table.on(users::id.nullable().eq(proposed_revisions::decided_by)))
+        .filter(proposed_revisions::submission_id.eq(submission_id))
+        .select((
+            proposed_revisions::id,
+            proposed_revisions::status,
+            proposed_revisions::sender_verdict,
+            proposed_revisions::body_text,
+            proposed_revisions::word_count,
+            proposed_revisions::created_at,
+            (users::id, users::name).nullable(),
+            proposed_revisions::decided_at,
+            proposed_revisions::revision_number,
+        ))
+        .into_boxed();
+    if let Some(id) = only {
+        query = query.filter(proposed_revisions::id.eq(id));
+    }
+    query.order(proposed_revisions::id.desc()).load(conn)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProposalError {
+    #[error("no such proposal for this submission")]
+    NotFound,
+    #[error("the proposal was already {status}")]
+    Decided { status: String },
+    #[error("the submission changed: it is at version {current}")]
+    Stale { current: i32 },
+    #[error("the piece is published: only a publisher changes its text")]
+    PublisherOnly,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// The editor who decides, and whether they may change a published text.
+#[derive(Debug, Clone, Copy)]
+pub struct Decider {
+    pub user_id: i64,
+    pub may_publish: bool,
+}
+
+/// Makes the proposal the piece's text, as an edit made against
+/// `expected_version` would. On a published piece this is a publisher's act
+/// and tells the site (`opinion.updated`).
+pub fn accept(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    proposal_id: i64,
+    expected_version: i32,
+    decider: Decider,
+    site: &Site,
+) -> Result<SubmissionRecord, ProposalError> {
+    conn.transaction(|conn| {
+        let (version, state) = lock_submission(conn, submission_id)?;
+        let pending = lock_pending(conn, submission_id, proposal_id)?;
+        if state == State::Published && !decider.may_publish {
+            return Err(ProposalError::PublisherOnly);
+        }
+        if version != expected_version {
+            return Err(ProposalError::Stale { current: version });
+        }
+        let number = revision::replace_text(
+            conn,
+            submission_id,
+            NewText {
+                body_text: &pending.body_text,
+                body_html: &pending.body_html,
+                word_count: pending.word_count,
+            },
+            Origin::Reply {
+                message: pending.inbound_message_id,
+                verdict: &pending.sender_verdict,
+            },
+        )?;
+        decide(conn, proposal_id, ACCEPTED, decider.user_id, Some(number))?;
+        let note = format!("proposal {proposal_id} became revision {number}");
+        log_history(
+            conn,
+            submission_id,
+            "revision_accepted",
+            state,
+            Some(decider.user_id),
+            &note,
+        )?;
+        if state == State::Published {
+            crate::outbox::enqueue_webhook(
+                conn,
+                submission_id,
+                "opinion.updated",
+                site,
+                Utc::now(),
+            )?;
+        }
+        store::find(conn, submission_id)?.ok_or(ProposalError::NotFound)
+    })
+}
+
+/// Sets the proposal aside; the piece's text stays as it is.
+pub fn discard(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    proposal_id: i64,
+    user_id: i64,
+) -> Result<ProposalRow, ProposalError> {
+    conn.transaction(|conn| {
+        let (_, state) = lock_submission(conn, submission_id)?;
+        lock_pending(conn, submission_id, proposal_id)?;
+        decide(conn, proposal_id, DISCARDED, user_id, None)?;
+        let note = format!("proposal {proposal_id} discarded");
+        log_history(
+            conn,
+            submission_id,
+            "revision_discarded",
+            state,
+            Some(user_id),
+            &note,
+        )?;
+        load(conn, submission_id, Some(proposal_id))?
+            .pop()
+            .ok_or(ProposalError::NotFound)
+    })
+}
+
+fn lock_submission(
+    conn: &mut PgConnection,
+    submission_id: i64,
+) -> Result<(i32, State), ProposalError> {
+    let (version, state): (i32, String) = submissions::table
+        .find(submission_id)
+        .select((submissions::version, submissions::state))
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(ProposalError::NotFound)?;
+    let state = state
+        .parse()
+        .map_err(|_| ProposalError::Database(diesel::result::Error::NotFound))?;
+    Ok((version, state))
+}
+
+#[derive(Queryable)]
+struct Pending {
+    status: String,
+    inbound_message_id: i64,
+    body_text: String,
+    body_html: String,
+    word_count: i32,
+    sender_verdict: String,
+}
+
+fn lock_pending(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    proposal_id: i64,
+) -> Result<Pending, ProposalError> {
+    let found: Pending = proposed_revisions::table
+        .filter(proposed_revisions::id.eq(proposal_id))
+        .filter(proposed_revisions::submission_id.eq(submission_id))
+        .select((
+            proposed_revisions::status,
+            proposed_revisions::inbound_message_id,
+            proposed_revisions::body_text,
+            proposed_revisions::body_html,
+            proposed_revisions::word_count,
+            proposed_revisions::sender_verdict,
+        ))
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(ProposalError::NotFound)?;
+    if found.status != PENDING {
+        return Err(ProposalError::Decided {
+            status: found.status,
+        });
+    }
+    Ok(found)
+}
+
+fn decide(
+    conn: &mut PgConnection,
+    proposal_id: i64,
+    status: &str,
+    user_id: i64,
+    revision_number: Option<i32>,
+) -> QueryResult<()> {
+    diesel::update(proposed_revisions::table.find(proposal_id))
+        .set((
+            proposed_revisions::status.eq(status),
+            proposed_revisions::decided_by.eq(user_id),
+            proposed_revisions::decided_at.eq(diesel::dsl::now),
+            proposed_revisions::revision_number.eq(revision_number),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A proposal changes no state: its history row goes from the state to itself.
+fn log_history(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    action: &str,
+    state: State,
+    actor: Option<i64>,
+    note: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(submission_history::table)
+        .values((
+            submission_history::submission_id.eq(submission_id),
+            submission_history::action.eq(action),
+            submission_history::from_state.eq(state.as_str()),
+            submission_history::to_state.eq(state.as_str()),
+            submission_history::actor_id.eq(actor),
+            submission_history::note.eq(note),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many proposals wait on the piece: shown with it to editors.
+pub fn pending_count(conn: &mut PgConnection, submission_id: i64) -> QueryResult<i64> {
+    proposed_revisions::table
+        .filter(proposed_revisions::submission_id.eq(submission_id))
+        .filter(proposed_revisions::status.eq(PENDING))
+        .count()
+        .get_result(conn)
+}
