@@ -462,11 +462,13 @@ fn serve(config: Config, no_workers: bool) -> u8 {
         }
     }
     let state = AppState {
-        pool: db::pool(&database.url, config.database.pool_size, POOL_TIMEOUT),
-        intake: Arc::new(config.intake.clone()),
-        tokens,
-        site: Arc::new(Site::from_config(&config)),
-        feed: Arc::default(),
+        trusted_proxies: Arc::new(config.http.trusted_proxies.clone()),
+        ..AppState::new(
+            db::pool(&database.url, config.database.pool_size, POOL_TIMEOUT),
+            Arc::new(config.intake.clone()),
+            tokens,
+            Arc::new(Site::from_config(&config)),
+        )
     };
     let bind = config.http.bind;
     let cors_origins = config.http.cors_origins.clone();

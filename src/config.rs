@@ -91,6 +91,11 @@ pub struct HttpConfig {
     /// whose pages may call the API from a browser: the editors' front end,
     /// the site. Empty: no cross-origin access.
     pub cors_origins: Vec<String>,
+    /// `OPED_TRUSTED_PROXIES`: comma-separated addresses or networks
+    /// (`10.0.0.5`, `10.1.0.0/16`) of the reverse proxies in front of the
+    /// service. Only a request from one of them has its `X-Forwarded-For`
+    /// read, for the client's address; anyone else could write that header.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]
@@ -252,6 +257,7 @@ impl Config {
         };
         let mail = read_mail_config(&var, &from, &mut problems);
         let cors_origins = read_cors_origins(var("OPED_CORS_ORIGINS"), &mut problems);
+        let trusted_proxies = read_trusted_proxies(var("OPED_TRUSTED_PROXIES"), &mut problems);
         let publishing = read_publishing_config(&var, bind, &mut problems);
 
         if !problems.is_empty() {
@@ -264,7 +270,11 @@ impl Config {
                     .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
                 pool_size,
             },
-            http: HttpConfig { bind, cors_origins },
+            http: HttpConfig {
+                bind,
+                cors_origins,
+                trusted_proxies,
+            },
             intake: IntakeConfig {
                 inbound_token: inbound_token.map(Secret::new),
                 trusted_authserv_id: var("OPED_TRUSTED_AUTHSERV_ID")
@@ -286,6 +296,27 @@ impl Config {
             publishing,
         })
     }
+}
+
+/// `OPED_TRUSTED_PROXIES`: addresses (a host) or networks in CIDR notation.
+fn read_trusted_proxies(value: Option<String>, problems: &mut Vec<String>) -> Vec<ipnet::IpNet> {
+    let mut proxies = Vec::new();
+    for entry in value.iter().flat_map(|value| value.split(',')) {
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        match entry.parse::<ipnet::IpNet>() {
+            Ok(net) => proxies.push(net),
+            Err(_) => match entry.parse::<std::net::IpAddr>() {
+                Ok(host) => proxies.push(ipnet::IpNet::from(host)),
+                Err(_) => problems.push(format!(
+                    "OPED_TRUSTED_PROXIES: {entry:?} is neither an address nor a network such as 10.1.0.0/16"
+                )),
+            },
+        }
+    }
+    proxies
 }
 
 /// `OPED_CORS_ORIGINS`: each an origin as browsers send it, scheme and host
@@ -615,6 +646,21 @@ mod tests {
                 .to_string();
             assert!(err.contains("OPED_DB_POOL_SIZE"), "{err}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        assert!(config(&[]).unwrap().http.trusted_proxies.is_empty());
+        let read = config(&[("OPED_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,::1")]).unwrap();
+        let proxies: Vec<String> = read
+            .http
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.5/32", "10.1.0.0/16", "::1/128"]);
+        let err = config(&[("OPED_TRUSTED_PROXIES", "proxy.example")]).unwrap_err();
+        assert!(err.to_string().contains("OPED_TRUSTED_PROXIES"));
     }
 
     #[test]

@@ -247,45 +247,52 @@ async fn logout_ends_the_session_and_may_be_repeated() {
 }
 
 #[actix_web::test]
-async fn repeated_failures_lock_the_account_even_against_the_right_password() {
+async fn repeated_failures_make_that_client_wait_but_never_lock_out_the_editor() {
+    use oped::auth::throttle::ACCOUNT_FREE_FAILURES;
     let desk = Desk::new().await;
-    for n in 0..oped::auth::throttle::ACCOUNT_MAX_FAILURES {
-        let answer = desk
-            .login_from(&format!("198.51.100.{n}:5000"), EDITOR, "wrong password!")
-            .await;
+    let stranger = "198.51.100.66:5000";
+    for n in 0..ACCOUNT_FREE_FAILURES {
+        let answer = desk.login_from(stranger, EDITOR, "wrong password!").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "failure {n}");
     }
-
-    let locked = desk
-        .login_from("198.51.100.200:5000", EDITOR, common::PASSWORD)
-        .await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    // The client that failed must wait, even with the right password...
+    let waiting = desk.login_from(stranger, EDITOR, common::PASSWORD).await;
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        locked.header("content-type"),
+        waiting.header("content-type"),
         Some("application/problem+json")
     );
-    assert_eq!(locked.body["code"], "too_many_attempts");
-    let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert_eq!(waiting.body["code"], "too_many_attempts");
+    let retry_after: u64 = waiting.header("retry-after").unwrap().parse().unwrap();
     assert!(
-        (880..=900).contains(&retry_after),
+        (14..=15).contains(&retry_after),
         "Retry-After {retry_after}"
     );
 
-    // Other accounts, from the same addresses, are not affected.
+    // ...but the editor, from their own address, is not kept out by it.
     assert_eq!(
-        desk.login_from("198.51.100.0:5000", ADMIN, common::PASSWORD)
+        desk.login_from("203.0.113.20:5000", EDITOR, common::PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Nor are other accounts from the stranger's address.
+    assert_eq!(
+        desk.login_from(stranger, ADMIN, common::PASSWORD)
             .await
             .status,
         StatusCode::OK
     );
 
-    // Once the lock has ended, the right password gets in again.
-    diesel::update(login_failures::table.find(format!("account:{EDITOR}")))
+    // Once the wait has passed, the right password gets in again.
+    diesel::update(login_failures::table)
         .set(login_failures::locked_until.eq(Utc::now() - chrono::Duration::seconds(1)))
         .execute(&mut desk.db.conn())
         .unwrap();
     assert_eq!(
-        desk.login(EDITOR, common::PASSWORD).await.status,
+        desk.login_from(stranger, EDITOR, common::PASSWORD)
+            .await
+            .status,
         StatusCode::OK
     );
 }
@@ -294,7 +301,7 @@ async fn repeated_failures_lock_the_account_even_against_the_right_password() {
 async fn a_success_forgives_the_accounts_earlier_failures() {
     let desk = Desk::new().await;
     let fail_four_times = || async {
-        for _ in 1..oped::auth::throttle::ACCOUNT_MAX_FAILURES {
+        for _ in 1..oped::auth::throttle::ACCOUNT_FREE_FAILURES {
             let answer = desk.login(EDITOR, "wrong password!").await;
             assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
         }
@@ -312,23 +319,24 @@ async fn a_success_forgives_the_accounts_earlier_failures() {
 }
 
 #[actix_web::test]
-async fn one_address_guessing_at_many_accounts_is_locked_out() {
+async fn one_address_guessing_at_many_accounts_is_made_to_wait() {
     let desk = Desk::new().await;
     let guesser = "203.0.113.9:40000";
-    for n in 0..oped::auth::throttle::ADDRESS_MAX_FAILURES {
+    for n in 0..oped::auth::throttle::ADDRESS_FREE_FAILURES {
         let answer = desk
             .login_from(guesser, &format!("user{n}@desk.example"), "password123456")
             .await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "guess {n}");
     }
 
-    let locked = desk.login_from(guesser, EDITOR, common::PASSWORD).await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(locked.body["code"], "too_many_attempts");
-    assert!(locked.header("retry-after").is_some());
+    let waiting = desk.login_from(guesser, EDITOR, common::PASSWORD).await;
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(waiting.body["code"], "too_many_attempts");
+    assert!(waiting.header("retry-after").is_some());
 
-    // The lock is the address's, not the account's; and a forwarded-for
-    // header does not get the guesser out of it.
+    // The wait is the address's, not the account's; and a forwarded-for
+    // header from a client that is no trusted proxy does not get the
+    // guesser out of it.
     assert_eq!(
         desk.login_from("203.0.113.10:40000", EDITOR, common::PASSWORD)
             .await
@@ -344,6 +352,119 @@ async fn one_address_guessing_at_many_accounts_is_locked_out() {
         )
         .await;
     assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_client_counts_apart() {
+    let db = common::TestDb::new();
+    common::create_user(&mut db.conn(), EDITOR, Role::Editor, common::PASSWORD);
+    let state = oped::api::AppState {
+        trusted_proxies: std::sync::Arc::new(vec!["10.0.0.0/24".parse().unwrap()]),
+        ..common::app_state(db.pool())
+    };
+    let app = test::init_service(App::new().configure(oped::api::routes(state))).await;
+    let via_proxy_as = |email: &str, forwarded_for: &str, password: &str| {
+        common::login_request(email, password)
+            .peer_addr("10.0.0.1:443".parse().unwrap())
+            .insert_header(("X-Forwarded-For", forwarded_for.to_string()))
+            .to_request()
+    };
+    let via_proxy =
+        |forwarded_for: &str, password: &str| via_proxy_as(EDITOR, forwarded_for, password);
+    // One client guesses at accounts through the proxy until it must wait.
+    // It writes its own X-Forwarded-For too; the proxy appends the address
+    // it really saw.
+    for n in 0..oped::auth::throttle::ADDRESS_FREE_FAILURES {
+        let guess = via_proxy_as(
+            &format!("user{n}@desk.example"),
+            "192.0.2.1, 198.51.100.7",
+            "wrong password!",
+        );
+        let answer = test::call_service(&app, guess).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    }
+    let waiting = test::call_service(&app, via_proxy("198.51.100.7", common::PASSWORD)).await;
+    assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Everyone else behind the same proxy logs in, whatever the guesser
+    // wrote into the header.
+    let other = test::call_service(&app, via_proxy("198.51.100.8", common::PASSWORD)).await;
+    assert_eq!(other.status(), StatusCode::OK);
+    let also = test::call_service(
+        &app,
+        via_proxy("198.51.100.7, 198.51.100.9, 10.0.0.2", common::PASSWORD),
+    )
+    .await;
+    assert_eq!(
+        also.status(),
+        StatusCode::OK,
+        "the nearest untrusted hop counts"
+    );
+}
+
+#[actix_web::test]
+async fn an_admin_reset_and_a_new_password_forgive_every_failure_of_the_account() {
+    use oped::auth::throttle::ACCOUNT_FREE_FAILURES;
+    let desk = Desk::new().await;
+    let (home, cafe) = ("198.51.100.20:5000", "198.51.100.21:5000");
+    for address in [home, cafe] {
+        for _ in 0..ACCOUNT_FREE_FAILURES {
+            desk.login_from(address, EDITOR, "wrong password!").await;
+        }
+        let waiting = desk.login_from(address, EDITOR, common::PASSWORD).await;
+        assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let editor_id: i64 = oped::schema::users::table
+        .filter(oped::schema::users::email.eq(EDITOR))
+        .select(oped::schema::users::id)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    let admin = common::login(&desk.app, ADMIN, common::PASSWORD).await;
+    let reset = desk
+        .call(
+            test::TestRequest::patch()
+                .uri(&format!("/api/v1/users/{editor_id}"))
+                .insert_header(common::bearer(&admin))
+                .set_json(json!({ "password": "a freshly reset passphrase" })),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    for address in [home, cafe] {
+        let answer = desk
+            .login_from(address, EDITOR, "a freshly reset passphrase")
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{address}");
+    }
+
+    // The owner changing their password forgives failures from elsewhere.
+    for _ in 0..ACCOUNT_FREE_FAILURES {
+        desk.login_from(cafe, EDITOR, "wrong password!").await;
+    }
+    let access = desk
+        .login_from(home, EDITOR, "a freshly reset passphrase")
+        .await
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let changed = desk
+        .call(
+            test::TestRequest::post()
+                .uri("/api/v1/me/password")
+                .peer_addr(home.parse().unwrap())
+                .insert_header(common::bearer(&access))
+                .set_json(json!({
+                    "current_password": "a freshly reset passphrase",
+                    "new_password": "my very own passphrase"
+                })),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        desk.login_from(cafe, EDITOR, "my very own passphrase")
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[actix_web::test]
@@ -442,11 +563,28 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["active"], false);
 
-    // The access token is still unexpired, and refused all the same.
+    // The access token is still unexpired, and refused all the same, on
+    // every kind of route (the account is checked where each reads).
     assert_eq!(
         desk.me(editor_access).await.status,
         StatusCode::UNAUTHORIZED
     );
+    for uri in [
+        "/api/v1/submissions",
+        "/api/v1/submissions/1",
+        "/api/v1/submissions/1/history",
+        "/api/v1/inbox",
+        "/api/v1/deliveries",
+    ] {
+        let answer = desk
+            .call(
+                test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header(common::bearer(editor_access)),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{uri}");
+    }
     assert_eq!(
         desk.refresh(&editor["refresh_token"]).await.status,
         StatusCode::UNAUTHORIZED
@@ -518,7 +656,7 @@ async fn wrong_current_passwords_are_throttled_like_logins() {
                 json!({ "current_password": current, "new_password": "a brand new passphrase" }),
             )
     };
-    for _ in 0..oped::auth::throttle::ACCOUNT_MAX_FAILURES {
+    for _ in 0..oped::auth::throttle::ACCOUNT_FREE_FAILURES {
         assert_eq!(
             desk.call(change("a wrong guess")).await.status,
             StatusCode::FORBIDDEN
@@ -529,47 +667,47 @@ async fn wrong_current_passwords_are_throttled_like_logins() {
     assert!(locked.header("retry-after").is_some());
 }
 
-/// The window and the lock, walked through with a chosen clock.
+/// The series and its growing waits, walked through with a chosen clock.
 #[actix_web::test]
-async fn failures_are_counted_in_a_window_and_a_lock_ends() {
-    use oped::auth::throttle::{self, ACCOUNT_MAX_FAILURES, AttemptKeys, FAILURE_WINDOW, LOCKOUT};
+async fn waits_grow_with_each_failure_and_a_quiet_window_ends_the_series() {
+    use oped::auth::throttle::{self, ACCOUNT_FREE_FAILURES, AttemptKeys, FAILURE_WINDOW};
     let db = common::TestDb::new();
     let mut conn = db.conn();
     let keys = AttemptKeys::new("ed@desk.example", None);
     let start = Utc::now();
-    let minutes = |n: i64| start + chrono::Duration::minutes(n);
+    let seconds = |n: i64| chrono::Duration::seconds(n);
+    let wait_at = |conn: &mut PgConnection, at| {
+        throttle::check(conn, &keys, at)
+            .unwrap()
+            .map(|locked| locked.retry_after_secs)
+    };
 
-    for _ in 1..ACCOUNT_MAX_FAILURES {
+    for _ in 1..ACCOUNT_FREE_FAILURES {
         throttle::record_failure(&mut conn, &keys, start).unwrap();
     }
-    assert_eq!(throttle::check(&mut conn, &keys, start).unwrap(), None);
-    // The window has passed: the next failure starts a new count.
-    let later = start + FAILURE_WINDOW + chrono::Duration::seconds(1);
-    throttle::record_failure(&mut conn, &keys, later).unwrap();
-    assert_eq!(throttle::check(&mut conn, &keys, later).unwrap(), None);
-    for _ in 1..ACCOUNT_MAX_FAILURES {
-        throttle::record_failure(&mut conn, &keys, later).unwrap();
-    }
-    let locked = throttle::check(&mut conn, &keys, later)
-        .unwrap()
-        .expect("locked");
-    assert_eq!(locked.retry_after_secs, LOCKOUT.num_seconds() as u64);
-    let halfway = later + LOCKOUT / 2;
-    assert_eq!(
-        throttle::check(&mut conn, &keys, halfway)
-            .unwrap()
-            .unwrap()
-            .retry_after_secs,
-        (LOCKOUT / 2).num_seconds() as u64
-    );
+    assert_eq!(wait_at(&mut conn, start), None);
+    // The free failures used, each further one doubles the wait, and a wait
+    // that has passed does not start the count again.
+    throttle::record_failure(&mut conn, &keys, start).unwrap();
+    assert_eq!(wait_at(&mut conn, start), Some(15));
+    assert_eq!(wait_at(&mut conn, start + seconds(10)), Some(5));
+    let next = start + seconds(16);
+    assert_eq!(wait_at(&mut conn, next), None);
+    throttle::record_failure(&mut conn, &keys, next).unwrap();
+    assert_eq!(wait_at(&mut conn, next), Some(30));
+    let third = next + seconds(31);
+    throttle::record_failure(&mut conn, &keys, third).unwrap();
+    assert_eq!(wait_at(&mut conn, third), Some(60));
 
-    // After the lock, one failure does not lock again: a new series begins.
-    let after = later + LOCKOUT + chrono::Duration::seconds(1);
-    assert_eq!(throttle::check(&mut conn, &keys, after).unwrap(), None);
-    throttle::record_failure(&mut conn, &keys, after).unwrap();
-    assert_eq!(throttle::check(&mut conn, &keys, after).unwrap(), None);
+    // A quiet window ends the series: the next failure is the first again.
+    let quiet = third + FAILURE_WINDOW + seconds(1);
+    throttle::record_failure(&mut conn, &keys, quiet).unwrap();
+    assert_eq!(wait_at(&mut conn, quiet), None);
 
     // Finished series are pruned; a live one is kept.
-    assert_eq!(throttle::prune(&mut conn, after).unwrap(), 0);
-    assert_eq!(throttle::prune(&mut conn, minutes(60)).unwrap(), 1);
+    assert_eq!(throttle::prune(&mut conn, quiet).unwrap(), 0);
+    assert_eq!(
+        throttle::prune(&mut conn, quiet + FAILURE_WINDOW + seconds(1)).unwrap(),
+        1
+    );
 }

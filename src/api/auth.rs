@@ -1,14 +1,15 @@
 //! `POST /auth/login`, `/auth/refresh` and `/auth/logout`, and how account
 //! errors become HTTP answers (`From<AuthError> for ApiError`).
 //!
-//! The client address used for throttling is the TCP peer
-//! (`HttpRequest::peer_addr`), never `X-Forwarded-For` or `Forwarded`: a
-//! client can write those, and would then pick its own throttle bucket.
-//! Behind a reverse proxy every request comes from the proxy, so the
-//! per-address limit then applies to all clients together; the per-account
-//! limit is unaffected.
+//! The client address used for throttling is the TCP peer, except when the
+//! peer is one of `OPED_TRUSTED_PROXIES`: then it is the address that proxy
+//! (and any trusted one before it) says it forwarded for, in
+//! `X-Forwarded-For`. Anyone else's `X-Forwarded-For` is ignored: a client
+//! can write that header, and would then pick its own throttle bucket.
 
 use std::net::IpAddr;
+
+use ipnet::IpNet;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -77,8 +78,11 @@ pub async fn login(
     let credentials = Credentials {
         email,
         password,
-        address: client_address(&request),
+        address: client_address(&request, &state.trusted_proxies),
     };
+    // argon2 takes at most its share of the cores; the turn is taken before
+    // the blocking pool, so waiting logins hold no thread.
+    let _hashing = state.gates.hashing().await?;
     let (pool, keys) = (state.pool.clone(), state.tokens.clone());
     let session =
         web::block(move || accounts::log_in(&pool, &keys, &credentials, Utc::now())).await??;
@@ -141,10 +145,36 @@ pub(super) fn session_response(session: Session) -> HttpResponse {
         })
 }
 
-/// The TCP peer: the only address a client cannot choose (see the module
-/// documentation).
-pub(super) fn client_address(request: &HttpRequest) -> Option<IpAddr> {
-    request.peer_addr().map(|peer| peer.ip())
+/// The client's address: the TCP peer, or, when the peer is a trusted
+/// proxy, the nearest address in `X-Forwarded-For` that is not one (each
+/// proxy appends the address it received from; only what our own proxies
+/// appended can be believed).
+pub(super) fn client_address(request: &HttpRequest, proxies: &[IpNet]) -> Option<IpAddr> {
+    let peer = request.peer_addr()?.ip();
+    let trusted = |address: &IpAddr| proxies.iter().any(|net| net.contains(address));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let mut hops = request
+        .headers()
+        .get_all(header::X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|hop| hop.trim().parse::<IpAddr>())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev();
+    let mut nearest = peer;
+    for hop in hops.by_ref() {
+        match hop {
+            Ok(address) if trusted(&address) => nearest = address,
+            Ok(address) => return Some(address),
+            // Garbage where a trusted proxy should have written an address:
+            // the last address we can vouch for stands.
+            Err(_) => break,
+        }
+    }
+    Some(nearest)
 }
 
 /// Where account errors get their status and code: the one mapping.

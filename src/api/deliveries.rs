@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
-use super::{AppState, blocking_db, paging};
-use crate::auth::{Actor, Role};
+use super::extract::Caller;
+use super::{AppState, paging};
+use crate::auth::Role;
 use crate::schema::outbox;
 
 const DEFAULT_LIMIT: i64 = 50;
@@ -56,11 +57,10 @@ pub struct Delivery {
     responses((status = 200, body = Vec<Delivery>), (status = 401), (status = 422)),
     security(("bearer" = [])))]
 pub async fn index(
-    actor: Actor,
+    caller: Caller,
     query: web::Query<DeliveriesQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let query = query.into_inner();
     if let Some(wanted) = query.state.as_deref()
         && !matches!(wanted, "pending" | "sent" | "dead")
@@ -71,20 +71,21 @@ pub async fn index(
         ));
     }
     let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
-    let rows = blocking_db(&state, move |conn| {
-        let mut listing = outbox::table.select(Delivery::as_select()).into_boxed();
-        if let Some(wanted) = query.state {
-            listing = listing.filter(outbox::state.eq(wanted));
-        }
-        if let Some(submission) = query.submission_id {
-            listing = listing.filter(outbox::submission_id.eq(submission));
-        }
-        if let Some(before) = query.before {
-            listing = listing.filter(outbox::id.lt(before));
-        }
-        Ok(listing.order(outbox::id.desc()).limit(limit).load(conn)?)
-    })
-    .await?;
+    let (_, rows) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            let mut listing = outbox::table.select(Delivery::as_select()).into_boxed();
+            if let Some(wanted) = query.state {
+                listing = listing.filter(outbox::state.eq(wanted));
+            }
+            if let Some(submission) = query.submission_id {
+                listing = listing.filter(outbox::submission_id.eq(submission));
+            }
+            if let Some(before) = query.before {
+                listing = listing.filter(outbox::id.lt(before));
+            }
+            Ok(listing.order(outbox::id.desc()).limit(limit).load(conn)?)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -92,39 +93,39 @@ pub async fn index(
 #[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "deliveries", params(("id" = i64, Path)),
     responses((status = 200, body = Delivery), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn retry(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let row = blocking_db(&state, move |conn| {
-        let revived = diesel::update(outbox::table.find(id).filter(outbox::state.eq("dead")))
-            .set((
-                outbox::state.eq("pending"),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(diesel::dsl::now),
-            ))
-            .returning(Delivery::as_returning())
-            .get_result(conn)
-            .optional()?;
-        match revived {
-            Some(row) => Ok(row),
-            None => {
-                let exists: bool =
-                    diesel::select(diesel::dsl::exists(outbox::table.find(id))).get_result(conn)?;
-                Err(if exists {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
-                        "not_dead",
-                        "only a dead delivery can be retried",
-                    )
-                } else {
-                    ApiError::not_found("delivery")
-                })
+    let (_, row) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            let revived = diesel::update(outbox::table.find(id).filter(outbox::state.eq("dead")))
+                .set((
+                    outbox::state.eq("pending"),
+                    outbox::attempts.eq(0),
+                    outbox::next_attempt_at.eq(diesel::dsl::now),
+                ))
+                .returning(Delivery::as_returning())
+                .get_result(conn)
+                .optional()?;
+            match revived {
+                Some(row) => Ok(row),
+                None => {
+                    let exists: bool = diesel::select(diesel::dsl::exists(outbox::table.find(id)))
+                        .get_result(conn)?;
+                    Err(if exists {
+                        ApiError::new(
+                            StatusCode::CONFLICT,
+                            "not_dead",
+                            "only a dead delivery can be retried",
+                        )
+                    } else {
+                        ApiError::not_found("delivery")
+                    })
+                }
             }
-        }
-    })
-    .await?;
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(row))
 }

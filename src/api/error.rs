@@ -207,6 +207,21 @@ impl From<diesel::result::Error> for ApiError {
                     "text must not contain NUL (\\u0000) characters",
                 )
             }
+            // The statement ran past the pool's statement_timeout: the
+            // request asked for too much at once (a search no index helps).
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("statement timeout") =>
+            {
+                tracing::warn!("statement stopped by statement_timeout");
+                ApiError {
+                    retry_after: Some(RETRY_AFTER_SECONDS),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "query_timeout",
+                        "the request took too long and was stopped; narrow it (a search with more words, a date range) or try again later",
+                    )
+                }
+            }
             other => ApiError::internal(&other),
         }
     }

@@ -1,61 +1,108 @@
-//! The authenticated editor behind a request: `actor: Actor` in a handler's
-//! arguments means the route needs a valid access token.
+//! The editor behind a request: `caller: Caller` in a handler's arguments
+//! means the route needs a valid access token.
+//!
+//! The token is checked as the request arrives (signature, issuer,
+//! audience, expiry: no I/O). The account is checked where the handler
+//! reads the database anyway, on the same connection and in the same hand-off
+//! to the blocking pool ([`Caller::db`]): still on every request, so that
+//! deactivating an account or changing its password ends its sessions at
+//! once, but without a round trip of its own.
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::prelude::*;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Ready, ready};
 
 use super::AppState;
 use super::error::ApiError;
 use crate::auth::{Actor, Role};
 use crate::schema::users;
 
-impl FromRequest for Actor {
+/// The bearer of a valid access token, whose account is not checked yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    user_id: i64,
+    epoch: i32,
+}
+
+impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Actor, ApiError>>;
+    type Future = Ready<Result<Caller, ApiError>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = request.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(request);
-        Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::internal(&"application state is not registered"))?;
-            let token = token.ok_or_else(|| {
-                ApiError::unauthorized("send Authorization: Bearer <access token>")
-            })?;
-            let claims = state
-                .tokens
-                .verify(&token)
-                .map_err(|_| ApiError::unauthorized("the access token is invalid or expired"))?;
-            let user_id: i64 = claims
-                .sub
-                .parse()
-                .map_err(|_| ApiError::unauthorized("the access token is invalid or expired"))?;
-            // Checked on every request, so that deactivating an account or
-            // changing its password ends its sessions at once, not in 15 minutes.
-            let pool = state.pool.clone();
-            let account = web::block(move || -> Result<_, ApiError> {
-                let mut conn = pool.get()?;
-                users::table
-                    .find(user_id)
-                    .select((users::active, users::session_epoch, users::role))
-                    .first::<(bool, i32, String)>(&mut conn)
-                    .optional()
-                    .map_err(|err| ApiError::internal(&err))
-            })
-            .await??;
-            match account {
-                Some((true, epoch, role)) if epoch == claims.epoch => Ok(Actor {
-                    user_id,
-                    role: role.parse().map_err(|err| ApiError::internal(&err))?,
-                }),
-                _ => Err(ApiError::unauthorized(
+        ready(caller(request))
+    }
+}
+
+fn caller(request: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(&"application state is not registered"))?;
+    let token = bearer_token(request)
+        .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <access token>"))?;
+    let invalid = || ApiError::unauthorized("the access token is invalid or expired");
+    let claims = state.tokens.verify(&token).map_err(|_| invalid())?;
+    Ok(Caller {
+        user_id: claims.sub.parse().map_err(|_| invalid())?,
+        epoch: claims.epoch,
+    })
+}
+
+impl Caller {
+    /// The account the token names (checked by [`Caller::check`]).
+    pub fn user_id(self) -> i64 {
+        self.user_id
+    }
+
+    /// Checks the account on `conn`: active, the session not ended, and its
+    /// role (read now, so a change applies at once) at least `needed`.
+    pub fn check(self, conn: &mut PgConnection, needed: Role) -> Result<Actor, ApiError> {
+        let account = users::table
+            .find(self.user_id)
+            .select((users::active, users::session_epoch, users::role))
+            .first::<(bool, i32, String)>(conn)
+            .optional()?;
+        let actor = match account {
+            Some((true, epoch, role)) if epoch == self.epoch => Actor {
+                user_id: self.user_id,
+                role: role.parse().map_err(|err| ApiError::internal(&err))?,
+            },
+            _ => {
+                return Err(ApiError::unauthorized(
                     "the session has ended; log in again",
-                )),
+                ));
             }
+        };
+        actor.require(needed)?;
+        Ok(actor)
+    }
+
+    /// Runs `work` as this caller, needing `needed`: one turn at the
+    /// database gate, one hand-off to the blocking pool, one connection for
+    /// the account check and the work. Returns the checked actor with the
+    /// work's result.
+    pub async fn db<T, F>(
+        self,
+        state: &AppState,
+        needed: Role,
+        work: F,
+    ) -> Result<(Actor, T), ApiError>
+    where
+        F: FnOnce(&mut PgConnection, Actor) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        super::blocking_db(state, move |conn| {
+            let actor = self.check(conn, needed)?;
+            Ok((actor, work(conn, actor)?))
         })
+        .await
+    }
+
+    /// Only the account check, for handlers whose work takes its own
+    /// connections (the accounts module works on the pool).
+    pub async fn verify(self, state: &AppState, needed: Role) -> Result<Actor, ApiError> {
+        Ok(self.db(state, needed, |_, _| Ok(())).await?.0)
     }
 }
 

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
+use super::extract::Caller;
 use super::submissions::views::SubmissionView;
-use super::{AppState, blocking_db, paging};
-use crate::auth::{Actor, Role};
+use super::{AppState, paging};
+use crate::auth::Role;
 use crate::intake::{self, Outcome};
 use crate::schema::inbound_messages;
 use crate::submissions::cursor::Cursor;
@@ -62,11 +63,10 @@ pub struct InboxPage {
         (status = 422, description = "Unknown outcome, limit out of range or a foreign cursor: code `invalid_field`, `field` names it")),
     security(("bearer" = [])))]
 pub async fn index(
-    actor: Actor,
+    caller: Caller,
     query: web::Query<InboxQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let query = query.into_inner();
     let outcomes: Vec<&'static str> = match query.outcome.as_deref() {
         None | Some("") => vec![Outcome::Unmatched.as_str(), Outcome::Quarantined.as_str()],
@@ -81,39 +81,42 @@ pub async fn index(
     };
     let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
     let after = paging::cursor(query.cursor.as_deref())?;
-    let mut items: Vec<InboxItem> = blocking_db(&state, move |conn| {
-        let mut listing = inbound_messages::table
-            .filter(inbound_messages::outcome.eq_any(outcomes))
-            .filter(inbound_messages::submission_id.is_null())
-            .select((
-                inbound_messages::id,
-                inbound_messages::outcome,
-                inbound_messages::outcome_detail,
-                inbound_messages::sender_email,
-                inbound_messages::sender_name,
-                inbound_messages::subject,
-                inbound_messages::received_at,
-                inbound_messages::raw_size,
-            ))
-            .into_boxed();
-        if let Some(cursor) = after {
-            listing = listing.filter(
-                diesel::dsl::sql::<Bool>("(inbound_messages.received_at, inbound_messages.id) < (")
+    let (_, mut items): (_, Vec<InboxItem>) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            let mut listing = inbound_messages::table
+                .filter(inbound_messages::outcome.eq_any(outcomes))
+                .filter(inbound_messages::submission_id.is_null())
+                .select((
+                    inbound_messages::id,
+                    inbound_messages::outcome,
+                    inbound_messages::outcome_detail,
+                    inbound_messages::sender_email,
+                    inbound_messages::sender_name,
+                    inbound_messages::subject,
+                    inbound_messages::received_at,
+                    inbound_messages::raw_size,
+                ))
+                .into_boxed();
+            if let Some(cursor) = after {
+                listing = listing.filter(
+                    diesel::dsl::sql::<Bool>(
+                        "(inbound_messages.received_at, inbound_messages.id) < (",
+                    )
                     .bind::<Timestamptz, _>(cursor.received_at)
                     .sql(", ")
                     .bind::<BigInt, _>(cursor.id)
                     .sql(")"),
-            );
-        }
-        Ok(listing
-            .order((
-                inbound_messages::received_at.desc(),
-                inbound_messages::id.desc(),
-            ))
-            .limit(limit + 1)
-            .load(conn)?)
-    })
-    .await?;
+                );
+            }
+            Ok(listing
+                .order((
+                    inbound_messages::received_at.desc(),
+                    inbound_messages::id.desc(),
+                ))
+                .limit(limit + 1)
+                .load(conn)?)
+        })
+        .await?;
     let next_cursor = paging::finish_page(&mut items, limit, |last| Cursor {
         received_at: last.received_at,
         id: last.id,
@@ -132,21 +135,25 @@ pub async fn index(
     ),
     security(("bearer" = [])))]
 pub async fn promote(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let raw = blocking_db(&state, move |conn| Ok(intake::promotable(conn, id)?)).await?;
+    let (_, raw) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            Ok(intake::promotable(conn, id)?)
+        })
+        .await?;
     // Parsed and extracted with no pooled connection held.
     let config = state.intake.clone();
     let prepared = web::block(move || intake::prepare_promotion(&raw, &config)).await??;
-    let record = blocking_db(&state, move |conn| {
-        let submission = intake::promote(conn, id, prepared)?;
-        store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
-    })
-    .await?;
+    let (actor, record) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            let submission = intake::promote(conn, id, prepared)?;
+            store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
+        })
+        .await?;
     let version = record.row.version;
     Ok(HttpResponse::Created()
         .insert_header(super::preconditions::etag(version))

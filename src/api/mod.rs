@@ -6,6 +6,7 @@ mod conditional;
 mod deliveries;
 pub mod error;
 mod extract;
+pub mod gates;
 mod health;
 mod inbound;
 mod inbox;
@@ -41,6 +42,29 @@ pub struct AppState {
     pub site: Arc<Site>,
     /// The last Atom feed made, shared by the workers of one process.
     pub feed: Arc<public::FeedCache>,
+    /// Fair, bounded admission to connections, searches and hashing.
+    pub gates: Arc<gates::Gates>,
+    /// `OPED_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+}
+
+impl AppState {
+    pub fn new(
+        pool: PgPool,
+        intake: Arc<IntakeConfig>,
+        tokens: Arc<TokenKeys>,
+        site: Arc<Site>,
+    ) -> AppState {
+        AppState {
+            gates: Arc::new(gates::Gates::for_pool(pool.max_size())),
+            pool,
+            intake,
+            tokens,
+            site,
+            feed: Arc::default(),
+            trusted_proxies: Arc::default(),
+        }
+    }
 }
 
 /// Mounts every route; `App::new().configure(api::routes(state))`.
@@ -121,6 +145,9 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    // The turn is taken before the hand-off: waiting requests hold no
+    // blocking thread, and are served in the order they came.
+    let _turn = state.gates.database().await;
     let pool = state.pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;

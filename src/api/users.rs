@@ -10,9 +10,10 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::{client_address, session_response};
 use super::error::ApiError;
+use super::extract::Caller;
+use crate::auth::Role;
 use crate::auth::accounts::{self, NewAccount, PasswordChange, UserChanges};
 use crate::auth::models::User;
-use crate::auth::{Actor, Role};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -114,8 +115,8 @@ pub struct PasswordChangeRequest {
         (status = 403, description = "Not an admin"),
     )
 )]
-pub async fn list(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Admin)?;
+pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    caller.verify(&state, Role::Admin).await?;
     let pool = state.pool.clone();
     let users = web::block(move || accounts::list_users(&pool)).await??;
     Ok(HttpResponse::Ok().json(UserList {
@@ -139,11 +140,12 @@ pub async fn list(actor: Actor, state: web::Data<AppState>) -> Result<HttpRespon
     )
 )]
 pub async fn create(
-    actor: Actor,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Json<NewUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Admin)?;
+    caller.verify(&state, Role::Admin).await?;
+    let _hashing = state.gates.hashing().await?;
     let NewUserRequest {
         email,
         name,
@@ -178,12 +180,12 @@ pub async fn create(
     )
 )]
 pub async fn update(
-    actor: Actor,
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     body: web::Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Admin)?;
+    let actor = caller.verify(&state, Role::Admin).await?;
     let UserPatch {
         name,
         role,
@@ -195,6 +197,11 @@ pub async fn update(
         role,
         active,
         password,
+    };
+    // A password reset hashes: it waits its turn like a login.
+    let _hashing = match changes.password {
+        Some(_) => Some(state.gates.hashing().await?),
+        None => None,
     };
     let (pool, user_id) = (state.pool.clone(), path.into_inner());
     let user =
@@ -213,7 +220,8 @@ pub async fn update(
         (status = 401, description = "No valid access token, or the session has ended"),
     )
 )]
-pub async fn me(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let actor = caller.verify(&state, Role::Editor).await?;
     let pool = state.pool.clone();
     let user = web::block(move || accounts::find_user(&pool, actor.user_id)).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
@@ -237,11 +245,13 @@ pub async fn me(actor: Actor, state: web::Data<AppState>) -> Result<HttpResponse
     )
 )]
 pub async fn change_password(
-    actor: Actor,
+    caller: Caller,
     request: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<PasswordChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let actor = caller.verify(&state, Role::Editor).await?;
+    let _hashing = state.gates.hashing().await?;
     let PasswordChangeRequest {
         current_password,
         new_password,
@@ -249,7 +259,7 @@ pub async fn change_password(
     let change = PasswordChange {
         current_password,
         new_password,
-        address: client_address(&request),
+        address: client_address(&request, &state.trusted_proxies),
     };
     let (pool, keys) = (state.pool.clone(), state.tokens.clone());
     let session =

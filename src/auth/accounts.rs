@@ -347,6 +347,10 @@ pub fn update_user(
         if ends_sessions {
             refresh::revoke_all(conn, user_id, now)?;
         }
+        if user.password_hash != target.password_hash {
+            // A reset is how an admin lets a throttled editor back in.
+            throttle::forgive_account(conn, &user.email)?;
+        }
         tracing::info!(
             actor = actor.user_id,
             user_id,
@@ -407,7 +411,7 @@ pub fn change_own_password(
 
     let mut conn = pool.get()?;
     conn.transaction::<_, AuthError, _>(|conn| {
-        throttle::record_success(conn, &attempt)?;
+        throttle::forgive_account(conn, &user.email)?;
         let epoch: i32 = users::table
             .find(user.id)
             .select(users::session_epoch)

@@ -103,6 +103,7 @@ pub struct NewRefreshToken<'a> {
 pub struct LoginFailure {
     pub key: String,
     pub failures: i32,
-    pub window_started_at: DateTime<Utc>,
+    /// When the latest failure of the series happened.
+    pub last_failure_at: DateTime<Utc>,
     pub locked_until: Option<DateTime<Utc>>,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseConfig;
@@ -76,17 +76,35 @@ impl Database {
     }
 }
 
+/// The longest any statement of the API may run: no request pattern (a
+/// search for a word in no row, say) may hold a pooled connection for long.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A pool whose `get` gives up after `timeout`, so a dead database turns into
-/// a quick "try again later" instead of a hung request.
+/// a quick "try again later" instead of a hung request; its connections stop
+/// any statement after [`STATEMENT_TIMEOUT`].
 pub fn pool(url: &Secret<String>, max_size: u32, timeout: Duration) -> PgPool {
     Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
+        .connection_customizer(Box::new(StatementTimeout(STATEMENT_TIMEOUT)))
         .test_on_check_out(false)
         // Connecting lazily lets the service start and answer 503 while the
         // database is briefly away.
         .build_unchecked(ConnectionManager::new(url.expose().clone()))
+}
+
+#[derive(Debug)]
+struct StatementTimeout(Duration);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        diesel::sql_query(format!("SET statement_timeout = {}", self.0.as_millis()))
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
 }
 
 /// Applies pending migrations under an advisory lock.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
-use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Jsonb, Text, Timestamptz};
 
 use super::cursor::Cursor;
 use super::edit::ValidEdit;
@@ -33,30 +33,36 @@ pub struct UserRef {
     pub name: String,
 }
 
+/// The piece with its assignee, its attachments and its waiting proposals:
+/// one statement, so a detail read is one round trip.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
-    // Counted in the same statement: a detail read stays one row query.
+    let attachments = sql::<Jsonb>(
+        "(SELECT coalesce(jsonb_agg(jsonb_build_object(\
+            'n', a.n, 'filename', a.filename, 'content_type', a.content_type, \
+            'size', a.size, 'is_article', a.is_article, \
+            'extraction_error', a.extraction_error) ORDER BY a.n), '[]') \
+          FROM attachments a WHERE a.submission_id = submissions.id)",
+    );
     let pending_proposals = sql::<BigInt>(
         "(SELECT count(*) FROM proposed_revisions p \
           WHERE p.submission_id = submissions.id AND p.status = 'pending')",
     );
-    let Some((row, assignee, pending_proposals)) = submissions::table
+    let Some((row, assignee, attachments, pending_proposals)) = submissions::table
         .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
         .filter(submissions::id.eq(id))
         .select((
             Submission::as_select(),
             (users::id, users::name).nullable(),
+            attachments,
             pending_proposals,
         ))
-        .first::<(Submission, Option<UserRef>, i64)>(conn)
+        .first::<(Submission, Option<UserRef>, serde_json::Value, i64)>(conn)
         .optional()?
     else {
         return Ok(None);
     };
-    let attachments = attachments::table
-        .filter(attachments::submission_id.eq(id))
-        .order(attachments::n)
-        .select(AttachmentInfo::as_select())
-        .load(conn)?;
+    let attachments = serde_json::from_value(attachments)
+        .map_err(|err| DbError::DeserializationError(Box::new(err)))?;
     Ok(Some(SubmissionRecord {
         row,
         assignee,
@@ -104,9 +110,15 @@ pub struct ListRow {
 /// One page, newest first, with one row more than `limit` when more follow.
 pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<ListRow>> {
     let mut query = submissions::table.select(ListRow::as_select()).into_boxed();
-    if !filter.states.is_empty() {
-        let states: Vec<&str> = filter.states.iter().map(|state| state.as_str()).collect();
-        query = query.filter(submissions::state.eq_any(states));
+    match filter.states.as_slice() {
+        [] => {}
+        // `state = $1`, not `= ANY($1)`: PostgreSQL then walks the
+        // (state, received_at, id) index for both the filter and the order.
+        [one] => query = query.filter(submissions::state.eq(one.as_str())),
+        several => {
+            let states: Vec<&str> = several.iter().map(|state| state.as_str()).collect();
+            query = query.filter(submissions::state.eq_any(states));
+        }
     }
     query = match filter.assignee {
         AssigneeFilter::Anyone => query,

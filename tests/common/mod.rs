@@ -200,13 +200,12 @@ pub fn token_keys() -> oped::auth::tokens::TokenKeys {
 
 /// The application state the server would build, over `pool`.
 pub fn app_state(pool: oped::db::PgPool) -> oped::api::AppState {
-    oped::api::AppState {
+    oped::api::AppState::new(
         pool,
-        intake: shared_intake_config(),
-        tokens: Arc::new(token_keys()),
-        site: Arc::new(site()),
-        feed: Arc::default(),
-    }
+        shared_intake_config(),
+        Arc::new(token_keys()),
+        Arc::new(site()),
+    )
 }
 
 pub const SITE_URL: &str = "https://news.example";

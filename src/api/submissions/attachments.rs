@@ -1,9 +1,10 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 
+use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db};
-use crate::auth::{Actor, Role};
+use crate::api::extract::Caller;
+use crate::auth::Role;
 use crate::submissions::store;
 
 /// The original attached file, always as a download: a file from a stranger
@@ -17,16 +18,16 @@ use crate::submissions::store;
     ),
     security(("bearer" = [])))]
 pub async fn download(
-    actor: Actor,
+    caller: Caller,
     path: web::Path<(i64, i32)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let (id, n) = path.into_inner();
-    let file = blocking_db(&state, move |conn| {
-        store::attachment_file(conn, id, n)?.ok_or_else(|| ApiError::not_found("attachment"))
-    })
-    .await?;
+    let (_, file) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            store::attachment_file(conn, id, n)?.ok_or_else(|| ApiError::not_found("attachment"))
+        })
+        .await?;
     let filename = file.filename.unwrap_or_else(|| format!("attachment-{n}"));
     // A plain ASCII name for old clients, the exact UTF-8 name for the rest.
     let ascii: String = filename

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use super::views::CorrespondenceView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::auth::{Actor, Role};
+use crate::api::extract::Caller;
 use crate::outbox;
 use crate::submissions::store;
 
@@ -16,14 +16,15 @@ const MAX_BODY_CHARS: usize = 20_000;
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/correspondence", tag = "submissions", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<CorrespondenceView>), (status = 404)), security(("bearer" = [])))]
 pub async fn correspondence(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows = super::with_submission(&state, id, move |conn| Ok(store::correspondence(conn, id)?))
-        .await?;
+    let rows = super::with_submission(&state, caller, id, move |conn| {
+        Ok(store::correspondence(conn, id)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(CorrespondenceView::from)
@@ -50,12 +51,11 @@ pub struct QueuedMessage {
     request_body = NewMessage, responses((status = 202, body = QueuedMessage), (status = 404), (status = 422)),
     security(("bearer" = [])))]
 pub async fn send_message(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     message: web::Json<NewMessage>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let NewMessage { subject, body } = message.into_inner();
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
@@ -72,7 +72,7 @@ pub async fn send_message(
         ));
     }
     let id = id.into_inner();
-    let delivery_id = super::with_submission(&state, id, move |conn| {
+    let delivery_id = super::with_submission(&state, caller, id, move |conn| {
         Ok(outbox::enqueue_message(conn, id, &subject, &body)?)
     })
     .await?;

@@ -1,9 +1,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::views::SubmissionView;
+use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, not_modified, required_version, stale};
-use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::publishing::Site;
 use crate::submissions::edit::{self, SubmissionPatch};
@@ -22,17 +23,17 @@ use crate::submissions::store::{self, EditError};
     ),
     security(("bearer" = [])))]
 pub async fn show(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let record = blocking_db(&state, move |conn| {
-        store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
-    })
-    .await?;
+    let (actor, record) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+        })
+        .await?;
     if not_modified(&request, record.row.version) {
         return Ok(HttpResponse::NotModified()
             .insert_header(etag(record.row.version))
@@ -57,19 +58,18 @@ pub async fn show(
     ),
     security(("bearer" = [])))]
 pub async fn update(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     request: HttpRequest,
     patch: web::Json<SubmissionPatch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let expected = required_version(&request)?;
     let valid = edit::validate(patch.into_inner())
         .map_err(|err| ApiError::invalid_field(err.field, err.detail))?;
     let id = id.into_inner();
     let site = state.site.clone();
-    let record = blocking_db(&state, move |conn| {
+    let (actor, record) = caller.db(&state, Role::Editor, move |conn, actor| {
         store::edit(conn, id, expected, &valid, actor.user_id, &site).map_err(|err| match err {
             EditError::NotFound => ApiError::not_found("submission"),
             EditError::Stale { current } => stale(Some(current)),

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use super::views::HistoryView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::auth::{Actor, Role};
+use crate::api::extract::Caller;
 use crate::submissions::store;
 
 /// Every transition, oldest first.
@@ -12,13 +12,14 @@ use crate::submissions::store;
         (status = 404, description = "No such submission: code `not_found`")),
     security(("bearer" = [])))]
 pub async fn history(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows =
-        super::with_submission(&state, id, move |conn| Ok(store::history(conn, id)?)).await?;
+    let rows = super::with_submission(&state, caller, id, move |conn| {
+        Ok(store::history(conn, id)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(HistoryView::from).collect::<Vec<_>>()))
 }

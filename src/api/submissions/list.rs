@@ -5,8 +5,9 @@ use utoipa::IntoParams;
 
 use super::views::{SubmissionListItem, SubmissionPage};
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db, paging};
-use crate::auth::{Actor, Role};
+use crate::api::extract::Caller;
+use crate::api::{AppState, paging};
+use crate::auth::Role;
 use crate::submissions::cursor::Cursor;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter};
 use crate::workflow::State;
@@ -42,14 +43,22 @@ pub struct ListQuery {
         (status = 422, description = "Unknown state, bad assignee, limit out of range or a foreign cursor: code `invalid_field`, `field` names it")),
     security(("bearer" = [])))]
 pub async fn index(
-    actor: Actor,
+    caller: Caller,
     query: web::Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
-    let filter = filter_from(query.into_inner(), actor)?;
+    let filter = filter_from(query.into_inner(), caller.user_id())?;
     let limit = filter.limit;
-    let mut rows = blocking_db(&state, move |conn| Ok(store::list(conn, &filter)?)).await?;
+    // Searches may hold only their share of the connections.
+    let _search = match filter.query {
+        Some(_) => Some(state.gates.search().await?),
+        None => None,
+    };
+    let (_, mut rows) = caller
+        .db(&state, Role::Editor, move |conn, _| {
+            Ok(store::list(conn, &filter)?)
+        })
+        .await?;
     let next_cursor = paging::finish_page(&mut rows, limit, |last| Cursor {
         received_at: last.received_at,
         id: last.id,
@@ -60,7 +69,7 @@ pub async fn index(
     }))
 }
 
-fn filter_from(query: ListQuery, actor: Actor) -> Result<ListFilter, ApiError> {
+fn filter_from(query: ListQuery, caller_id: i64) -> Result<ListFilter, ApiError> {
     let states = match query.state.as_deref() {
         None | Some("") => Vec::new(),
         Some(list) => list
@@ -74,7 +83,7 @@ fn filter_from(query: ListQuery, actor: Actor) -> Result<ListFilter, ApiError> {
     };
     let assignee = match query.assignee.as_deref() {
         None | Some("") => AssigneeFilter::Anyone,
-        Some("me") => AssigneeFilter::User(actor.user_id),
+        Some("me") => AssigneeFilter::User(caller_id),
         Some("none") => AssigneeFilter::Nobody,
         Some(id) => AssigneeFilter::User(
             id.parse()

@@ -14,8 +14,10 @@ pub mod views;
 use actix_web::web;
 use diesel::PgConnection;
 
+use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::{AppState, blocking_db};
+use crate::api::extract::Caller;
+use crate::auth::Role;
 use crate::submissions::store;
 
 pub use attachments::__path_download;
@@ -63,18 +65,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Runs `work` on the blocking pool for submission `id`, or answers 404 when
-/// there is no such submission.
-async fn with_submission<T, F>(state: &AppState, id: i64, work: F) -> Result<T, ApiError>
+/// Runs `work` for an editor on the blocking pool for submission `id`, or
+/// answers 404 when there is no such submission.
+async fn with_submission<T, F>(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+    work: F,
+) -> Result<T, ApiError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    blocking_db(state, move |conn| {
-        if !store::exists(conn, id)? {
-            return Err(ApiError::not_found("submission"));
-        }
-        work(conn)
-    })
-    .await
+    let (_, found) = caller
+        .db(state, Role::Editor, move |conn, _| {
+            if !store::exists(conn, id)? {
+                return Err(ApiError::not_found("submission"));
+            }
+            work(conn)
+        })
+        .await?;
+    Ok(found)
 }

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use super::views::NoteView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::auth::{Actor, Role};
+use crate::api::extract::Caller;
 use crate::submissions::store;
 
 const MAX_NOTE_CHARS: usize = 10_000;
@@ -24,13 +24,13 @@ pub struct NewNote {
         (status = 404, description = "No such submission: code `not_found`")),
     security(("bearer" = [])))]
 pub async fn notes(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows = super::with_submission(&state, id, move |conn| Ok(store::notes(conn, id)?)).await?;
+    let rows =
+        super::with_submission(&state, caller, id, move |conn| Ok(store::notes(conn, id)?)).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(NoteView::from).collect::<Vec<_>>()))
 }
 
@@ -41,12 +41,11 @@ pub async fn notes(
         (status = 422, description = "The body is empty or over 10,000 characters: code `invalid_field`, field `body`")),
     security(("bearer" = [])))]
 pub async fn add_note(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     note: web::Json<NewNote>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let body = note.into_inner().body.trim().to_string();
     if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
         return Err(ApiError::invalid_field(
@@ -55,8 +54,8 @@ pub async fn add_note(
         ));
     }
     let id = id.into_inner();
-    let row = super::with_submission(&state, id, move |conn| {
-        Ok(store::add_note(conn, id, actor.user_id, &body)?)
+    let row = super::with_submission(&state, caller, id, move |conn| {
+        Ok(store::add_note(conn, id, caller.user_id(), &body)?)
     })
     .await?;
     Ok(HttpResponse::Created().json(NoteView::from(row)))

@@ -2,10 +2,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::detail::respond;
 use super::views::ProposalView;
+use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::api::extract::Caller;
 use crate::api::preconditions::required_version;
-use crate::api::{AppState, blocking_db};
-use crate::auth::{Actor, Role};
+use crate::auth::Role;
 use crate::submissions::proposals::{self, Decider};
 
 /// New texts that came by mail and wait for an editor, newest first.
@@ -14,14 +15,15 @@ use crate::submissions::proposals::{self, Decider};
         (status = 404, description = "No such submission: code `not_found`")),
     security(("bearer" = [])))]
 pub async fn proposals(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let id = id.into_inner();
-    let rows =
-        super::with_submission(&state, id, move |conn| Ok(proposals::list(conn, id)?)).await?;
+    let rows = super::with_submission(&state, caller, id, move |conn| {
+        Ok(proposals::list(conn, id)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(ProposalView::from).collect::<Vec<_>>()))
 }
 
@@ -42,25 +44,25 @@ pub async fn proposals(
     ),
     security(("bearer" = [])))]
 pub async fn accept(
-    actor: Actor,
+    caller: Caller,
     path: web::Path<(i64, i64)>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let expected = required_version(&request)?;
     let (id, proposal) = path.into_inner();
-    let decider = Decider {
-        user_id: actor.user_id,
-        may_publish: actor.role.includes(Role::Publisher),
-    };
     let site = state.site.clone();
-    let record = blocking_db(&state, move |conn| {
-        Ok(proposals::accept(
-            conn, id, proposal, expected, decider, &site,
-        )?)
-    })
-    .await?;
+    let (actor, record) = caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            let decider = Decider {
+                user_id: actor.user_id,
+                may_publish: actor.role.includes(Role::Publisher),
+            };
+            Ok(proposals::accept(
+                conn, id, proposal, expected, decider, &site,
+            )?)
+        })
+        .await?;
     respond(record, actor, &state.site)
 }
 
@@ -74,15 +76,15 @@ pub async fn accept(
     ),
     security(("bearer" = [])))]
 pub async fn discard(
-    actor: Actor,
+    caller: Caller,
     path: web::Path<(i64, i64)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require(Role::Editor)?;
     let (id, proposal) = path.into_inner();
-    let row = blocking_db(&state, move |conn| {
-        Ok(proposals::discard(conn, id, proposal, actor.user_id)?)
-    })
-    .await?;
+    let (_, row) = caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            Ok(proposals::discard(conn, id, proposal, actor.user_id)?)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ProposalView::from(row)))
 }

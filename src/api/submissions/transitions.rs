@@ -6,10 +6,11 @@ use utoipa::ToSchema;
 
 use super::detail::respond;
 use super::views::SubmissionView;
+use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::api::extract::Caller;
 use crate::api::preconditions::{required_version, stale};
-use crate::api::{AppState, blocking_db};
-use crate::auth::Actor;
+use crate::auth::Role;
 use crate::workflow::service::{self, Initiator, TransitionError};
 use crate::workflow::{Action, TransitionRequest, WorkflowError};
 
@@ -43,7 +44,7 @@ pub struct TransitionBody {
     ),
     security(("bearer" = [])))]
 pub async fn transition(
-    actor: Actor,
+    caller: Caller,
     id: web::Path<i64>,
     request: HttpRequest,
     body: web::Json<TransitionBody>,
@@ -58,20 +59,21 @@ pub async fn transition(
         publish_at: body.publish_at,
     };
     let site = state.site.clone();
-    let record = blocking_db(&state, move |conn| {
-        service::apply(
-            conn,
-            id,
-            Some(expected),
-            body.action,
-            asked,
-            Initiator::User(actor),
-            &site,
-            Utc::now(),
-        )
-        .map_err(transition_error)
-    })
-    .await?;
+    let (actor, record) = caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            service::apply(
+                conn,
+                id,
+                Some(expected),
+                body.action,
+                asked,
+                Initiator::User(actor),
+                &site,
+                Utc::now(),
+            )
+            .map_err(transition_error)
+        })
+        .await?;
     respond(record, actor, &state.site)
 }
 
