@@ -1,15 +1,17 @@
-//! The floor for the editor API benchmark (`bench/api`): one primary-key
-//! SELECT through the same pool as `oped serve` (the product's own
-//! `db::pool`, 16 connections, `web::block`), on the same actix-web runtime,
-//! with no auth, no middleware and no JSON shaping. What `GET
-//! /api/v1/submissions/{id}` costs above this is the product's own work.
+//! The floor for the editor API benchmark (`bench/api`): the submission's
+//! row by primary key, through a pool like `oped serve`'s (the product's own
+//! `db::pool`, as many connections and blocking threads, `web::block`), on
+//! the same actix-web runtime, sent back as JSON with every column: a row of
+//! the same size as the detail's, with no auth, no middleware, no gates and
+//! no shaping. What `GET /api/v1/submissions/{id}` costs above this is the
+//! product's own work.
 //!
 //! Not part of the product: `bench/api` starts it beside `oped serve`.
 //!
 //!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/db \
 //!   API_FLOOR_BIND=127.0.0.1:8181 target/release/examples/api_floor
 //!
-//! `GET /floor/{id}` answers 200 with the id as text, or 404.
+//! `GET /floor/{id}` answers 200 with the row as JSON, or 404.
 //!
 //! With `API_FLOOR_GATE=N`, a request first takes one of N permits of a FIFO
 //! (fair) async semaphore before it enters `web::block`: an experiment on
@@ -22,13 +24,14 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::prelude::*;
+use oped::db::models::Submission;
 use oped::db::{self, PgPool};
 use oped::schema::submissions;
 use oped::secret::Secret;
 use tokio::sync::Semaphore;
 
-/// The same numbers as `oped serve` (src/cli.rs).
-const POOL_SIZE: u32 = 16;
+/// The same timeout as `oped serve` (src/cli.rs); the pool size is
+/// `OPED_DB_POOL_SIZE`, or `oped serve`'s default of twice the cores.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
 struct Floor {
@@ -46,22 +49,39 @@ async fn floor(floor: web::Data<Floor>, id: web::Path<i64>) -> HttpResponse {
     };
     let pool = floor.pool.clone();
     let id = id.into_inner();
-    let found = web::block(move || -> Result<Option<i64>, String> {
+    let found = web::block(move || -> Result<Option<Submission>, String> {
         let mut conn = pool.get().map_err(|err| err.to_string())?;
         submissions::table
             .find(id)
-            .select(submissions::id)
-            .first::<i64>(&mut conn)
+            .select(Submission::as_select())
+            .first(&mut conn)
             .optional()
             .map_err(|err| err.to_string())
     })
     .await;
     match found {
-        Ok(Ok(Some(id))) => HttpResponse::Ok().body(id.to_string()),
+        Ok(Ok(Some(row))) => HttpResponse::Ok().json(as_json(row)),
         Ok(Ok(None)) => HttpResponse::NotFound().finish(),
         Ok(Err(err)) => HttpResponse::ServiceUnavailable().body(err),
         Err(err) => HttpResponse::InternalServerError().body(err.to_string()),
     }
+}
+
+/// Every column, as they are: what the row weighs on the wire.
+fn as_json(row: Submission) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id, "reference": row.reference, "state": row.state, "title": row.title,
+        "author_name": row.author_name, "author_email": row.author_email,
+        "received_at": row.received_at, "message_id": row.message_id,
+        "body_text": row.body_text, "body_html": row.body_html, "cover_note": row.cover_note,
+        "word_count": row.word_count, "auth_verdict": row.auth_verdict,
+        "suspicious": row.suspicious, "inbound_message_id": row.inbound_message_id,
+        "version": row.version, "created_at": row.created_at, "updated_at": row.updated_at,
+        "standfirst": row.standfirst, "slug": row.slug, "author_bio": row.author_bio,
+        "tags": row.tags, "assignee_id": row.assignee_id, "publish_at": row.publish_at,
+        "revised_at": row.revised_at, "published_at": row.published_at,
+        "retracted_at": row.retracted_at,
+    })
 }
 
 fn main() -> std::io::Result<()> {
@@ -84,7 +104,14 @@ fn main() -> std::io::Result<()> {
         }
         Err(_) => None,
     };
-    let pool = db::pool(&Secret::new(url), POOL_SIZE, POOL_TIMEOUT);
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let pool_size: u32 = match std::env::var("OPED_DB_POOL_SIZE") {
+        Ok(size) => size
+            .parse()
+            .map_err(|err| std::io::Error::other(format!("OPED_DB_POOL_SIZE: {err}")))?,
+        Err(_) => u32::try_from(cores * 2).unwrap_or(4),
+    };
+    let pool = db::pool(&Secret::new(url), pool_size, POOL_TIMEOUT);
     // One gate for the whole process, like the pool.
     let state = web::Data::new(Floor { pool, gate });
     actix_web::rt::System::new().block_on(async move {
@@ -93,6 +120,8 @@ fn main() -> std::io::Result<()> {
                 .app_data(state.clone())
                 .route("/floor/{id}", web::get().to(floor))
         })
+        .workers(cores)
+        .worker_max_blocking_threads(pool_size as usize)
         .bind(bind)?
         .run()
         .await

@@ -472,12 +472,11 @@ fn serve(config: Config, no_workers: bool) -> u8 {
     };
     let bind = config.http.bind;
     let cors_origins = config.http.cors_origins.clone();
-    // Database work waits in one fair queue per worker for a blocking
-    // thread, and every blocking thread finds a free connection: with more
-    // threads than connections, the extra ones would wait on the pool, where
-    // nothing keeps a request from being overtaken again and again.
+    // Requests wait their turn at the gates (api::gates), in order, before
+    // they need a blocking thread; each worker has threads enough for all
+    // that the gates admit, so none waits for a thread while holding a turn.
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let blocking_threads = (config.database.pool_size as usize / workers).max(2);
+    let blocking_threads = state.gates.blocking_threads();
     let result = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()

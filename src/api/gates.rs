@@ -20,6 +20,9 @@ pub struct Gates {
     database: Semaphore,
     search: Bounded,
     hashing: Bounded,
+    intake: Bounded,
+    /// Blocking threads that every admitted request together may need.
+    blocking_threads: usize,
 }
 
 /// A semaphore with a cap on how many may wait for it.
@@ -27,7 +30,7 @@ struct Bounded {
     permits: Semaphore,
     waiting: AtomicUsize,
     max_waiting: usize,
-    /// Named in the 429 answer.
+    /// Named in the refusal.
     what: &'static str,
 }
 
@@ -36,13 +39,27 @@ impl Gates {
     /// machine with `cores` cores.
     pub fn new(pool_size: u32, cores: usize) -> Gates {
         let pool_size = usize::try_from(pool_size).unwrap_or(1).max(1);
+        // Half the cores: reads keep the other half while logins hash.
+        let hashing = cores.div_ceil(2).max(1);
+        // Mail being prepared mostly waits on its extractor child; a few at
+        // once keep the cores busy without crowding out the editors.
+        let intake = cores.max(2);
         Gates {
             database: Semaphore::new(pool_size),
-            // A quarter of the connections: a burst of slow searches leaves
-            // the rest of the desk its connections.
-            search: Bounded::new(pool_size.div_ceil(4), pool_size * 4, "searches"),
-            // Half the cores: reads keep the other half while logins hash.
-            hashing: Bounded::new(cores.div_ceil(2).max(1), 32, "logins"),
+            // A quarter of the connections (two on a small pool, never all
+            // of them): a burst of slow searches leaves the rest of the desk
+            // its connections.
+            search: Bounded::new(
+                pool_size
+                    .div_ceil(4)
+                    .max(2)
+                    .min(pool_size.saturating_sub(1).max(1)),
+                (pool_size * 4).max(64),
+                "searches",
+            ),
+            hashing: Bounded::new(hashing, 32, "logins"),
+            intake: Bounded::new(intake, 64, "messages"),
+            blocking_threads: pool_size + hashing + intake,
         }
     }
 
@@ -65,6 +82,21 @@ impl Gates {
     /// A core for argon2 (a login, a new password); 429 when too many wait.
     pub async fn hashing(&self) -> Result<SemaphorePermit<'_>, ApiError> {
         self.hashing.enter().await
+    }
+
+    /// A turn to prepare an inbound message (parse, extract); when too many
+    /// wait, the gateway is told to deliver again later (503).
+    pub async fn intake(&self) -> Result<SemaphorePermit<'_>, ApiError> {
+        self.intake.enter().await.map_err(|_| {
+            ApiError::unavailable("too many messages are being read; deliver this one again later")
+        })
+    }
+
+    /// The blocking threads a worker needs so that every request the gates
+    /// admit finds one: beyond that a request would wait for a thread while
+    /// holding its turn.
+    pub fn blocking_threads(&self) -> usize {
+        self.blocking_threads
     }
 }
 
@@ -148,7 +180,7 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn searches_get_a_quarter_of_the_connections() {
+    async fn searches_get_a_share_of_the_connections() {
         let gates = Gates::new(8, 2);
         let a = gates.search().await.unwrap();
         let b = gates.search().await.unwrap();

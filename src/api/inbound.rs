@@ -40,16 +40,18 @@ pub async fn receive(
     let limit = state.intake.limits.max_message_bytes;
     let raw = read_limited(&request, &mut payload, limit).await?;
 
-    let pool = state.pool.clone();
+    // Read with no pooled connection held; then recorded on one, in turn
+    // with the editors' requests.
+    let (prepared, raw) = {
+        let _turn = state.gates.intake().await?;
+        let config = state.intake.clone();
+        web::block(move || (intake::prepare(&raw, &config), raw)).await?
+    };
     let config = state.intake.clone();
-    let report = web::block(move || -> Result<_, ApiError> {
-        // No pooled connection is held while the message is parsed and its
-        // documents extracted.
-        let prepared = intake::prepare(&raw, &config);
-        let mut conn = pool.get()?;
-        Ok(intake::record(&mut conn, &raw, prepared, &config)?)
+    let report = super::blocking_db(&state, move |conn| {
+        Ok(intake::record(conn, &raw, prepared, &config)?)
     })
-    .await??;
+    .await?;
 
     let status = match report.outcome {
         Outcome::Submission => StatusCode::CREATED,

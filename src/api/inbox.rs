@@ -147,7 +147,10 @@ pub async fn promote(
         .await?;
     // Parsed and extracted with no pooled connection held.
     let config = state.intake.clone();
-    let prepared = web::block(move || intake::prepare_promotion(&raw, &config)).await??;
+    let prepared = {
+        let _turn = state.gates.intake().await?;
+        web::block(move || intake::prepare_promotion(&raw, &config)).await??
+    };
     let (actor, record) = caller
         .db(&state, Role::Editor, move |conn, _| {
             let submission = intake::promote(conn, id, prepared)?;
