@@ -9,6 +9,7 @@ mod extract;
 mod health;
 mod inbound;
 mod inbox;
+mod mailbox;
 pub mod openapi;
 mod paging;
 mod preconditions;
@@ -66,6 +67,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(submissions::routes)
                     .configure(inbox::routes)
                     .configure(deliveries::routes)
+                    .route("/mailbox", web::get().to(mailbox::show))
                     .configure(public::routes),
             )
             .default_service(web::to(not_found));
