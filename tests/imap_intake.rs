@@ -253,6 +253,26 @@ fn a_changed_uidvalidity_resynchronises_without_a_second_submission() {
     assert_eq!(server.count("Processed"), 5);
 }
 
+#[test]
+fn a_server_without_idle_or_move_is_polled_and_mail_copied_then_expunged() {
+    // What the server announces after login: no IDLE, no MOVE.
+    let server = Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ ID ENABLE UIDPLUS");
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    server.append("INBOX", [op_ed(1).as_slice(), op_ed(2).as_slice()]);
+    let poller = start(&db, server.config("INBOX"), "poller", Failpoints::default());
+    wait_until("both moved", || {
+        server.count("Processed") == 2 && server.count("INBOX") == 0
+    });
+    server.append("INBOX", [op_ed(3).as_slice()]);
+    wait_until("the next poll records the new mail", || {
+        submission_count(&mut conn) == 3 && server.count("INBOX") == 0
+    });
+    poller.stop();
+    assert_eq!(outcomes(&mut conn), ["submission"; 3]);
+    assert_eq!(server.count("Processed"), 3);
+}
+
 /// Session advisory locks on the pollers' mailbox, held in this database.
 fn poller_locks(conn: &mut PgConnection) -> i64 {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(

@@ -25,6 +25,11 @@ pub struct Dovecot {
 
 impl Dovecot {
     pub fn start() -> Dovecot {
+        Dovecot::start_with("")
+    }
+
+    /// With `extra` appended to the configuration (e.g. a smaller `imap_capability`).
+    pub fn start_with(extra: &str) -> Dovecot {
         let dir = tempfile::Builder::new()
             .prefix("oped-dovecot-")
             .tempdir()
@@ -84,6 +89,7 @@ service anvil {{
 protocol imap {{
   mail_max_userip_connections = 50
 }}
+{extra}
 "#,
             root = root.display()
         );
