@@ -476,7 +476,10 @@ impl ImapConfig {
         };
         format!(
             "{scheme}://{}@{}:{}/{}{plain}",
-            self.username, self.host, self.port, self.folder
+            self.username.replace('@', "%40"),
+            self.host,
+            self.port,
+            self.folder
         )
     }
 }

@@ -368,6 +368,17 @@ fn a_wrong_password_is_a_clear_error_without_the_password_and_nothing_moves() {
     );
     assert!(stdout.contains("1 messages waiting"), "{stdout}");
 
+    // imap:// without ?tls=none insists on STARTTLS, which this server lacks.
+    let insecure = common::oped_command(&db.url)
+        .args(["imap", "check"])
+        .env("OPED_IMAP_URL", server.url("INBOX").replace("?tls=none", ""))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&insecure.stderr);
+    assert_eq!(insecure.status.code(), Some(78), "{stderr}");
+    assert!(stderr.contains("refused STARTTLS"), "{stderr}");
+    assert!(!stderr.contains(dovecot::PASSWORD), "{stderr}");
+
     let config = oped::config::parse_imap_url(&server.url_with("INBOX", wrong), None).unwrap();
     let poller = start(&db, config, "wrong", Failpoints::default());
     let mut conn = db.conn();
