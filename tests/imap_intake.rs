@@ -371,7 +371,10 @@ fn a_wrong_password_is_a_clear_error_without_the_password_and_nothing_moves() {
     // imap:// without ?tls=none insists on STARTTLS, which this server lacks.
     let insecure = common::oped_command(&db.url)
         .args(["imap", "check"])
-        .env("OPED_IMAP_URL", server.url("INBOX").replace("?tls=none", ""))
+        .env(
+            "OPED_IMAP_URL",
+            server.url("INBOX").replace("?tls=none", ""),
+        )
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&insecure.stderr);
