@@ -169,6 +169,48 @@ fn mail_appended_while_the_poller_idles_is_recorded_within_seconds() {
 }
 
 #[test]
+fn the_poller_reports_a_lost_server_and_reconnects_when_it_returns() {
+    let mut server = Dovecot::start();
+    let db = common::TestDb::new();
+    let mut config = server.config("INBOX");
+    config.poll_interval = Duration::from_secs(3600);
+    let poller = start(&db, config, "reconnecting", Failpoints::default());
+    let mut conn = db.conn();
+    wait_until("the first pass", || {
+        mailbox_row(&mut conn).is_some_and(|row| row.last_success_at.is_some())
+    });
+
+    // Down long enough for the idling poller to notice, fail to reconnect
+    // and say so.
+    let watcher = std::thread::spawn({
+        let url = db.url.clone();
+        move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            let started = Instant::now();
+            while started.elapsed() < PATIENCE {
+                if let Some(row) = mailbox_row(&mut conn)
+                    && row.failing()
+                {
+                    return row.last_error;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            None
+        }
+    });
+    server.restart_after(Duration::from_secs(3));
+    let error = watcher.join().unwrap().expect("the outage is recorded");
+    assert!(error.contains("127.0.0.1"), "{error}");
+
+    server.append("INBOX", [op_ed(5).as_slice()]);
+    wait_until("the mail recorded after the reconnection", || {
+        submission_count(&mut conn) == 1 && server.count("INBOX") == 0
+    });
+    assert!(!mailbox_row(&mut conn).unwrap().failing());
+    poller.stop();
+}
+
+#[test]
 fn a_crash_between_commit_and_move_leaves_one_submission_and_a_duplicate() {
     let server = Dovecot::start();
     let db = common::TestDb::new();

@@ -373,8 +373,12 @@ impl Poller {
     /// IDLE until the server reports a change, `IDLE_RENEW` passes, or we
     /// are stopped.
     async fn idle(&self, session: ImapSession) -> Result<ImapSession, SessionEnd> {
+        let context = format!(
+            "the connection to {}:{} failed while idling",
+            self.config.host, self.config.port
+        );
         let unreachable = |err: async_imap::error::Error| {
-            MailboxError::imap(ErrorKind::Unreachable, "IDLE", &err)
+            MailboxError::imap(ErrorKind::Unreachable, &context, &err)
         };
         let mut handle = session.idle();
         handle.init().await.map_err(unreachable)?;

@@ -95,17 +95,34 @@ protocol imap {{
         );
         let conf_path = root.join("dovecot.conf");
         std::fs::write(&conf_path, conf).unwrap();
-        let child = Command::new(dovecot_binary())
-            .arg("-F")
-            .arg("-c")
-            .arg(&conf_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tests need Dovecot: apt-get install dovecot-imapd");
+        let child = spawn(&conf_path);
         let server = Dovecot { port, dir, child };
         server.wait_until_listening();
         server
+    }
+
+    /// Stops the server (its clients see their connections drop) and
+    /// starts it again on the same port with the same mail once `down`
+    /// has passed.
+    pub fn restart_after(&mut self, down: Duration) {
+        self.terminate();
+        std::thread::sleep(down);
+        self.child = spawn(&self.dir.path().join("dovecot.conf"));
+        self.wait_until_listening();
+    }
+
+    fn terminate(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn wait_until_listening(&self) {
@@ -205,18 +222,19 @@ protocol imap {{
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.terminate();
     }
+}
+
+fn spawn(conf: &std::path::Path) -> Child {
+    Command::new(dovecot_binary())
+        .arg("-F")
+        .arg("-c")
+        .arg(conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tests need Dovecot: apt-get install dovecot-imapd")
 }
 
 fn dovecot_binary() -> PathBuf {
