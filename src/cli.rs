@@ -20,6 +20,7 @@ use crate::db::{self, Database};
 use crate::intake;
 use crate::jobs::{Stop, Task, Worker};
 use crate::mail::{Composer, Mailer};
+use crate::mailbox::{Failpoints, Poller};
 use crate::outbox::webhook::{WebhookSender, WebhookTask};
 use crate::outbox::worker::EmailTask;
 use crate::publishing::Site;
@@ -82,6 +83,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The mailbox of OPED_IMAP_URL.
+    Imap {
+        #[command(subcommand)]
+        command: ImapCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImapCommand {
+    /// Logs in, opens the folder read and looks for the processed folder;
+    /// says what is wrong and exits non-zero when something is.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +143,9 @@ pub fn run() -> ExitCode {
         Command::User {
             command: UserCommand::Add { email, name, role },
         } => user_add(&config, &email, &name, &role),
+        Command::Imap {
+            command: ImapCommand::Check,
+        } => imap_check(&config),
     })
 }
 
@@ -255,6 +271,41 @@ fn user_add(config: &Config, email: &str, name: &str, role: &str) -> u8 {
     }
 }
 
+/// `oped imap check`: 0 when the mailbox can be polled, 75 when the server
+/// cannot be reached (try again later), 78 for anything the operator must
+/// fix (credentials, folders, no `OPED_IMAP_URL`).
+fn imap_check(config: &Config) -> u8 {
+    let Some(imap) = &config.imap else {
+        eprintln!("oped: OPED_IMAP_URL is not set: no mailbox to check");
+        return EX_CONFIG;
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("oped: {err}");
+            return EX_SOFTWARE;
+        }
+    };
+    match runtime.block_on(crate::mailbox::check::check(imap)) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            EX_OK
+        }
+        Err(err) => {
+            eprintln!("oped: {}: {err}", imap.describe());
+            match err.kind {
+                crate::mailbox::ErrorKind::Unreachable => EX_TEMPFAIL,
+                _ => EX_CONFIG,
+            }
+        }
+    }
+}
+
 struct Input {
     /// The whole message, or its head when it is over the limit.
     bytes: Vec<u8>,
@@ -297,17 +348,26 @@ const WORKER_POOL_SIZE: u32 = 4;
 struct Workers {
     scheduler: Worker,
     deliveries: Vec<Worker>,
+    /// The mailbox poller, when `OPED_IMAP_URL` is set.
+    mailbox: Option<Poller>,
 }
 
 impl Workers {
     /// Every worker on its own thread.
     fn spawn(self) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
-        std::iter::once(self.scheduler)
+        let mut handles: Vec<_> = std::iter::once(self.scheduler)
             .chain(self.deliveries)
             .map(Worker::spawn)
-            .collect()
+            .collect::<std::io::Result<_>>()?;
+        if let Some(poller) = self.mailbox {
+            handles.push(poller.spawn()?);
+        }
+        Ok(handles)
     }
 }
+
+/// How often a process whose mailbox another process polls tries to take over.
+const IMAP_STANDBY_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The workers over `database`, or the exit code for why there are none.
 fn workers(
@@ -340,7 +400,20 @@ fn workers(
         exit_when_idle,
         poll_interval: WORKER_POLL_INTERVAL,
     };
+    let mailbox = config.imap.clone().map(|imap| {
+        tracing::info!(mailbox = %imap.describe(), processed = %imap.processed_folder, "mailbox poller ready");
+        Poller {
+            config: imap,
+            intake: config.intake.clone(),
+            database_url: database.url.clone(),
+            stop: stop.clone(),
+            name: Poller::default_name(),
+            standby_interval: IMAP_STANDBY_INTERVAL,
+            failpoints: Failpoints::default(),
+        }
+    });
     Ok(Workers {
+        mailbox,
         scheduler: worker(Arc::new(SchedulerTask {
             site: Site::from_config(config),
         })),

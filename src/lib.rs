@@ -13,6 +13,7 @@ pub mod db;
 pub mod intake;
 pub mod jobs;
 pub mod mail;
+pub mod mailbox;
 pub mod outbox;
 pub mod publishing;
 pub mod schema;

@@ -34,6 +34,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    imap_mailboxes (id) {
+        id -> Int8,
+        mailbox -> Text,
+        uid_validity -> Nullable<Int8>,
+        last_uid -> Int8,
+        resyncs -> Int4,
+        active_poller -> Nullable<Text>,
+        active_since -> Nullable<Timestamptz>,
+        last_success_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamptz>,
+        backlog -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     inbound_messages (id) {
         id -> Int8,
         received_at -> Timestamptz,
@@ -228,6 +245,7 @@ diesel::joinable!(submissions -> users (assignee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     correspondence,
+    imap_mailboxes,
     inbound_messages,
     login_failures,
     outbox,

@@ -10,6 +10,7 @@ pub mod gates;
 mod health;
 mod inbound;
 mod inbox;
+mod mailbox;
 pub mod openapi;
 mod paging;
 mod preconditions;
@@ -90,6 +91,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(submissions::routes)
                     .configure(inbox::routes)
                     .configure(deliveries::routes)
+                    .route("/mailbox", web::get().to(mailbox::show))
                     .configure(public::routes),
             )
             .default_service(web::to(not_found));

@@ -13,7 +13,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, deliveries, health, inbound, inbox, public, submissions, users};
+use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissions, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,6 +48,7 @@ use super::{auth, deliveries, health, inbound, inbox, public, submissions, users
         deliveries::retry,
         inbox::index,
         inbox::promote,
+        mailbox::show,
         public::index,
         public::show,
         public::feed,
