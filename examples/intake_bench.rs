@@ -1402,7 +1402,11 @@ fn parse_benchmark(
     settings: &Settings,
     mails: &[Mail],
 ) -> anyhow::Result<ParseFigures> {
-    let config = settings.intake_config()?;
+    let mut config = settings.intake_config()?;
+    // Documents are read as the server reads them: by `oped extract` in a
+    // child process (this bench binary is no extractor).
+    config.limits.extraction.runner =
+        oped::intake::documents::Runner::Child(Some(options.server.clone()));
     let total_bytes: usize = mails.iter().map(|mail| mail.raw.len()).sum();
     println!(
         "\n== parse step: analyse + build_draft, {} mails, {} timed passes",

@@ -22,7 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::IntakeConfig;
-use documents::DocumentLimits;
+use documents::ExtractionLimits;
 use parse::{ParsedMail, QuarantineReason};
 
 /// Bounds that keep a hostile message from hurting the server.
@@ -36,7 +36,9 @@ pub struct IntakeLimits {
     pub max_mime_depth: usize,
     /// HTML bodies above this are not sanitised; their text rendering is used.
     pub max_html_bytes: usize,
-    pub documents: DocumentLimits,
+    /// How attachments are read: in a child process under OS limits, at
+    /// most 3 per message, 15 s per message (see `documents::budget`).
+    pub extraction: ExtractionLimits,
 }
 
 impl Default for IntakeLimits {
@@ -46,7 +48,7 @@ impl Default for IntakeLimits {
             max_mime_parts: 500,
             max_mime_depth: 16,
             max_html_bytes: 2 * 1024 * 1024,
-            documents: DocumentLimits::default(),
+            extraction: ExtractionLimits::default(),
         }
     }
 }
