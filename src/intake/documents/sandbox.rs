@@ -120,9 +120,11 @@ pub fn extract_in_child(
             },
             None => Finished::TimedOut,
         },
-        Err(_) => Finished::TimedOut,
+        Err(mpsc::RecvTimeoutError::Timeout) => Finished::TimedOut,
+        // The reader thread died without an answer (it cannot panic today).
+        Err(mpsc::RecvTimeoutError::Disconnected) => Finished::Unreadable,
     };
-    if matches!(outcome, Finished::TimedOut) {
+    if matches!(outcome, Finished::TimedOut | Finished::Unreadable) {
         stop(&mut child);
     }
     // The child is reaped: its pipes are closed, so both threads end now.
@@ -138,6 +140,7 @@ enum Finished {
         diagnostics: Vec<u8>,
     },
     TimedOut,
+    Unreadable,
 }
 
 impl Finished {
@@ -149,6 +152,7 @@ impl Finished {
                     seconds(limits.wall)
                 ));
             }
+            Finished::Unreadable => return Err("the extractor's answer was lost".into()),
             Finished::Exited {
                 status,
                 answer,
