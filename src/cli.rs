@@ -85,6 +85,12 @@ enum Command {
     Extract {
         #[arg(long, value_parser = ["docx", "odt", "pdf", "rtf", "html", "text"])]
         kind: String,
+        /// CPU time it allows itself (RLIMIT_CPU).
+        #[arg(long, default_value_t = 5)]
+        cpu_seconds: u64,
+        /// Address space it allows itself (RLIMIT_AS).
+        #[arg(long, default_value_t = 512 * 1024 * 1024)]
+        memory_bytes: u64,
     },
     /// Manage editor accounts.
     User {
@@ -120,9 +126,14 @@ pub fn run() -> ExitCode {
     };
     // Before any configuration is read: the extractor needs none, and gets
     // a cleared environment.
-    if let Command::Extract { kind } = &cli.command {
+    if let Command::Extract {
+        kind,
+        cpu_seconds,
+        memory_bytes,
+    } = &cli.command
+    {
         return match DocumentKind::from_name(kind) {
-            Some(kind) => sandbox::serve_child(kind),
+            Some(kind) => sandbox::serve_child(kind, *cpu_seconds, *memory_bytes),
             None => ExitCode::from(EX_USAGE),
         };
     }

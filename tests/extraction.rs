@@ -411,6 +411,111 @@ async fn of_forty_hostile_documents_three_are_tried_and_the_rest_kept_unread() {
     assert_eq!(recorded, 1);
 }
 
+/// `oped extract` limits itself before it reads the document: seen in
+/// /proc while it waits for its input.
+#[test]
+fn oped_extract_puts_itself_under_os_limits_before_reading() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oped"))
+        .args([
+            "extract",
+            "--kind",
+            "pdf",
+            "--cpu-seconds=3",
+            "--memory-bytes=300000000",
+        ])
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let limits_file = format!("/proc/{}/limits", child.id());
+    let limit = |limits: &str, name: &str| -> String {
+        let line = limits.lines().find(|line| line.starts_with(name)).unwrap();
+        line[name.len()..]
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // The limits are set as the child starts; wait for the last of them.
+    let mut limits = String::new();
+    for _ in 0..600 {
+        limits = std::fs::read_to_string(&limits_file).unwrap();
+        if limit(&limits, "Max core file size") == "0 0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(limit(&limits, "Max cpu time"), "3 4");
+    assert_eq!(limit(&limits, "Max address space"), "300000000 300000000");
+    assert_eq!(limit(&limits, "Max file size"), "0 0");
+    assert_eq!(limit(&limits, "Max open files"), "16 16");
+    assert_eq!(limit(&limits, "Max core file size"), "0 0");
+    drop(child.stdin.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+}
+
+/// A flate stream that inflates past the memory limit ends the child, and
+/// the reason names the limit.
+#[test]
+fn a_pdf_stream_inflating_past_the_memory_limit_is_reported_as_such() {
+    use std::io::Write;
+    let mut deflate = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    deflate
+        .start_file(
+            "x",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        deflate.write_all(&zeros).unwrap();
+    }
+    let zip = deflate.finish().unwrap().into_inner();
+    // The entry's raw deflate data, behind a zlib header: a FlateDecode stream.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip[..])).unwrap();
+    let entry = archive.by_index_raw(0).unwrap();
+    let start = usize::try_from(entry.data_start()).unwrap();
+    let len = usize::try_from(entry.compressed_size()).unwrap();
+    drop(entry);
+    let mut stream = vec![0x78, 0x9C];
+    stream.extend_from_slice(&zip[start..start + len]);
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let content_id = doc.add_object(Stream::new(
+        dictionary! { "Filter" => "FlateDecode" },
+        stream,
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+
+    let error = oped::intake::documents::sandbox::extract_in_child(
+        std::path::Path::new(env!("CARGO_BIN_EXE_oped")),
+        oped::intake::documents::DocumentKind::Pdf,
+        &pdf,
+        oped::intake::documents::sandbox::ChildLimits {
+            wall: Duration::from_secs(60),
+            cpu: Duration::from_secs(60),
+            memory_bytes: 128 << 20,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(error, "the extractor ran out of memory (limit 128 MiB)");
+}
+
 /// `oped extract` itself: the JSON it prints, and that it needs no configuration.
 #[test]
 fn oped_extract_answers_in_json_without_configuration() {
