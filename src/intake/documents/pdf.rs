@@ -48,7 +48,7 @@ fn info_title(doc: &Document) -> Option<String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use lopdf::content::{Content, Operation};
     use lopdf::{Stream, dictionary};
 
@@ -58,11 +58,11 @@ pub(crate) mod tests {
         extract(bytes, &DocumentLimits::default())
     }
 
-    pub(crate) fn build_pdf(pages: &[&[u8]], title: Option<&str>, compress: bool) -> Vec<u8> {
+    fn build_pdf(pages: &[&[u8]], title: Option<&str>, compress: bool) -> Vec<u8> {
         save(pdf_document(pages, title, compress))
     }
 
-    pub(crate) fn save(mut doc: Document) -> Vec<u8> {
+    fn save(mut doc: Document) -> Vec<u8> {
         let mut out = Vec::new();
         doc.save_to(&mut out).unwrap();
         out
@@ -70,7 +70,7 @@ pub(crate) mod tests {
 
     /// Builds a PDF with lopdf's own document builder: one page per content stream.
     /// (lopdf writes a compressed xref stream, so loading exercises that path too.)
-    pub(crate) fn pdf_document(pages: &[&[u8]], title: Option<&str>, compress: bool) -> Document {
+    fn pdf_document(pages: &[&[u8]], title: Option<&str>, compress: bool) -> Document {
         let mut doc = Document::with_version("1.5");
         let pages_id = doc.new_object_id();
         let font_id = doc.add_object(dictionary! {

@@ -199,10 +199,13 @@ fn died(signal: i32, diagnostics: &str, limits: ChildLimits) -> String {
         return "the extractor overflowed its stack (the document is nested too deeply)".into();
     }
     match signal {
-        libc_signal::SIGXCPU | libc_signal::SIGKILL => format!(
+        libc_signal::SIGXCPU => format!(
             "the extractor used up its {} s of CPU time",
-            limits.cpu.as_secs().max(1)
+            limits.cpu.as_secs_f64().ceil().max(1.0)
         ),
+        // Not ours (our own kill is reported as a timeout): the kernel's
+        // OOM killer, or an operator.
+        libc_signal::SIGKILL => "the extractor was killed (signal 9)".into(),
         _ => format!("the extractor crashed (signal {signal})"),
     }
 }
@@ -379,6 +382,7 @@ mod tests {
                 // argument marks the process, to look for it afterwards.
                 ("hang", "exec sleep 31.4159"),
                 ("segfault", "kill -SEGV $$"),
+                ("cpu", "kill -XCPU $$"),
                 (
                     "environment",
                     r#"printf '{"text":"%s","title":null}' "$(env | tr '\n' ' ')""#,
@@ -432,6 +436,12 @@ mod tests {
     fn a_crash_is_reported_with_its_signal() {
         let error = run("segfault", b"", LIMITS).unwrap_err();
         assert_eq!(error, "the extractor crashed (signal 11)");
+    }
+
+    #[test]
+    fn the_cpu_limit_is_named() {
+        let error = run("cpu", b"", LIMITS).unwrap_err();
+        assert_eq!(error, "the extractor used up its 20 s of CPU time");
     }
 
     #[test]
