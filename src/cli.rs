@@ -18,6 +18,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::intake;
+use crate::intake::documents::{DocumentKind, sandbox};
 use crate::jobs::{Stop, Task, Worker};
 use crate::mail::{Composer, Mailer};
 use crate::mailbox::{Failpoints, Poller};
@@ -78,6 +79,14 @@ enum Command {
         /// The message file; standard input when absent.
         file: Option<PathBuf>,
     },
+    /// Extract the text of one document read from standard input and print
+    /// it as one JSON line (`{"text", "title"}` or `{"error"}`). The server
+    /// runs this as a child process under OS limits; it reads no
+    /// configuration and opens no database.
+    Extract {
+        #[arg(long, value_parser = ["docx", "odt", "pdf", "rtf", "html", "text"])]
+        kind: String,
+    },
     /// Manage editor accounts.
     User {
         #[command(subcommand)]
@@ -122,6 +131,14 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Before any configuration is read: the extractor needs none, and gets
+    // a cleared environment.
+    if let Command::Extract { kind } = &cli.command {
+        return match DocumentKind::from_name(kind) {
+            Some(kind) => sandbox::serve_child(kind),
+            None => ExitCode::from(EX_USAGE),
+        };
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -146,6 +163,7 @@ pub fn run() -> ExitCode {
         Command::Imap {
             command: ImapCommand::Check,
         } => imap_check(&config),
+        Command::Extract { .. } => unreachable!("handled before the configuration is read"),
     })
 }
 

@@ -1,8 +1,9 @@
 //! The attachment extractors. The first byte picks the format, the rest is the file.
 //!
-//! `extract` catches panics and turns them into `Malformed("extractor panicked")`,
-//! but libfuzzer-sys installs a panic hook that aborts, so any panic inside an
-//! extractor (or in the crates it calls) is still reported as a crash here.
+//! `extract` is the pure function the server runs in a child process
+//! (`oped extract`); here it runs in process, so any panic, stack overflow or
+//! runaway allocation in an extractor (or a crate it calls) is a finding, even
+//! though in production it would only end the child with a reason.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

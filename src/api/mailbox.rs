@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::ApiError;
 use super::AppState;
+use super::error::ApiError;
 use super::extract::Caller;
 use crate::auth::Role;
 use crate::mailbox::state::{self, MailboxRow};

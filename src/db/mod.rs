@@ -53,7 +53,7 @@ impl Database {
     /// pending migrations.
     pub fn open(config: &DatabaseConfig) -> Result<Database, DbError> {
         let (url, cluster) = match &config.url {
-            Some(url) => (url.clone(), None),
+            Some(url) => (Secret::new(plaintext_on_loopback(url.expose())), None),
             None => {
                 let cluster = EmbeddedCluster::start(&config.data_dir)?;
                 (
@@ -79,6 +79,27 @@ impl Database {
 /// The longest any statement of the API may run: no request pattern (a
 /// search for a word in no row, say) may hold a pooled connection for long.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server on this machine's loopback is reached without TLS unless the URL
+/// asks for it (`sslmode=…`): libpq's default (`prefer`) would otherwise
+/// negotiate TLS to 127.0.0.1, which protects nothing and costs every query
+/// an encryption on both sides.
+fn plaintext_on_loopback(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if !loopback || parsed.query_pairs().any(|(key, _)| key == "sslmode") {
+        return url.to_string();
+    }
+    parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    parsed.to_string()
+}
 
 /// A pool whose `get` gives up after `timeout`, so a dead database turns into
 /// a quick "try again later" instead of a hung request; its connections stop
@@ -166,4 +187,33 @@ fn percent_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plaintext_on_loopback;
+
+    #[test]
+    fn loopback_servers_are_reached_without_tls_unless_asked() {
+        assert_eq!(
+            plaintext_on_loopback("postgres://oped@127.0.0.1:5432/oped"),
+            "postgres://oped@127.0.0.1:5432/oped?sslmode=disable"
+        );
+        assert_eq!(
+            plaintext_on_loopback("postgres://oped@localhost/oped?application_name=x"),
+            "postgres://oped@localhost/oped?application_name=x&sslmode=disable"
+        );
+        assert_eq!(
+            plaintext_on_loopback("postgres://[::1]/oped"),
+            "postgres://[::1]/oped?sslmode=disable"
+        );
+        for kept in [
+            "postgres://oped@127.0.0.1/oped?sslmode=require",
+            "postgres://oped@db.internal/oped",
+            "postgres://oped@10.0.0.5/oped",
+            "host=/run/postgresql dbname=oped",
+        ] {
+            assert_eq!(plaintext_on_loopback(kept), kept);
+        }
+    }
 }

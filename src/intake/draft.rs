@@ -3,7 +3,7 @@
 
 use super::IntakeLimits;
 use super::auth_results::{SenderAuthentication, sender_authentication};
-use super::documents::{self, DocumentKind};
+use super::documents::{self, DocumentKind, MessageBudget};
 use super::parse::ParsedMail;
 use super::subject::title_from_subject;
 use crate::text::html;
@@ -49,6 +49,7 @@ pub fn build_draft(
 
     let mut attachments = Vec::with_capacity(mail.attachments.len());
     let mut document: Option<documents::ExtractedDocument> = None;
+    let mut budget = MessageBudget::new(&limits.extraction);
     for attachment in &mail.attachments {
         let mut draft_attachment = DraftAttachment {
             filename: attachment.filename.clone(),
@@ -58,12 +59,13 @@ pub fn build_draft(
             extraction_error: None,
         };
         // The first document that yields text is the article; later ones are
-        // kept as files for the editors.
+        // kept as files for the editors. Documents the budget does not reach
+        // are kept too, with the reason they were not read.
         if document.is_none()
             && let Some(kind) =
                 DocumentKind::detect(attachment.filename.as_deref(), &attachment.content_type)
         {
-            match documents::extract(kind, &attachment.content, &limits.documents) {
+            match budget.extract(kind, &attachment.content) {
                 Ok(extracted) if !extracted.text.trim().is_empty() => {
                     draft_attachment.is_article = true;
                     document = Some(extracted);
@@ -71,7 +73,7 @@ pub fn build_draft(
                 Ok(_) => {
                     draft_attachment.extraction_error = Some("the document holds no text".into())
                 }
-                Err(err) => draft_attachment.extraction_error = Some(clean(&err.to_string())),
+                Err(reason) => draft_attachment.extraction_error = Some(clean(&reason)),
             }
         }
         attachments.push(draft_attachment);
@@ -149,8 +151,13 @@ mod tests {
     use super::*;
     use crate::intake::parse::parse_mail;
 
+    use crate::intake::documents::Runner;
+
     fn draft(raw: &str) -> SubmissionDraft {
-        let limits = IntakeLimits::default();
+        let mut limits = IntakeLimits::default();
+        // Unit tests read documents in process; the child process is tested
+        // through the real binary in tests/extraction.rs.
+        limits.extraction.runner = Runner::InProcess;
         build_draft(&parse_mail(raw.as_bytes(), &limits).unwrap(), &limits, None)
     }
 
@@ -198,6 +205,34 @@ mod tests {
         assert!(!d.article_from_document);
         assert_eq!(d.body_text, "The body text.");
         assert!(d.attachments[0].extraction_error.is_some());
+    }
+
+    #[test]
+    fn at_most_three_documents_are_read_and_the_rest_say_so() {
+        let mut raw = String::from(
+            "From: a@example.org\r\nSubject: Op-Ed: Ports\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nThe body text.\r\n",
+        );
+        for n in 0..5 {
+            raw.push_str(&format!(
+                "--b\r\nContent-Type: application/rtf\r\nContent-Disposition: attachment; filename=broken{n}.rtf\r\n\r\nnot rtf\r\n"
+            ));
+        }
+        raw.push_str("--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=photo.png\r\n\r\npng\r\n--b--\r\n");
+        let d = draft(&raw);
+        assert!(!d.article_from_document);
+        let reasons: Vec<Option<&str>> = d
+            .attachments
+            .iter()
+            .map(|a| a.extraction_error.as_deref())
+            .collect();
+        let not_read = Some("not read: at most 3 documents are read per message");
+        let unreadable = Some("malformed document: missing {\\rtf header");
+        assert_eq!(
+            reasons,
+            [unreadable, unreadable, unreadable, not_read, not_read, None],
+            "every attachment is kept; the image is not a document"
+        );
     }
 
     #[test]

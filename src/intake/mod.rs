@@ -23,7 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::IntakeConfig;
-use documents::DocumentLimits;
+use documents::ExtractionLimits;
 use draft::{SubmissionDraft, build_draft};
 use parse::{ParsedMail, QuarantineReason};
 
@@ -38,7 +38,9 @@ pub struct IntakeLimits {
     pub max_mime_depth: usize,
     /// HTML bodies above this are not sanitised; their text rendering is used.
     pub max_html_bytes: usize,
-    pub documents: DocumentLimits,
+    /// How attachments are read: in a child process under OS limits, at
+    /// most 3 per message, 15 s per message (see `documents::budget`).
+    pub extraction: ExtractionLimits,
 }
 
 impl Default for IntakeLimits {
@@ -48,7 +50,7 @@ impl Default for IntakeLimits {
             max_mime_parts: 500,
             max_mime_depth: 16,
             max_html_bytes: 2 * 1024 * 1024,
-            documents: DocumentLimits::default(),
+            extraction: ExtractionLimits::default(),
         }
     }
 }

@@ -174,10 +174,20 @@ pub fn intake_config() -> IntakeConfig {
         inbound_token: Some(Secret::new(INBOUND_TOKEN.to_string())),
         trusted_authserv_id: Some("mx.desk.example".into()),
         own_domain: "desk.example".into(),
-        limits: IntakeLimits::default(),
+        limits: intake_limits(),
         ack_limit_per_hour: 3,
         ack_limit_total_per_hour: 100,
     }
+}
+
+/// The production limits, with documents read by the `oped` binary cargo
+/// built for this run (the test binary itself, which production would start,
+/// is not an extractor).
+pub fn intake_limits() -> IntakeLimits {
+    let mut limits = IntakeLimits::default();
+    limits.extraction.runner =
+        oped::intake::documents::Runner::Child(Some(PathBuf::from(env!("CARGO_BIN_EXE_oped"))));
+    limits
 }
 
 pub fn shared_intake_config() -> Arc<IntakeConfig> {

@@ -3,7 +3,7 @@
 use quick_xml::events::Event;
 
 use super::zip_limits::{Container, XmlWalker, dc_title, event_text, local_name};
-use super::{Deadline, DocumentError, DocumentLimits, ExtractedDocument, TextBuilder};
+use super::{DocumentError, DocumentLimits, ExtractedDocument, TextBuilder};
 
 const W_NS: &[u8] = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const W_STRICT_NS: &[u8] = b"http://purl.oclc.org/ooxml/wordprocessingml/main";
@@ -32,19 +32,18 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 pub(super) fn extract(
     bytes: &[u8],
     limits: &DocumentLimits,
-    deadline: &Deadline,
 ) -> Result<ExtractedDocument, DocumentError> {
     if bytes.starts_with(OLE_MAGIC) {
         return Err(ole_error(bytes));
     }
     let mut container = Container::open(bytes, limits)?;
-    let parts = package_parts(&mut container, limits, deadline)?;
+    let parts = package_parts(&mut container, limits)?;
     let xml = container
-        .read(&parts.document, deadline)?
+        .read(&parts.document)?
         .ok_or_else(|| DocumentError::Malformed(format!("missing {}", parts.document)))?;
-    let text = document_text(&xml, limits, deadline)?;
-    let title = match container.read(&parts.core, deadline)? {
-        Some(core) => match dc_title(&core, limits, deadline) {
+    let text = document_text(&xml, limits)?;
+    let title = match container.read(&parts.core)? {
+        Some(core) => match dc_title(&core, limits) {
             // Broken metadata should not cost us the text.
             Err(DocumentError::Malformed(_)) => None,
             other => other?,
@@ -77,18 +76,16 @@ struct PackageParts {
 fn package_parts(
     container: &mut Container<'_>,
     limits: &DocumentLimits,
-    deadline: &Deadline,
 ) -> Result<PackageParts, DocumentError> {
     let mut parts = PackageParts {
         document: "word/document.xml".into(),
         core: "docProps/core.xml".into(),
     };
-    let Some(rels) = container.read("_rels/.rels", deadline)? else {
+    let Some(rels) = container.read("_rels/.rels")? else {
         return Ok(parts);
     };
     let mut walker = XmlWalker::new(&rels, &[], limits.max_xml_depth);
     loop {
-        deadline.tick()?;
         let (_, event) = walker.next()?;
         let element = match &event {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"Relationship" => e,
@@ -119,18 +116,13 @@ fn package_parts(
     Ok(parts)
 }
 
-fn document_text(
-    xml: &[u8],
-    limits: &DocumentLimits,
-    deadline: &Deadline,
-) -> Result<String, DocumentError> {
+fn document_text(xml: &[u8], limits: &DocumentLimits) -> Result<String, DocumentError> {
     let mut walker = XmlWalker::new(xml, NAMESPACES, limits.max_xml_depth);
     let mut out = TextBuilder::new(limits.max_output_chars);
     let mut in_text = false;
     // Depth of the element whose subtree we are skipping, if any.
     let mut skipping: Option<usize> = None;
     loop {
-        deadline.tick()?;
         let (ns, event) = walker.next()?;
         if let Event::Eof = event {
             break;
@@ -177,8 +169,6 @@ fn document_text(
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
-
     use super::super::zip_limits::test_support::{
         build_zero_bomb, build_zip, patch_declared_sizes,
     };
@@ -211,7 +201,7 @@ mod tests {
     }
 
     fn run(bytes: &[u8], limits: &DocumentLimits) -> Result<ExtractedDocument, DocumentError> {
-        extract(bytes, limits, &Deadline::after(limits.time_budget))
+        extract(bytes, limits)
     }
 
     #[test]
@@ -266,21 +256,17 @@ mod tests {
         assert!(bomb.len() < 2 << 20, "bomb is {} bytes", bomb.len());
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bomb[..])).unwrap();
         assert_eq!(archive.by_index(0).unwrap().size(), 200 << 20);
-        let started = Instant::now();
         let result = run(&bomb, &DocumentLimits::default());
         assert!(matches!(result, Err(DocumentError::TooLarge)), "{result:?}");
-        assert!(started.elapsed() < Duration::from_millis(500));
     }
 
     #[test]
     fn zip_bomb_with_lying_size_is_refused_while_inflating() {
         let mut bomb = build_zero_bomb("word/document.xml", 200 << 20);
         patch_declared_sizes(&mut bomb, 1_000);
-        let started = Instant::now();
+        // Stops after the 50 MiB budget, long before 200 MiB.
         let result = run(&bomb, &DocumentLimits::default());
         assert!(matches!(result, Err(DocumentError::TooLarge)), "{result:?}");
-        // Stops after the 50 MiB budget, long before 200 MiB.
-        assert!(started.elapsed() < Duration::from_secs(3));
     }
 
     #[test]

@@ -6,17 +6,13 @@
 
 use encoding_rs::{Encoding, WINDOWS_1252};
 
-use super::{
-    Deadline, DocumentError, DocumentLimits, ExtractedDocument, TextBuilder, clean_title, text,
-};
+use super::{DocumentError, DocumentLimits, ExtractedDocument, TextBuilder, clean_title, text};
 
 pub(super) fn extract(
     bytes: &[u8],
     limits: &DocumentLimits,
-    deadline: &Deadline,
 ) -> Result<ExtractedDocument, DocumentError> {
     let source = decode(bytes);
-    deadline.check()?;
     let mut scanner = Scanner {
         src: &source,
         pos: 0,
@@ -27,7 +23,7 @@ pub(super) fn extract(
         pending_space: false,
         at_paragraph_start: true,
     };
-    scanner.run(deadline)?;
+    scanner.run()?;
     Ok(ExtractedDocument {
         text: scanner.out.finish(),
         title: scanner.title,
@@ -134,9 +130,8 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn run(&mut self, deadline: &Deadline) -> Result<(), DocumentError> {
+    fn run(&mut self) -> Result<(), DocumentError> {
         while self.pos < self.src.len() {
-            deadline.tick()?;
             let rest = &self.src[self.pos..];
             match rest.find(['<', '&']) {
                 Some(0) if rest.starts_with('<') => self.markup()?,
@@ -472,8 +467,7 @@ mod tests {
 
     fn run(html: &str) -> ExtractedDocument {
         let limits = DocumentLimits::default();
-        let deadline = Deadline::after(limits.time_budget);
-        extract(html.as_bytes(), &limits, &deadline).unwrap()
+        extract(html.as_bytes(), &limits).unwrap()
     }
 
     #[test]
@@ -524,9 +518,8 @@ mod tests {
                 .to_vec();
         bytes.extend_from_slice(b"\xcf\xf0\xe8\xe2\xe5\xf2");
         let limits = DocumentLimits::default();
-        let deadline = Deadline::after(limits.time_budget);
         assert_eq!(
-            extract(&bytes, &limits, &deadline).unwrap().text,
+            extract(&bytes, &limits).unwrap().text,
             "\u{41f}\u{440}\u{438}\u{432}\u{435}\u{442}"
         );
     }

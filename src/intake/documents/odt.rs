@@ -3,7 +3,7 @@
 use quick_xml::events::{BytesStart, Event};
 
 use super::zip_limits::{Container, XmlWalker, dc_title, event_text, local_name};
-use super::{Deadline, DocumentError, DocumentLimits, ExtractedDocument, TextBuilder};
+use super::{DocumentError, DocumentLimits, ExtractedDocument, TextBuilder};
 
 const TEXT_NS: &[u8] = b"urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const OFFICE_NS: &[u8] = b"urn:oasis:names:tc:opendocument:xmlns:office:1.0";
@@ -15,22 +15,21 @@ const MAX_SPACES: usize = 1_000;
 pub(super) fn extract(
     bytes: &[u8],
     limits: &DocumentLimits,
-    deadline: &Deadline,
 ) -> Result<ExtractedDocument, DocumentError> {
     let mut container = Container::open(bytes, limits)?;
     // Password-protected ODF keeps the zip readable but encrypts the parts; the
     // manifest says so, and content.xml would otherwise just look malformed.
-    if let Some(manifest) = container.read("META-INF/manifest.xml", deadline)?
+    if let Some(manifest) = container.read("META-INF/manifest.xml")?
         && contains(&manifest, b"encryption-data")
     {
         return Err(DocumentError::Encrypted);
     }
     let xml = container
-        .read("content.xml", deadline)?
+        .read("content.xml")?
         .ok_or_else(|| DocumentError::Malformed("missing content.xml".into()))?;
-    let text = content_text(&xml, limits, deadline)?;
-    let title = match container.read("meta.xml", deadline)? {
-        Some(meta) => match dc_title(&meta, limits, deadline) {
+    let text = content_text(&xml, limits)?;
+    let title = match container.read("meta.xml")? {
+        Some(meta) => match dc_title(&meta, limits) {
             // Broken metadata should not cost us the text.
             Err(DocumentError::Malformed(_)) => None,
             other => other?,
@@ -46,11 +45,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Walks `content.xml`. ODF collapses white space inside paragraphs (like HTML) and
 /// spells out deliberate spacing with `text:s`, `text:tab` and `text:line-break`.
-fn content_text(
-    xml: &[u8],
-    limits: &DocumentLimits,
-    deadline: &Deadline,
-) -> Result<String, DocumentError> {
+fn content_text(xml: &[u8], limits: &DocumentLimits) -> Result<String, DocumentError> {
     let mut walker = XmlWalker::new(xml, NAMESPACES, limits.max_xml_depth);
     let mut out = TextBuilder::new(limits.max_output_chars);
     // Number of open text:p / text:h elements; text outside them is not content.
@@ -59,7 +54,6 @@ fn content_text(
     let mut after_space = true;
     let mut skipping: Option<usize> = None;
     loop {
-        deadline.tick()?;
         let (ns, event) = walker.next()?;
         if let Event::Eof = event {
             break;
@@ -170,7 +164,7 @@ mod tests {
     }
 
     fn run(bytes: &[u8], limits: &DocumentLimits) -> Result<ExtractedDocument, DocumentError> {
-        extract(bytes, limits, &Deadline::after(limits.time_budget))
+        extract(bytes, limits)
     }
 
     #[test]

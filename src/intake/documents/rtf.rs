@@ -9,12 +9,11 @@ use std::collections::HashMap;
 
 use encoding_rs::{Encoding, WINDOWS_1252};
 
-use super::{Deadline, DocumentError, DocumentLimits, ExtractedDocument, TextBuilder, clean_title};
+use super::{DocumentError, DocumentLimits, ExtractedDocument, TextBuilder, clean_title};
 
 pub(super) fn extract(
     bytes: &[u8],
     limits: &DocumentLimits,
-    deadline: &Deadline,
 ) -> Result<ExtractedDocument, DocumentError> {
     let start = bytes
         .iter()
@@ -39,7 +38,7 @@ pub(super) fn extract(
         skip_fallback: 0,
         high_surrogate: None,
     };
-    parser.run(deadline)?;
+    parser.run()?;
     let title = clean_title(&parser.title);
     Ok(ExtractedDocument {
         text: parser.out.finish(),
@@ -172,9 +171,8 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn run(&mut self, deadline: &Deadline) -> Result<(), DocumentError> {
+    fn run(&mut self) -> Result<(), DocumentError> {
         while let Some(&byte) = self.input.get(self.pos) {
-            deadline.tick()?;
             self.pos += 1;
             match byte {
                 b'{' => self.open_group()?,
@@ -476,8 +474,7 @@ mod tests {
 
     fn run(rtf: &[u8]) -> Result<ExtractedDocument, DocumentError> {
         let limits = DocumentLimits::default();
-        let deadline = Deadline::after(limits.time_budget);
-        extract(rtf, &limits, &deadline)
+        extract(rtf, &limits)
     }
 
     #[test]

@@ -2,15 +2,13 @@
 
 use encoding_rs::{UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use super::{Deadline, DocumentError, DocumentLimits, ExtractedDocument, TextBuilder};
+use super::{DocumentError, DocumentLimits, ExtractedDocument, TextBuilder};
 
 pub(super) fn extract(
     bytes: &[u8],
     limits: &DocumentLimits,
-    deadline: &Deadline,
 ) -> Result<ExtractedDocument, DocumentError> {
     let decoded = decode(bytes);
-    deadline.check()?;
     let mut out = TextBuilder::new(limits.max_output_chars);
     // The builder splits on blank lines (and understands "\r\n" and "\r").
     out.push_str(&decoded)?;
@@ -57,8 +55,7 @@ mod tests {
 
     fn run(bytes: &[u8]) -> String {
         let limits = DocumentLimits::default();
-        let deadline = Deadline::after(limits.time_budget);
-        extract(bytes, &limits, &deadline).unwrap().text
+        extract(bytes, &limits).unwrap().text
     }
 
     #[test]
@@ -109,9 +106,8 @@ mod tests {
             max_output_chars: 10,
             ..DocumentLimits::default()
         };
-        let deadline = Deadline::after(limits.time_budget);
         assert!(matches!(
-            extract(&[b'a'; 11], &limits, &deadline),
+            extract(&[b'a'; 11], &limits),
             Err(DocumentError::TooLarge)
         ));
     }

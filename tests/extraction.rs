@@ -1,0 +1,499 @@
+//! Hostile documents cost only their own extractor child: the message is
+//! recorded, the attachment kept with a reason, and the server and the next
+//! mail are unaffected.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{App, test as web};
+use base64::Engine as _;
+use diesel::prelude::*;
+use lopdf::{Document, Object, Stream, dictionary};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use oped::schema::{attachments, inbound_messages, submissions};
+use serde_json::Value;
+
+/// The attack from the issue: one large object, and an xref table whose
+/// entries all point at it. lopdf parses the object once per entry, so
+/// ~900 KB keep a core busy for minutes. The object is a dictionary whose
+/// one key repeats, so each parse costs time but keeps little memory: the
+/// time limits end it, not the memory limit.
+fn cpu_burning_pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let object_at = pdf.len();
+    pdf.extend_from_slice(b"1 0 obj\n<<");
+    pdf.extend(b"/A 0 ".repeat(90_000));
+    pdf.extend_from_slice(b">>\nendobj\n");
+    let xref_at = pdf.len();
+    let entries = 22_500;
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", entries + 1).bytes());
+    for _ in 0..entries {
+        pdf.extend(format!("{object_at:010} 00000 n \n").bytes());
+    }
+    pdf.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+            entries + 1
+        )
+        .bytes(),
+    );
+    pdf
+}
+
+/// Nesting deep enough to overflow lopdf's recursive parser.
+fn stack_overflowing_pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let object_at = pdf.len();
+    pdf.extend_from_slice(b"1 0 obj\n");
+    pdf.extend(std::iter::repeat_n(b'[', 100_000));
+    pdf.extend_from_slice(b"\nendobj\n");
+    let xref_at = pdf.len();
+    pdf.extend(
+        format!(
+            "xref\n0 2\n0000000000 65535 f \n{object_at:010} 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n"
+        )
+        .bytes(),
+    );
+    pdf
+}
+
+/// An ordinary one-page PDF saying `text`.
+fn plain_pdf(text: &str) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let resources_id = doc.add_object(dictionary! {
+        "Font" => dictionary! { "F1" => font_id },
+    });
+    let content = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
+    let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => vec![page_id.into()],
+            "Count" => 1,
+            "Resources" => resources_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// An op-ed mail from `sender` with a cover note and `documents` attached.
+fn oped_mail(sender: &str, subject: &str, documents: &[(String, &str, &[u8])]) -> Vec<u8> {
+    let mut mail = format!(
+        "From: {sender}\r\nTo: oped@desk.example\r\nSubject: Op-Ed: {subject}\r\n\
+         Message-ID: <{}.{}@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b0undary\"\r\n\r\n\
+         --b0undary\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDear editor, my piece is attached.\r\n",
+        subject.replace(' ', "-"),
+        std::process::id(),
+    );
+    for (filename, content_type, content) in documents {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(content);
+        let lines: Vec<&str> = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|line| std::str::from_utf8(line).unwrap())
+            .collect();
+        mail.push_str(&format!(
+            "--b0undary\r\nContent-Type: {content_type}\r\n\
+             Content-Disposition: attachment; filename=\"{filename}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            lines.join("\r\n")
+        ));
+    }
+    mail.push_str("--b0undary--\r\n");
+    mail.into_bytes()
+}
+
+#[derive(Debug, Queryable)]
+struct StoredAttachment {
+    filename: Option<String>,
+    is_article: bool,
+    extraction_error: Option<String>,
+}
+
+/// The attachments of the submission `reference`, in order, and its text.
+fn stored(conn: &mut PgConnection, reference: &str) -> (String, Vec<StoredAttachment>) {
+    let (id, body): (i64, String) = submissions::table
+        .filter(submissions::reference.eq(reference))
+        .select((submissions::id, submissions::body_text))
+        .first(conn)
+        .unwrap();
+    let files = attachments::table
+        .filter(attachments::submission_id.eq(id))
+        .order(attachments::n)
+        .select((
+            attachments::filename,
+            attachments::is_article,
+            attachments::extraction_error,
+        ))
+        .load(conn)
+        .unwrap();
+    (body, files)
+}
+
+/// Processes whose parent is `pid`, zombies included.
+fn children_of(pid: u32) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter(|stat| {
+            // Fields after the command name: state, ppid, …
+            stat.rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|ppid| ppid.parse::<u32>().ok())
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// `oped serve` on a free port over `db`; SIGTERM and reaped on drop.
+struct Server {
+    child: Child,
+    base: String,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(db: &common::TestDb) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data_dir = tempfile::tempdir().unwrap();
+        let child = common::oped_command(&db.url)
+            .arg("serve")
+            .env("OPED_BIND", format!("127.0.0.1:{port}"))
+            .env("OPED_INBOUND_TOKEN", common::INBOUND_TOKEN)
+            .env("OPED_DATA_DIR", data_dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _data_dir: data_dir,
+        };
+        let client = reqwest::blocking::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("oped serve exited early with {status}");
+            }
+            if client
+                .get(format!("{}/readyz", server.base))
+                .send()
+                .is_ok_and(|response| response.status().is_success())
+            {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "oped serve never became ready");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Posts `mail` to the inbound endpoint: (status, JSON body).
+    fn post(&self, mail: Vec<u8>) -> (u16, Value) {
+        let response = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap()
+            .post(format!("{}/api/v1/inbound/messages", self.base))
+            .bearer_auth(common::INBOUND_TOKEN)
+            .header("Content-Type", "message/rfc822")
+            .body(mail)
+            .send()
+            .unwrap();
+        (response.status().as_u16(), response.json().unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn four_cpu_burning_pdfs_at_once_leave_the_server_idle_and_the_next_pdf_read() {
+    let db = common::TestDb::new();
+    let server = Server::start(&db);
+    let hostile = cpu_burning_pdf();
+    assert!(
+        (850_000..950_000).contains(&hostile.len()),
+        "{} bytes",
+        hostile.len()
+    );
+
+    let answers: Vec<(u16, Value)> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..4)
+            .map(|n| {
+                let mail = oped_mail(
+                    &format!("Attacker {n} <attacker{n}@example.org>"),
+                    &format!("Hostile {n}"),
+                    &[(format!("piece{n}.pdf"), "application/pdf", &hostile)],
+                );
+                let server = &server;
+                scope.spawn(move || server.post(mail))
+            })
+            .collect();
+        posts.into_iter().map(|post| post.join().unwrap()).collect()
+    });
+
+    let mut conn = db.conn();
+    for (status, body) in &answers {
+        assert_eq!(*status, 201, "{body}");
+        assert_eq!(body["outcome"], "submission");
+        let (text, files) = stored(&mut conn, body["reference"].as_str().unwrap());
+        assert_eq!(
+            text, "Dear editor, my piece is attached.",
+            "the body stands in"
+        );
+        assert_eq!(files.len(), 1, "the PDF is kept");
+        assert!(!files[0].is_article);
+        let reason = files[0].extraction_error.as_deref().unwrap();
+        assert!(
+            reason == "the extractor was stopped after 5 s"
+                || reason == "the extractor used up its 5 s of CPU time",
+            "{reason}"
+        );
+    }
+    // Every child was killed and reaped before its request was answered.
+    assert_eq!(children_of(server.child.id()), Vec::<String>::new());
+
+    let (status, body) = server.post(oped_mail(
+        "Author <author@example.org>",
+        "Ports",
+        &[(
+            "ports.pdf".into(),
+            "application/pdf",
+            &plain_pdf("Ports need a plan."),
+        )],
+    ));
+    assert_eq!(status, 201, "{body}");
+    let (text, files) = stored(&mut conn, body["reference"].as_str().unwrap());
+    assert_eq!(text, "Ports need a plan.");
+    assert!(files[0].is_article);
+    assert_eq!(files[0].extraction_error, None);
+    assert_eq!(children_of(server.child.id()), Vec::<String>::new());
+}
+
+fn post(body: Vec<u8>) -> web::TestRequest {
+    web::TestRequest::post()
+        .uri("/api/v1/inbound/messages")
+        .insert_header(("Authorization", format!("Bearer {}", common::INBOUND_TOKEN)))
+        .insert_header(("Content-Type", "message/rfc822"))
+        .set_payload(body)
+}
+
+#[actix_web::test]
+async fn a_pdf_that_overflows_the_parser_stack_ends_only_its_child() {
+    let db = common::TestDb::new();
+    let app =
+        web::init_service(App::new().configure(oped::api::routes(common::app_state(db.pool()))))
+            .await;
+    let mail = oped_mail(
+        "Author <author@example.org>",
+        "Deep",
+        &[(
+            "deep.pdf".into(),
+            "application/pdf",
+            &stack_overflowing_pdf(),
+        )],
+    );
+    let response = web::call_service(&app, post(mail).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = web::read_body_json(response).await;
+    let (text, files) = stored(&mut db.conn(), body["reference"].as_str().unwrap());
+    assert_eq!(text, "Dear editor, my piece is attached.");
+    assert_eq!(
+        files[0].extraction_error.as_deref(),
+        Some("the extractor overflowed its stack (the document is nested too deeply)")
+    );
+    // This test process, which ran the intake, is still here to say so, and
+    // serves the next mail.
+    let response =
+        web::call_service(&app, post(common::corpus_file("01-plain.eml")).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn of_forty_hostile_documents_three_are_tried_and_the_rest_kept_unread() {
+    let db = common::TestDb::new();
+    let app =
+        web::init_service(App::new().configure(oped::api::routes(common::app_state(db.pool()))))
+            .await;
+    // A .docx whose document part inflates to 60 MiB, over the 50 MiB limit.
+    let bomb = {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        writer
+            .start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..60 {
+            writer.write_all(&zeros).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    };
+    let garbage: Vec<u8> = (0..50_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let documents: Vec<(String, &str, &[u8])> = (0..40)
+        .map(|n| {
+            if n % 2 == 0 {
+                (
+                    format!("bomb{n}.docx"),
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    &bomb[..],
+                )
+            } else {
+                (format!("garbage{n}.pdf"), "application/pdf", &garbage[..])
+            }
+        })
+        .collect();
+    let mail = oped_mail("Author <author@example.org>", "Forty", &documents);
+    let response = web::call_service(&app, post(mail).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = web::read_body_json(response).await;
+
+    let mut conn = db.conn();
+    let (text, files) = stored(&mut conn, body["reference"].as_str().unwrap());
+    assert_eq!(text, "Dear editor, my piece is attached.");
+    assert_eq!(files.len(), 40, "every attachment is kept");
+    let reasons: Vec<&str> = files
+        .iter()
+        .map(|file| file.extraction_error.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        &reasons[..3],
+        [
+            "document is too large",
+            "malformed document: missing %PDF- header",
+            "document is too large"
+        ],
+        "the first three were tried"
+    );
+    for (file, reason) in files.iter().zip(&reasons).skip(3) {
+        assert_eq!(
+            *reason, "not read: at most 3 documents are read per message",
+            "{:?}",
+            file.filename
+        );
+    }
+    let recorded: i64 = inbound_messages::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(recorded, 1);
+}
+
+/// A flate stream that inflates past the memory limit ends the child, and
+/// the reason names the limit.
+#[test]
+fn a_pdf_stream_inflating_past_the_memory_limit_is_reported_as_such() {
+    use std::io::Write;
+    let mut deflate = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    deflate
+        .start_file(
+            "x",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        deflate.write_all(&zeros).unwrap();
+    }
+    let zip = deflate.finish().unwrap().into_inner();
+    // The entry's raw deflate data, behind a zlib header: a FlateDecode stream.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip[..])).unwrap();
+    let entry = archive.by_index_raw(0).unwrap();
+    let start = usize::try_from(entry.data_start()).unwrap();
+    let len = usize::try_from(entry.compressed_size()).unwrap();
+    drop(entry);
+    let mut stream = vec![0x78, 0x9C];
+    stream.extend_from_slice(&zip[start..start + len]);
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let content_id = doc.add_object(Stream::new(
+        dictionary! { "Filter" => "FlateDecode" },
+        stream,
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+
+    let error = oped::intake::documents::sandbox::extract_in_child(
+        std::path::Path::new(env!("CARGO_BIN_EXE_oped")),
+        oped::intake::documents::DocumentKind::Pdf,
+        &pdf,
+        oped::intake::documents::sandbox::ChildLimits {
+            wall: Duration::from_secs(60),
+            cpu: Duration::from_secs(60),
+            memory_bytes: 128 << 20,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(error, "the extractor ran out of memory (limit 128 MiB)");
+}
+
+/// `oped extract` itself: the JSON it prints, and that it needs no configuration.
+#[test]
+fn oped_extract_answers_in_json_without_configuration() {
+    use std::io::Write;
+    let run = |kind: &str, input: &[u8]| -> Value {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oped"))
+            .args(["extract", "--kind", kind])
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{:?}", output.status);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    assert_eq!(
+        run("pdf", &plain_pdf("Hello")),
+        serde_json::json!({ "text": "Hello", "title": null })
+    );
+    assert_eq!(
+        run("docx", b"not a zip"),
+        serde_json::json!({ "error": "malformed document: not a zip archive" })
+    );
+}
