@@ -241,6 +241,12 @@ async fn an_unauthenticated_reply_to_a_draft_is_a_proposal_an_editor_can_discard
     let id = desk.ingest("01-plain.eml");
     let uri = format!("/api/v1/submissions/{id}");
     let (_, before) = desk.get(&editor, &uri).await;
+    // The text it arrived with is its one revision.
+    let (_, revisions) = desk.get(&editor, &format!("{uri}/revisions")).await;
+    assert_eq!(revisions.as_array().unwrap().len(), 1, "{revisions}");
+    assert_eq!(revisions[0]["number"], 1);
+    assert_eq!(revisions[0]["source"], "email");
+    assert_eq!(revisions[0]["body_text"], before["body_text"]);
     // No Authentication-Results from our server: nobody vouches for From:.
     let unverified = reply(
         AUTHOR,

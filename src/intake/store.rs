@@ -275,15 +275,8 @@ fn create_submission(
         .get_result(conn)?;
     link_message(conn, message_row, submission_id, mail.message_id.as_deref())?;
     insert_attachments(conn, message_row, submission_id, draft)?;
-    revision::record(
-        conn,
-        submission_id,
-        &draft.title,
-        new_text(draft),
-        Origin::Email {
-            message: message_row,
-        },
-    )?;
+    // Its text is revision 1 already; written out as such when it first
+    // changes (`submissions::revision`).
     Ok((submission_id, reference, draft.title.clone()))
 }
 

@@ -1,6 +1,10 @@
 //! The one way a piece's text changes: every change is a numbered revision,
 //! and the piece's version moves with it, whoever made the change (the
-//! author's first mail, their reply, an editor, an accepted proposal).
+//! author's reply, an editor, an accepted proposal).
+//!
+//! The text a piece arrived with is its revision 1. It is written out only
+//! when the text first changes: until then the piece itself holds it, so
+//! intake stores each article once, not twice.
 
 use diesel::dsl::max;
 use diesel::prelude::*;
@@ -11,10 +15,6 @@ use crate::schema::{submission_revisions, submissions};
 /// Who or what a revision came from.
 #[derive(Debug, Clone, Copy)]
 pub enum Origin<'a> {
-    /// The mail that created the submission.
-    Email {
-        message: i64,
-    },
     /// The author's reply, with the sender-authentication verdict it had.
     Reply {
         message: i64,
@@ -28,7 +28,6 @@ pub enum Origin<'a> {
 impl Origin<'_> {
     fn source(&self) -> &'static str {
         match self {
-            Origin::Email { .. } => "email",
             Origin::Reply { .. } => "reply",
             Origin::Editor { .. } => "editor",
         }
@@ -57,7 +56,6 @@ pub fn record(
         .first(conn)?;
     let number = last.unwrap_or(0) + 1;
     let (inbound_message_id, editor_id, sender_verdict) = match origin {
-        Origin::Email { message } => (Some(message), None, None),
         Origin::Reply { message, verdict } => (Some(message), None, Some(verdict)),
         Origin::Editor { user } => (None, Some(user), None),
     };
@@ -77,6 +75,22 @@ pub fn record(
     Ok(number)
 }
 
+/// Writes out revision 1, the text the piece arrived with, unless the piece
+/// has revisions already. Call it before the first change of the text.
+pub fn keep_original(conn: &mut PgConnection, submission_id: i64) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO submission_revisions \
+           (submission_id, number, title, body_text, body_html, source, inbound_message_id, created_at) \
+         SELECT s.id, 1, s.title, s.body_text, s.body_html, 'email', s.inbound_message_id, s.received_at \
+         FROM submissions s \
+         WHERE s.id = $1 \
+           AND NOT EXISTS (SELECT 1 FROM submission_revisions r WHERE r.submission_id = s.id)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(submission_id)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Replaces the piece's text, moves its version on and records the
 /// revision; returns the revision's number. The caller holds the row lock
 /// and has checked the version it was asked to change.
@@ -86,6 +100,7 @@ pub fn replace_text(
     text: NewText<'_>,
     origin: Origin<'_>,
 ) -> QueryResult<i32> {
+    keep_original(conn, submission_id)?;
     let title: String = diesel::update(submissions::table.find(submission_id))
         .set((
             submissions::body_text.eq(text.body_text),

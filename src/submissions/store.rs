@@ -223,6 +223,9 @@ pub fn edit(
             return Err(EditError::SlugLocked);
         }
         if !edit.is_empty() {
+            if edit.touches_text() {
+                revision::keep_original(conn, id)?;
+            }
             let changes = Changes {
                 title: edit.title.as_deref(),
                 standfirst: edit.standfirst.as_ref().map(Option::as_deref),
@@ -289,7 +292,37 @@ pub struct RevisionRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// Every text the piece has had, newest first. A piece whose text never
+/// changed has one: the text it arrived with, held by the piece itself.
 pub fn revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<RevisionRow>> {
+    let written = written_revisions(conn, id)?;
+    if !written.is_empty() {
+        return Ok(written);
+    }
+    let original: Option<(String, String, DateTime<Utc>)> = submissions::table
+        .find(id)
+        .select((
+            submissions::title,
+            submissions::body_text,
+            submissions::received_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(original
+        .map(|(title, body_text, received_at)| RevisionRow {
+            number: 1,
+            title,
+            body_text,
+            source: "email".into(),
+            editor: None,
+            sender_verdict: None,
+            created_at: received_at,
+        })
+        .into_iter()
+        .collect())
+}
+
+fn written_revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<RevisionRow>> {
     submission_revisions::table
         .left_join(users::table.on(users::id.nullable().eq(submission_revisions::editor_id)))
         .filter(submission_revisions::submission_id.eq(id))
