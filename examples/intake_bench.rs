@@ -1403,10 +1403,16 @@ fn parse_benchmark(
     mails: &[Mail],
 ) -> anyhow::Result<ParseFigures> {
     let mut config = settings.intake_config()?;
-    // Documents are read as the server reads them: by `oped extract` in a
-    // child process (this bench binary is no extractor).
-    config.limits.extraction.runner =
-        oped::intake::documents::Runner::Child(Some(options.server.clone()));
+    // Documents are read as the server reads them: by the extractor the
+    // server would start, in a child process (this bench binary is none).
+    let server = std::fs::canonicalize(&options.server)?;
+    let companion = server.with_file_name("oped-extract");
+    let extractor = if companion.is_file() {
+        companion
+    } else {
+        server
+    };
+    config.limits.extraction.runner = oped::intake::documents::Runner::Child(Some(extractor));
     let total_bytes: usize = mails.iter().map(|mail| mail.raw.len()).sum();
     println!(
         "\n== parse step: analyse + build_draft, {} mails, {} timed passes",

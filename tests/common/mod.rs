@@ -185,8 +185,9 @@ pub fn intake_config() -> IntakeConfig {
 /// is not an extractor).
 pub fn intake_limits() -> IntakeLimits {
     let mut limits = IntakeLimits::default();
-    limits.extraction.runner =
-        oped::intake::documents::Runner::Child(Some(PathBuf::from(env!("CARGO_BIN_EXE_oped"))));
+    limits.extraction.runner = oped::intake::documents::Runner::Child(Some(PathBuf::from(env!(
+        "CARGO_BIN_EXE_oped-extract"
+    ))));
     limits
 }
 
