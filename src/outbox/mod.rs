@@ -179,42 +179,31 @@ pub fn enqueue_acknowledgement(
     if limits.per_sender_per_hour == 0 || limits.total_per_hour == 0 || recipient.is_empty() {
         return Ok(false);
     }
-    // Serialises concurrent intakes for one address (two MTA deliveries at
-    // once), so both cannot see "2 of 3" and make it 4.
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-        .bind::<diesel::sql_types::Text, _>(&recipient)
-        .execute(conn)?;
-    let hour_ago = now - chrono::Duration::hours(1);
-    let recent_to_sender: i64 = outbox::table
-        .filter(outbox::topic.eq("acknowledgement"))
-        .filter(outbox::recipient.eq(&recipient))
-        .filter(outbox::created_at.gt(hour_ago))
-        .count()
-        .get_result(conn)?;
-    if recent_to_sender >= i64::from(limits.per_sender_per_hour) {
-        return Ok(false);
-    }
-    // The desk-wide cap is not serialised: concurrent intakes may overshoot
-    // it by the few transactions in flight, which a cap against floods from
-    // many addresses can afford, and no intake waits on another.
-    let recent: i64 = outbox::table
-        .filter(outbox::topic.eq("acknowledgement"))
-        .filter(outbox::created_at.gt(hour_ago))
-        .count()
-        .get_result(conn)?;
-    if recent >= i64::from(limits.total_per_hour) {
-        return Ok(false);
-    }
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq("email"),
-            outbox::topic.eq("acknowledgement"),
-            outbox::submission_id.eq(submission_id),
-            outbox::payload.eq(json!({ "template": "acknowledgement" })),
-            outbox::recipient.eq(&recipient),
-            outbox::created_at.eq(now),
-            outbox::next_attempt_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(true)
+    // One statement, since every new submission runs it. The advisory lock
+    // serialises concurrent intakes for one address (two MTA deliveries at
+    // once), so both cannot see "2 of 3" and make it 4; the counts refer to
+    // the lock's row, so they are made after it is held. The desk-wide cap
+    // is not serialised: concurrent intakes may overshoot it by the few
+    // transactions in flight, which a cap against floods from many addresses
+    // can afford, and no intake waits on another.
+    let queued = diesel::sql_query(
+        "WITH serialised AS ( \
+           SELECT 1 AS held FROM pg_advisory_xact_lock(hashtextextended($1, 7))) \
+         INSERT INTO outbox (kind, topic, submission_id, payload, recipient, created_at, next_attempt_at) \
+         SELECT 'email', 'acknowledgement', $2, $3, $1, $4, $4 \
+         FROM serialised s \
+         WHERE (SELECT count(*) FROM outbox o WHERE s.held = 1 AND o.topic = 'acknowledgement' \
+                  AND o.recipient = $1 AND o.created_at > $5) < $6 \
+           AND (SELECT count(*) FROM outbox o WHERE s.held = 1 AND o.topic = 'acknowledgement' \
+                  AND o.created_at > $5) < $7",
+    )
+    .bind::<diesel::sql_types::Text, _>(&recipient)
+    .bind::<diesel::sql_types::BigInt, _>(submission_id)
+    .bind::<diesel::sql_types::Jsonb, _>(json!({ "template": "acknowledgement" }))
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(1))
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(limits.per_sender_per_hour))
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(limits.total_per_hour))
+    .execute(conn)?;
+    Ok(queued == 1)
 }
