@@ -114,7 +114,7 @@ pub struct NewAttachment<'a> {
     pub extraction_error: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = attachments)]
 pub struct AttachmentInfo {
     pub n: i32,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
-use diesel::sql_types::{BigInt, Bool, Jsonb, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 
 use super::cursor::Cursor;
 use super::edit::ValidEdit;
@@ -12,8 +12,8 @@ use super::revision::{self, NewText, Origin};
 use crate::db::models::{AttachmentInfo, Submission};
 use crate::publishing::Site;
 use crate::schema::{
-    attachments, correspondence as letters, submission_history, submission_notes,
-    submission_revisions, submissions, users,
+    attachments, correspondence as letters, proposed_revisions, submission_history,
+    submission_notes, submission_revisions, submissions, users,
 };
 use crate::workflow::State;
 
@@ -33,41 +33,39 @@ pub struct UserRef {
     pub name: String,
 }
 
-/// The piece with its assignee, its attachments and its waiting proposals:
-/// one statement, so a detail read is one round trip.
+/// The piece with its assignee, its waiting proposals and its attachments.
+/// Two statements, both of them prepared once per connection and reused:
+/// a statement holding SQL text (`sql(…)`) would be planned again on every
+/// call, which costs more than the round trip it saves.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
-    let attachments = sql::<Jsonb>(
-        "(SELECT coalesce(jsonb_agg(jsonb_build_object(\
-            'n', a.n, 'filename', a.filename, 'content_type', a.content_type, \
-            'size', a.size, 'is_article', a.is_article, \
-            'extraction_error', a.extraction_error) ORDER BY a.n), '[]') \
-          FROM attachments a WHERE a.submission_id = submissions.id)",
-    );
-    let pending_proposals = sql::<BigInt>(
-        "(SELECT count(*) FROM proposed_revisions p \
-          WHERE p.submission_id = submissions.id AND p.status = 'pending')",
-    );
-    let Some((row, assignee, attachments, pending_proposals)) = submissions::table
+    let pending_proposals = proposed_revisions::table
+        .filter(proposed_revisions::submission_id.eq(submissions::id))
+        .filter(proposed_revisions::status.eq("pending"))
+        .count()
+        .single_value();
+    let Some((row, assignee, pending_proposals)) = submissions::table
         .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
         .filter(submissions::id.eq(id))
         .select((
             Submission::as_select(),
             (users::id, users::name).nullable(),
-            attachments,
             pending_proposals,
         ))
-        .first::<(Submission, Option<UserRef>, serde_json::Value, i64)>(conn)
+        .first::<(Submission, Option<UserRef>, Option<i64>)>(conn)
         .optional()?
     else {
         return Ok(None);
     };
-    let attachments = serde_json::from_value(attachments)
-        .map_err(|err| DbError::DeserializationError(Box::new(err)))?;
+    let attachments = attachments::table
+        .filter(attachments::submission_id.eq(id))
+        .order(attachments::n)
+        .select(AttachmentInfo::as_select())
+        .load(conn)?;
     Ok(Some(SubmissionRecord {
         row,
         assignee,
         attachments,
-        pending_proposals,
+        pending_proposals: pending_proposals.unwrap_or(0),
     }))
 }
 
