@@ -11,8 +11,9 @@ use super::{DocumentKind, DocumentLimits, ExtractedDocument};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Runner {
     /// `<program> extract --kind K` in a child process under OS limits;
-    /// `None` is this binary (`std::env::current_exe`), which is `oped` in
-    /// production. Integration tests name the `oped` binary cargo built.
+    /// `None` is `oped-extract` beside the running binary, or else the
+    /// running image itself (`sandbox::program`). Integration tests name the
+    /// `oped-extract` cargo built.
     Child(Option<PathBuf>),
     /// In this process, unisolated: a hostile document can take the process
     /// down with it. Only for unit tests and the fuzzer, which must stay
