@@ -88,6 +88,13 @@ impl From<diesel::result::Error> for SessionEnd {
     }
 }
 
+/// How waiting for the mailbox's lock ended.
+enum Acquired {
+    Leader(PgConnection, i64),
+    Stopped,
+    Unavailable(String),
+}
+
 impl Poller {
     /// `host:pid`: tells an operator which process holds the mailbox.
     pub fn default_name() -> String {
@@ -123,52 +130,18 @@ impl Poller {
         let mut database_failures = 0;
         let mut standing_by = false;
         while !self.stop.is_stopped() {
-            let mut conn = match PgConnection::establish(self.database_url.expose()) {
-                Ok(conn) => conn,
-                Err(err) => {
+            let (mut conn, id) = match self.acquire(&mailbox, &mut standing_by).await {
+                Acquired::Leader(conn, id) => (conn, id),
+                Acquired::Stopped => return,
+                Acquired::Unavailable(error) => {
                     database_failures += 1;
-                    tracing::warn!(%mailbox, error = %err, "imap: database unavailable");
+                    tracing::warn!(%mailbox, %error, "imap: database unavailable");
                     if self.sleep(backoff(database_failures)).await {
                         break;
                     }
                     continue;
                 }
             };
-            let id = match state::register(&mut conn, &self.config.mailbox_key()) {
-                Ok(id) => id,
-                Err(err) => {
-                    database_failures += 1;
-                    tracing::warn!(%mailbox, error = %err, "imap: database unavailable");
-                    if self.sleep(backoff(database_failures)).await {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            // The same connection stands by, and leads once the lock is ours.
-            let locked = loop {
-                match state::try_lock(&mut conn, id) {
-                    Ok(true) => break Ok(()),
-                    Ok(false) => {
-                        if !standing_by {
-                            tracing::info!(%mailbox, "imap: another process polls this mailbox; standing by");
-                            standing_by = true;
-                        }
-                        if self.sleep(self.standby_interval).await {
-                            return;
-                        }
-                    }
-                    Err(err) => break Err(err),
-                }
-            };
-            if let Err(err) = locked.and_then(|()| state::claim(&mut conn, id, &self.name)) {
-                database_failures += 1;
-                tracing::warn!(%mailbox, error = %err, "imap: database unavailable");
-                if self.sleep(backoff(database_failures)).await {
-                    break;
-                }
-                continue;
-            }
             standing_by = false;
             database_failures = 0;
             tracing::info!(%mailbox, poller = %self.name, "imap: polling this mailbox");
@@ -183,6 +156,38 @@ impl Poller {
                     }
                 }
             }
+        }
+    }
+
+    /// Connects, registers the mailbox and waits for its lock: the same
+    /// connection stands by, and leads once the lock is ours.
+    async fn acquire(&self, mailbox: &str, standing_by: &mut bool) -> Acquired {
+        let mut conn = match PgConnection::establish(self.database_url.expose()) {
+            Ok(conn) => conn,
+            Err(err) => return Acquired::Unavailable(err.to_string()),
+        };
+        let id = match state::register(&mut conn, &self.config.mailbox_key()) {
+            Ok(id) => id,
+            Err(err) => return Acquired::Unavailable(err.to_string()),
+        };
+        loop {
+            match state::try_lock(&mut conn, id) {
+                Ok(true) => break,
+                Ok(false) => {
+                    if !*standing_by {
+                        tracing::info!(%mailbox, "imap: another process polls this mailbox; standing by");
+                        *standing_by = true;
+                    }
+                    if self.sleep(self.standby_interval).await {
+                        return Acquired::Stopped;
+                    }
+                }
+                Err(err) => return Acquired::Unavailable(err.to_string()),
+            }
+        }
+        match state::claim(&mut conn, id, &self.name) {
+            Ok(()) => Acquired::Leader(conn, id),
+            Err(err) => Acquired::Unavailable(err.to_string()),
         }
     }
 
