@@ -9,19 +9,10 @@
 use libfuzzer_sys::fuzz_target;
 use oped::intake::documents::{DocumentKind, DocumentLimits, extract};
 
-const KINDS: [DocumentKind; 6] = [
-    DocumentKind::Docx,
-    DocumentKind::Odt,
-    DocumentKind::Pdf,
-    DocumentKind::Rtf,
-    DocumentKind::Html,
-    DocumentKind::Text,
-];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else {
         return;
     };
-    let kind = KINDS[usize::from(selector) % KINDS.len()];
+    let kind = DocumentKind::ALL[usize::from(selector) % DocumentKind::ALL.len()];
     let _ = extract(kind, bytes, &DocumentLimits::default());
 });

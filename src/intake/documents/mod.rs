@@ -78,18 +78,18 @@ impl DocumentKind {
         }
     }
 
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::Docx,
+        DocumentKind::Odt,
+        DocumentKind::Pdf,
+        DocumentKind::Rtf,
+        DocumentKind::Html,
+        DocumentKind::Text,
+    ];
+
     /// The inverse of [`DocumentKind::as_str`].
     pub fn from_name(name: &str) -> Option<DocumentKind> {
-        [
-            DocumentKind::Docx,
-            DocumentKind::Odt,
-            DocumentKind::Pdf,
-            DocumentKind::Rtf,
-            DocumentKind::Html,
-            DocumentKind::Text,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == name)
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
     fn from_extension(ext: &str) -> Option<DocumentKind> {
