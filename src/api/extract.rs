@@ -16,6 +16,7 @@ use futures_util::future::{Ready, ready};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::auth::models::AccountStanding;
 use crate::auth::{Actor, Role};
 use crate::schema::users;
 
@@ -58,15 +59,21 @@ impl Caller {
     /// Checks the account on `conn`: active, the session not ended, and its
     /// role (read now, so a change applies at once) at least `needed`.
     pub fn check(self, conn: &mut PgConnection, needed: Role) -> Result<Actor, ApiError> {
-        let account = users::table
+        let standing = users::table
             .find(self.user_id)
-            .select((users::active, users::session_epoch, users::role))
-            .first::<(bool, i32, String)>(conn)
+            .select(AccountStanding::as_select())
+            .first(conn)
             .optional()?;
-        let actor = match account {
-            Some((true, epoch, role)) if epoch == self.epoch => Actor {
+        self.admit(standing, needed)
+    }
+
+    /// The actor, given its account as read (`None`: no such account), for
+    /// handlers that read the account in their own statement.
+    pub fn admit(self, standing: Option<AccountStanding>, needed: Role) -> Result<Actor, ApiError> {
+        let actor = match standing {
+            Some(account) if account.active && account.session_epoch == self.epoch => Actor {
                 user_id: self.user_id,
-                role: role.parse().map_err(|err| ApiError::internal(&err))?,
+                role: account.role,
             },
             _ => {
                 return Err(ApiError::unauthorized(
