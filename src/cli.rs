@@ -12,6 +12,7 @@ use actix_web::{App, HttpServer};
 use clap::{Parser, Subcommand};
 use tracing_actix_web::TracingLogger;
 
+use crate::api::metrics::MetricsAccess;
 use crate::api::{self, AppState};
 use crate::auth::accounts::{self, AuthError, NewAccount};
 use crate::auth::secret_file::{self, SecretFileError};
@@ -540,6 +541,8 @@ fn serve(mut config: Config, no_workers: bool) -> u8 {
         eprintln!("oped: {err}");
         return EX_CONFIG;
     }
+    // Installed before the first request or worker records anything.
+    crate::metrics::handle();
     let tokens = match TokenKeys::new(&config.auth) {
         Ok(tokens) => Arc::new(tokens),
         Err(err) => {
@@ -576,6 +579,10 @@ fn serve(mut config: Config, no_workers: bool) -> u8 {
     }
     let state = AppState {
         trusted_proxies: Arc::new(config.http.trusted_proxies.clone()),
+        metrics_access: Arc::new(MetricsAccess {
+            token: config.http.metrics_token.clone(),
+            allow: config.http.metrics_allow.clone(),
+        }),
         ..AppState::new(
             db::pool(&database.url, config.database.pool_size, POOL_TIMEOUT),
             Arc::new(config.intake.clone()),
@@ -596,6 +603,9 @@ fn serve(mut config: Config, no_workers: bool) -> u8 {
                 .wrap(api::cors(&cors_origins))
                 .wrap(api::security_headers())
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::metrics::track_requests,
+                ))
                 .configure(api::routes(state.clone()))
         })
         .workers(workers)

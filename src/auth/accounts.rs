@@ -212,6 +212,7 @@ pub fn log_in(
     let user = {
         let mut conn = pool.get()?;
         if let Some(locked) = throttle::check(&mut conn, &attempt, now)? {
+            crate::metrics::login_throttled();
             return Err(AuthError::Locked(locked));
         }
         find_by_email(&mut conn, &email)?
@@ -227,6 +228,7 @@ pub fn log_in(
             Ok(refresh::start(&mut conn, keys, &user, now)?)
         }
         user => {
+            crate::metrics::login_failed();
             throttle::record_failure(&mut conn, &attempt, now)?;
             // Neither the address typed nor the password: a user id at most.
             let (reason, user_id) = match &user {

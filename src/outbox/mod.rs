@@ -37,6 +37,17 @@ pub enum JobOutcome {
     Dead { job_id: i64, reason: String },
 }
 
+impl JobOutcome {
+    /// `sent`, `retried` or `dead`: how the metrics count it.
+    pub fn result(&self) -> &'static str {
+        match self {
+            JobOutcome::Sent { .. } => "sent",
+            JobOutcome::Retry { .. } => "retried",
+            JobOutcome::Dead { .. } => "dead",
+        }
+    }
+}
+
 /// The part of an outbox row a worker needs to deliver it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
