@@ -18,6 +18,7 @@ use crate::auth::accounts::{self, AuthError, NewAccount};
 use crate::auth::secret_file::{self, SecretFileError};
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::db::replica::ReadReplica;
 use crate::db::{self, Database};
 use crate::intake;
 use crate::intake::documents::{DocumentKind, sandbox};
@@ -579,6 +580,12 @@ fn serve(mut config: Config, no_workers: bool) -> u8 {
     }
     let state = AppState {
         trusted_proxies: Arc::new(config.http.trusted_proxies.clone()),
+        replica: config.database.read_url.as_ref().map(|url| {
+            tracing::info!(
+                "public reads go to the read replica (OPED_READ_DATABASE_URL) while it is usable"
+            );
+            Arc::new(ReadReplica::new(url, config.database.pool_size))
+        }),
         metrics_access: Arc::new(MetricsAccess {
             token: config.http.metrics_token.clone(),
             allow: config.http.metrics_allow.clone(),

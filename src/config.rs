@@ -76,6 +76,9 @@ pub struct DatabaseConfig {
     /// `DATABASE_URL`: the PostgreSQL server to use. Unset: a private cluster
     /// under `data_dir` (the embedded default).
     pub url: Option<Secret<String>>,
+    /// `OPED_READ_DATABASE_URL`: a streaming replica of that server for the
+    /// public reads (opinions, feed), passed over while down or behind.
+    pub read_url: Option<Secret<String>>,
     /// `OPED_DATA_DIR` (default `./data`): the private cluster and outgoing mail files.
     pub data_dir: PathBuf,
     /// `OPED_DB_POOL_SIZE` (default twice the CPUs): database connections
@@ -285,6 +288,7 @@ impl Config {
         Ok(Config {
             database: DatabaseConfig {
                 url: var("DATABASE_URL").map(Secret::new),
+                read_url: var("OPED_READ_DATABASE_URL").map(Secret::new),
                 data_dir: var("OPED_DATA_DIR")
                     .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
                 pool_size,

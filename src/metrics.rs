@@ -97,6 +97,23 @@ fn describe() {
         "oped_mailbox_up",
         "1 when the mailbox's last poll succeeded, by mailbox"
     );
+    describe_counter!(
+        "oped_public_reads_total",
+        "Public reads (opinions, feed), by source: replica, or primary (no replica, or it was passed over)"
+    );
+    describe_gauge!(
+        "oped_replica_usable",
+        "1 when the read replica was last found streaming and close enough behind"
+    );
+}
+
+/// A public read served by `source` (`replica` or `primary`).
+pub fn public_read(source: &'static str) {
+    counter!("oped_public_reads_total", "source" => source).increment(1);
+}
+
+pub fn replica_usable(usable: bool) {
+    gauge!("oped_replica_usable").set(if usable { 1.0 } else { 0.0 });
 }
 
 /// A message recorded through `door` with `outcome`, `started` when it arrived.

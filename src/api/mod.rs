@@ -48,6 +48,8 @@ pub struct AppState {
     pub gates: Arc<gates::Gates>,
     /// `OPED_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// `OPED_READ_DATABASE_URL`: where public reads go when it is usable.
+    pub replica: Option<Arc<crate::db::replica::ReadReplica>>,
     /// Who may read `GET /metrics` (nobody by default).
     pub metrics_access: Arc<metrics::MetricsAccess>,
 }
@@ -68,6 +70,7 @@ impl AppState {
             feed: Arc::default(),
             trusted_proxies: Arc::default(),
             metrics_access: Arc::default(),
+            replica: None,
         }
     }
 }
@@ -157,6 +160,43 @@ where
     let _turn = state.gates.database().await;
     let pool = state.pool.clone();
     web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// [`blocking_db`] for the public side: on the read replica when there is
+/// one and it is usable, else on the primary (`db::replica`). A read that
+/// fails on the replica with a server error (it went away mid-request) is
+/// read again from the primary, so `work` may run twice.
+pub(crate) async fn public_db<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    F: Fn(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let _turn = state.gates.database().await;
+    let pool = state.pool.clone();
+    let replica = state.replica.clone();
+    web::block(move || {
+        if let Some(replica) = replica.as_deref()
+            && let Some(mut conn) = replica.connection()
+        {
+            match work(&mut conn) {
+                Err(err) if err.status.is_server_error() => {
+                    replica.pass_over();
+                    tracing::warn!(
+                        status = err.status.as_u16(),
+                        "a read failed on the replica; reading from the primary"
+                    );
+                }
+                read => {
+                    crate::metrics::public_read("replica");
+                    return read;
+                }
+            }
+        }
+        crate::metrics::public_read("primary");
         let mut conn = pool.get()?;
         work(&mut conn)
     })

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::{Validators, is_conditional};
 use super::error::ApiError;
-use super::{AppState, blocking_db, paging};
+use super::{AppState, paging, public_db};
 use crate::publishing::feed::{self, FEED_LENGTH};
 use crate::publishing::store::{self, Lookup};
 use crate::publishing::view::{PublicOpinion, PublicSummary};
@@ -76,7 +76,7 @@ pub async fn index(
     let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
     let cursor = paging::cursor(query.cursor.as_deref())?;
     let site = state.site.clone();
-    let (validators, page) = blocking_db(&state, move |conn| {
+    let (validators, page) = public_db(&state, move |conn| {
         let mut rows = store::page(conn, cursor, limit)?;
         let retracted = store::latest_retraction(conn)?;
         let next_cursor = paging::finish_page(&mut rows, limit, |row| Cursor {
@@ -130,7 +130,7 @@ pub async fn show(
         // A cheap look first: a client that holds the current state gets its
         // 304 without the text being read, sanitised or serialised.
         let wanted = slug.clone();
-        let lookup = blocking_db(&state, move |conn| Ok(store::freshness(conn, &wanted)?)).await?;
+        let lookup = public_db(&state, move |conn| Ok(store::freshness(conn, &wanted)?)).await?;
         match lookup {
             Lookup::Published(fresh) => {
                 let validators = Validators::new(fresh.version, fresh.updated_at);
@@ -143,7 +143,7 @@ pub async fn show(
         }
     }
     let site = state.site.clone();
-    let lookup = blocking_db(&state, move |conn| {
+    let lookup = public_db(&state, move |conn| {
         Ok(match store::by_slug(conn, &slug)? {
             Lookup::Published(row) => PublicOpinion::from_row(&row, &site)
                 .map(|opinion| (Validators::new(row.version, row.updated_at), opinion))
@@ -180,7 +180,7 @@ pub async fn feed(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let validators = blocking_db(&state, |conn| {
+    let validators = public_db(&state, |conn| {
         let rows = store::latest_versions(conn, FEED_LENGTH)?;
         let retracted = store::latest_retraction(conn)?;
         Ok(feed_validators(
@@ -197,7 +197,7 @@ pub async fn feed(
         return Ok(validators.ok().content_type(feed::CONTENT_TYPE).body(xml));
     }
     let site = state.site.clone();
-    let (validators, xml) = blocking_db(&state, move |conn| {
+    let (validators, xml) = public_db(&state, move |conn| {
         let rows = store::latest(conn, FEED_LENGTH)?;
         let retracted = store::latest_retraction(conn)?;
         let validators = feed_validators(

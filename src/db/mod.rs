@@ -3,6 +3,7 @@
 
 pub mod embedded;
 pub mod models;
+pub mod replica;
 
 use std::time::Duration;
 
