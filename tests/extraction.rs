@@ -4,16 +4,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{App, test as web};
 use base64::Engine as _;
 use diesel::prelude::*;
 use lopdf::{Document, Object, Stream, dictionary};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use oped::schema::{attachments, inbound_messages, submissions};
 use serde_json::Value;
 
@@ -164,50 +162,12 @@ fn children_of(pid: u32) -> Vec<String> {
         .collect()
 }
 
-/// `oped serve` on a free port over `db`; SIGTERM and reaped on drop.
-struct Server {
-    child: Child,
-    base: String,
-    _data_dir: tempfile::TempDir,
-}
+/// `oped serve` on a free port over `db` (`common::Serve`).
+struct Server(common::Serve);
 
 impl Server {
     fn start(db: &common::TestDb) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data_dir = tempfile::tempdir().unwrap();
-        let child = common::oped_command(&db.url)
-            .arg("serve")
-            .env("OPED_BIND", format!("127.0.0.1:{port}"))
-            .env("OPED_INBOUND_TOKEN", common::INBOUND_TOKEN)
-            .env("OPED_DATA_DIR", data_dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            _data_dir: data_dir,
-        };
-        let client = reqwest::blocking::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("oped serve exited early with {status}");
-            }
-            if client
-                .get(format!("{}/readyz", server.base))
-                .send()
-                .is_ok_and(|response| response.status().is_success())
-            {
-                return server;
-            }
-            assert!(Instant::now() < deadline, "oped serve never became ready");
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        Server(common::Serve::start(&db.url, &[]))
     }
 
     /// Posts `mail` to the inbound endpoint: (status, JSON body).
@@ -216,20 +176,13 @@ impl Server {
             .timeout(Duration::from_secs(120))
             .build()
             .unwrap()
-            .post(format!("{}/api/v1/inbound/messages", self.base))
+            .post(format!("{}/api/v1/inbound/messages", self.0.base))
             .bearer_auth(common::INBOUND_TOKEN)
             .header("Content-Type", "message/rfc822")
             .body(mail)
             .send()
             .unwrap();
         (response.status().as_u16(), response.json().unwrap())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
-        let _ = self.child.wait();
     }
 }
 
@@ -278,7 +231,7 @@ fn four_cpu_burning_pdfs_at_once_leave_the_server_idle_and_the_next_pdf_read() {
         );
     }
     // Every child was killed and reaped before its request was answered.
-    assert_eq!(children_of(server.child.id()), Vec::<String>::new());
+    assert_eq!(children_of(server.0.child.id()), Vec::<String>::new());
 
     let (status, body) = server.post(oped_mail(
         "Author <author@example.org>",
@@ -294,7 +247,7 @@ fn four_cpu_burning_pdfs_at_once_leave_the_server_idle_and_the_next_pdf_read() {
     assert_eq!(text, "Ports need a plan.");
     assert!(files[0].is_article);
     assert_eq!(files[0].extraction_error, None);
-    assert_eq!(children_of(server.child.id()), Vec::<String>::new());
+    assert_eq!(children_of(server.0.child.id()), Vec::<String>::new());
 }
 
 fn post(body: Vec<u8>) -> web::TestRequest {

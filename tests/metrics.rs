@@ -5,62 +5,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 const METRICS_TOKEN: &str = "test-metrics-token-Qm4Xr8Lp2Vw6Ny1Kd5";
 
-struct Server {
-    child: Child,
-    base: String,
-    _data_dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &common::TestDb, extra: &[(&str, &str)]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut command = common::oped_command(&db.url);
-    command
-        .arg("serve")
-        .env("OPED_BIND", format!("127.0.0.1:{port}"))
-        .env("OPED_INBOUND_TOKEN", common::INBOUND_TOKEN)
-        .env("OPED_DATA_DIR", data_dir.path())
-        .stdout(Stdio::null());
-    for (name, value) in extra {
-        command.env(name, value);
-    }
-    let mut server = Server {
-        child: command.spawn().unwrap(),
-        base: format!("http://127.0.0.1:{port}"),
-        _data_dir: data_dir,
-    };
-    let client = reqwest::blocking::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            panic!("oped serve exited early with {status}");
-        }
-        if client
-            .get(format!("{}/readyz", server.base))
-            .send()
-            .is_ok_and(|response| response.status().is_success())
-        {
-            return server;
-        }
-        assert!(Instant::now() < deadline, "oped serve never became ready");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn serve(db: &common::TestDb, env: &[(&str, &str)]) -> common::Serve {
+    common::Serve::start(&db.url, env)
 }
 
 /// The samples of a Prometheus text exposition: `name{labels}` → value.

@@ -13,7 +13,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -21,14 +21,6 @@ use oped::schema::submissions;
 
 const METRICS_TOKEN: &str = "test-metrics-token-Qm4Xr8Lp2Vw6Ny1Kd5";
 const LOCAL_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The directory holding pg_basebackup and pg_ctl.
 fn bindir() -> PathBuf {
@@ -63,6 +55,15 @@ struct Replica {
     dir: tempfile::TempDir,
     port: u16,
     running: bool,
+    /// The replication slot that keeps the primary's WAL until the replica
+    /// has it; dropped with the replica, or the primary would keep WAL forever.
+    slot: String,
+}
+
+/// On the test server itself.
+fn primary_sql(sql: &str) {
+    let mut conn = PgConnection::establish(&format!("{LOCAL_SERVER}/postgres")).unwrap();
+    diesel::sql_query(sql).execute(&mut conn).unwrap();
 }
 
 impl Replica {
@@ -78,19 +79,15 @@ impl Replica {
                 .unwrap();
         }
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        // Slots an earlier, killed run left behind.
+        primary_sql(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+             WHERE slot_name LIKE 'oped_test_replica_%' AND NOT active",
+        );
+        let slot = format!("oped_test_replica_{}", std::process::id());
         let backup = as_postgres(bindir().join("pg_basebackup"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                "5432",
-                "-U",
-                "postgres",
-                "-X",
-                "stream",
-                "-R",
-                "-D",
-            ])
+            .args(["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"])
+            .args(["-X", "stream", "-R", "-C", "-S", &slot, "-D"])
             .arg(&data)
             .output()
             .unwrap();
@@ -126,11 +123,12 @@ impl Replica {
                 }
             }
         }
-        let port = free_port();
+        let port = common::free_port();
         let mut replica = Replica {
             dir,
             port,
             running: false,
+            slot,
         };
         replica.pg_ctl("start");
         replica.running = true;
@@ -175,9 +173,10 @@ impl Replica {
 
 impl Drop for Replica {
     fn drop(&mut self) {
-        if self.running {
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.pg_ctl("stop")));
-        }
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.stop();
+            primary_sql(&format!("SELECT pg_drop_replication_slot('{}')", self.slot));
+        }));
     }
 }
 
@@ -185,51 +184,17 @@ fn log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("log")).unwrap_or_default()
 }
 
-struct Server {
-    child: Child,
-    base: String,
-    _data_dir: tempfile::TempDir,
+fn serve(primary: &str, replica: &str) -> common::Serve {
+    common::Serve::start(
+        primary,
+        &[
+            ("OPED_READ_DATABASE_URL", replica),
+            ("OPED_METRICS_TOKEN", METRICS_TOKEN),
+        ],
+    )
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(primary: &str, replica: &str) -> Server {
-    let port = free_port();
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut server = Server {
-        child: common::oped_command(primary)
-            .arg("serve")
-            .env("OPED_READ_DATABASE_URL", replica)
-            .env("OPED_METRICS_TOKEN", METRICS_TOKEN)
-            .env("OPED_BIND", format!("127.0.0.1:{port}"))
-            .env("OPED_DATA_DIR", data_dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-        base: format!("http://127.0.0.1:{port}"),
-        _data_dir: data_dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            panic!("oped serve exited early with {status}");
-        }
-        if reqwest::blocking::get(format!("{}/readyz", server.base))
-            .is_ok_and(|response| response.status().is_success())
-        {
-            return server;
-        }
-        assert!(Instant::now() < deadline, "oped serve never became ready");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn reads_by(server: &Server, source: &str) -> f64 {
+fn reads_by(server: &common::Serve, source: &str) -> f64 {
     let text = reqwest::blocking::Client::new()
         .get(format!("{}/metrics", server.base))
         .bearer_auth(METRICS_TOKEN)

@@ -472,3 +472,70 @@ pub fn ingest_submission(conn: &mut PgConnection, name: &str) -> i64 {
         .first(conn)
         .unwrap()
 }
+
+/// A free port on 127.0.0.1 (free when asked; the caller binds it soon after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `oped serve` as a real process on a free port over `database_url`, with
+/// the inbound token and a data directory of its own, once `/readyz`
+/// answers; stopped with SIGTERM and reaped on drop.
+pub struct Serve {
+    pub child: std::process::Child,
+    pub base: String,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Serve {
+    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Serve {
+        let port = free_port();
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut command = oped_command(database_url);
+        command
+            .arg("serve")
+            .env("OPED_BIND", format!("127.0.0.1:{port}"))
+            .env("OPED_INBOUND_TOKEN", INBOUND_TOKEN)
+            .env("OPED_DATA_DIR", data_dir.path())
+            .stdout(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut server = Serve {
+            child: command.spawn().unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+            _data_dir: data_dir,
+        };
+        let client = reqwest::blocking::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("oped serve exited early with {status}");
+            }
+            if client
+                .get(format!("{}/readyz", server.base))
+                .send()
+                .is_ok_and(|response| response.status().is_success())
+            {
+                return server;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "oped serve never became ready"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.child.wait();
+    }
+}
