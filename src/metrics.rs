@@ -97,6 +97,10 @@ fn describe() {
         "oped_mailbox_up",
         "1 when the mailbox's last poll succeeded, by mailbox"
     );
+    describe_gauge!(
+        "oped_db_waiting_requests",
+        "Requests waiting for a turn at a database connection"
+    );
     describe_counter!(
         "oped_public_reads_total",
         "Public reads (opinions, feed), by source: replica, or primary (no replica, or it was passed over)"
@@ -105,6 +109,11 @@ fn describe() {
         "oped_replica_usable",
         "1 when the read replica was last found streaming and close enough behind"
     );
+}
+
+/// Requests waiting for a turn at the database gate (`api::gates`).
+pub fn database_waiting(waiting: usize) {
+    gauge!("oped_db_waiting_requests").set(waiting as f64);
 }
 
 /// A public read served by `source` (`replica` or `primary`).

@@ -114,6 +114,7 @@ fn metrics_are_refused_to_strangers_and_count_what_happened() {
     let connections = value(r#"oped_db_pool_connections{state="in_use"}"#)
         + value(r#"oped_db_pool_connections{state="idle"}"#);
     assert!(connections >= 1.0, "the pool keeps a connection open");
+    assert_eq!(value("oped_db_waiting_requests"), 0.0);
 }
 
 #[test]

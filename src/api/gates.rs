@@ -18,6 +18,8 @@ use super::error::ApiError;
 
 pub struct Gates {
     database: Semaphore,
+    /// Requests waiting for a database turn, for the metrics.
+    database_waiting: AtomicUsize,
     search: Bounded,
     hashing: Bounded,
     intake: Bounded,
@@ -46,6 +48,7 @@ impl Gates {
         let intake = cores.max(2);
         Gates {
             database: Semaphore::new(pool_size),
+            database_waiting: AtomicUsize::new(0),
             // A quarter of the connections (two on a small pool, never all
             // of them): a burst of slow searches leaves the rest of the desk
             // its connections.
@@ -71,7 +74,17 @@ impl Gates {
 
     /// A turn on a database connection, in arrival order.
     pub async fn database(&self) -> SemaphorePermit<'_> {
+        if let Ok(permit) = self.database.try_acquire() {
+            return permit;
+        }
+        self.database_waiting.fetch_add(1, Ordering::AcqRel);
+        let _leave = Leave(&self.database_waiting);
         acquire(&self.database).await
+    }
+
+    /// How many requests wait for a database turn now.
+    pub fn database_waiting(&self) -> usize {
+        self.database_waiting.load(Ordering::Acquire)
     }
 
     /// One of the connections searches may hold; 429 when too many wait.

@@ -56,6 +56,7 @@ pub async fn show(
             "metrics are for the scraper named by OPED_METRICS_TOKEN or OPED_METRICS_ALLOW",
         ));
     }
+    crate::metrics::database_waiting(state.gates.database_waiting());
     let pool = state.pool.clone();
     let text = web::block(move || crate::metrics::render(&pool))
         .await
