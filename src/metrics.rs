@@ -121,8 +121,10 @@ pub fn public_read(source: &'static str) {
     counter!("oped_public_reads_total", "source" => source).increment(1);
 }
 
-pub fn replica_usable(usable: bool) {
-    gauge!("oped_replica_usable").set(if usable { 1.0 } else { 0.0 });
+/// Notes whether the read replica gave a connection; passes it on.
+pub fn replica_usable<T>(connection: Option<T>) -> Option<T> {
+    gauge!("oped_replica_usable").set(if connection.is_some() { 1.0 } else { 0.0 });
+    connection
 }
 
 /// A message recorded through `door` with `outcome`, `started` when it arrived.

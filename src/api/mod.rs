@@ -180,11 +180,12 @@ where
     let replica = state.replica.clone();
     web::block(move || {
         if let Some(replica) = replica.as_deref()
-            && let Some(mut conn) = replica.connection()
+            && let Some(mut conn) = crate::metrics::replica_usable(replica.connection())
         {
             match work(&mut conn) {
                 Err(err) if err.status.is_server_error() => {
                     replica.pass_over();
+                    crate::metrics::replica_usable(None::<()>);
                     tracing::warn!(
                         status = err.status.as_u16(),
                         "a read failed on the replica; reading from the primary"

@@ -64,7 +64,6 @@ impl ReadReplica {
             if let Ok(mut verdict) = self.verdict.lock() {
                 *verdict = Some((now, usable));
             }
-            crate::metrics::replica_usable(usable);
             if !usable {
                 tracing::warn!(
                     "the read replica is down or behind; public reads go to the primary"
@@ -80,7 +79,6 @@ impl ReadReplica {
         if let Ok(mut verdict) = self.verdict.lock() {
             *verdict = Some((Instant::now(), false));
         }
-        crate::metrics::replica_usable(false);
     }
 }
 
