@@ -11,13 +11,12 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use futures_util::future::{Ready, ready};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::{Actor, Role};
-use crate::schema::users;
+use crate::auth::{Actor, Role, accounts};
 
 /// The bearer of a valid access token, whose account is not checked yet.
 #[derive(Debug, Clone, Copy)]
@@ -58,22 +57,8 @@ impl Caller {
     /// Checks the account on `conn`: active, the session not ended, and its
     /// role (read now, so a change applies at once) at least `needed`.
     pub fn check(self, conn: &mut PgConnection, needed: Role) -> Result<Actor, ApiError> {
-        let account = users::table
-            .find(self.user_id)
-            .select((users::active, users::session_epoch, users::role))
-            .first::<(bool, i32, String)>(conn)
-            .optional()?;
-        let actor = match account {
-            Some((true, epoch, role)) if epoch == self.epoch => Actor {
-                user_id: self.user_id,
-                role: role.parse().map_err(|err| ApiError::internal(&err))?,
-            },
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "the session has ended; log in again",
-                ));
-            }
-        };
+        let actor = accounts::session_actor(conn, self.user_id, self.epoch)?
+            .ok_or_else(|| ApiError::unauthorized("the session has ended; log in again"))?;
         actor.require(needed)?;
         Ok(actor)
     }

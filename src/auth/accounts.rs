@@ -150,12 +150,32 @@ impl NewAccount {
     }
 }
 
+/// The actor behind a session: the account's role, when the account is
+/// active and its sessions have not been ended since `epoch` (a password
+/// change or deactivation moves the epoch on). Read on every request, so a
+/// change applies at once.
+pub fn session_actor(
+    conn: &mut PgConnection,
+    user_id: i64,
+    epoch: i32,
+) -> QueryResult<Option<Actor>> {
+    let account = users::table
+        .find(user_id)
+        .select((users::active, users::session_epoch, users::role))
+        .first::<(bool, i32, Role)>(conn)
+        .optional()?;
+    Ok(match account {
+        Some((true, current, role)) if current == epoch => Some(Actor { user_id, role }),
+        _ => None,
+    })
+}
+
 pub fn create_user(conn: &mut PgConnection, account: &NewAccount) -> Result<User, AuthError> {
     let user = diesel::insert_into(users::table)
         .values(NewUser {
             email: account.email.as_str(),
             name: &account.name,
-            role: account.role.as_str(),
+            role: account.role,
             password_hash: &account.password_hash,
         })
         .returning(User::as_returning())
@@ -309,7 +329,7 @@ pub fn update_user(
             // concurrent changes queue instead of deadlocking; the count is
             // then one no other transaction can change under us.
             let admins: Vec<i64> = users::table
-                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::role.eq(Role::Admin))
                 .filter(users::active.eq(true))
                 .order(users::id)
                 .select(users::id)
@@ -336,7 +356,7 @@ pub fn update_user(
         let user = diesel::update(users::table.find(user_id))
             .set(UserChangeset {
                 name,
-                role: role.map(Role::as_str),
+                role,
                 active: changes.active,
                 password_hash,
                 session_epoch: ends_sessions.then_some(target.session_epoch + 1),
