@@ -12,8 +12,10 @@ use actix_web::{App, HttpServer};
 use clap::{Parser, Subcommand};
 use tracing_actix_web::TracingLogger;
 
+use crate::api::metrics::MetricsAccess;
 use crate::api::{self, AppState};
 use crate::auth::accounts::{self, AuthError, NewAccount};
+use crate::auth::secret_file::{self, SecretFileError};
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{self, Database};
@@ -493,6 +495,23 @@ fn join(handles: std::io::Result<Vec<std::thread::JoinHandle<()>>>) -> u8 {
     }
 }
 
+/// With the embedded default and no `OPED_JWT_SECRET`, the key kept in the
+/// data directory (made the first time). With `DATABASE_URL` set the secret
+/// stays required: the servers sharing that database must share it too.
+fn keep_generated_secret(config: &mut Config) -> Result<(), SecretFileError> {
+    if config.auth.jwt_secret.is_some() || config.database.url.is_some() {
+        return Ok(());
+    }
+    let kept = secret_file::load_or_create(&config.database.data_dir)?;
+    if kept.created {
+        tracing::info!(path = %kept.path.display(), "made an access-token key for the embedded default");
+    } else {
+        tracing::info!(path = %kept.path.display(), "using the access-token key kept for the embedded default");
+    }
+    config.auth.jwt_secret = Some(kept.secret);
+    Ok(())
+}
+
 /// Stops `stop` at the first SIGTERM or SIGINT, so the workers finish the
 /// work in hand instead of dying mid-send.
 fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
@@ -517,7 +536,13 @@ fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve(config: Config, no_workers: bool) -> u8 {
+fn serve(mut config: Config, no_workers: bool) -> u8 {
+    if let Err(err) = keep_generated_secret(&mut config) {
+        eprintln!("oped: {err}");
+        return EX_CONFIG;
+    }
+    // Installed before the first request or worker records anything.
+    crate::metrics::handle();
     let tokens = match TokenKeys::new(&config.auth) {
         Ok(tokens) => Arc::new(tokens),
         Err(err) => {
@@ -554,6 +579,10 @@ fn serve(config: Config, no_workers: bool) -> u8 {
     }
     let state = AppState {
         trusted_proxies: Arc::new(config.http.trusted_proxies.clone()),
+        metrics_access: Arc::new(MetricsAccess {
+            token: config.http.metrics_token.clone(),
+            allow: config.http.metrics_allow.clone(),
+        }),
         ..AppState::new(
             db::pool(&database.url, config.database.pool_size, POOL_TIMEOUT),
             Arc::new(config.intake.clone()),
@@ -574,6 +603,9 @@ fn serve(config: Config, no_workers: bool) -> u8 {
                 .wrap(api::cors(&cors_origins))
                 .wrap(api::security_headers())
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::metrics::track_requests,
+                ))
                 .configure(api::routes(state.clone()))
         })
         .workers(workers)

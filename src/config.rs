@@ -97,6 +97,11 @@ pub struct HttpConfig {
     /// service. Only a request from one of them has its `X-Forwarded-For`
     /// read, for the client's address; anyone else could write that header.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Who may read `GET /metrics`: `OPED_METRICS_TOKEN` (a bearer secret)
+    /// and `OPED_METRICS_ALLOW` (addresses or networks, judged by the TCP
+    /// peer, never by `X-Forwarded-For`). Neither set: nobody.
+    pub metrics_token: Option<Secret<String>>,
+    pub metrics_allow: Vec<ipnet::IpNet>,
 }
 
 /// Bounds that keep a hostile message from hurting the server.
@@ -327,6 +332,17 @@ impl Config {
         let mail = read_mail_config(&var, &from, &mut problems);
         let cors_origins = read_cors_origins(var("OPED_CORS_ORIGINS"), &mut problems);
         let trusted_proxies = read_trusted_proxies(var("OPED_TRUSTED_PROXIES"), &mut problems);
+        let metrics_allow = read_networks(
+            "OPED_METRICS_ALLOW",
+            var("OPED_METRICS_ALLOW"),
+            &mut problems,
+        );
+        let metrics_token = var("OPED_METRICS_TOKEN");
+        if let Some(token) = &metrics_token
+            && let Err(weakness) = check_secret_strength(token)
+        {
+            problems.push(format!("OPED_METRICS_TOKEN is too weak: {weakness}"));
+        }
         let publishing = read_publishing_config(&var, bind, &mut problems);
         let imap = read_imap_config(&var, &mut problems);
 
@@ -344,6 +360,8 @@ impl Config {
                 bind,
                 cors_origins,
                 trusted_proxies,
+                metrics_token: metrics_token.map(Secret::new),
+                metrics_allow,
             },
             intake: IntakeConfig {
                 inbound_token: inbound_token.map(Secret::new),
@@ -371,6 +389,15 @@ impl Config {
 
 /// `OPED_TRUSTED_PROXIES`: addresses (a host) or networks in CIDR notation.
 fn read_trusted_proxies(value: Option<String>, problems: &mut Vec<String>) -> Vec<ipnet::IpNet> {
+    read_networks("OPED_TRUSTED_PROXIES", value, problems)
+}
+
+/// Comma-separated addresses or networks (`10.0.0.5`, `10.1.0.0/16`).
+fn read_networks(
+    name: &str,
+    value: Option<String>,
+    problems: &mut Vec<String>,
+) -> Vec<ipnet::IpNet> {
     let mut proxies = Vec::new();
     for entry in value.iter().flat_map(|value| value.split(',')) {
         let entry = entry.trim();
@@ -382,7 +409,7 @@ fn read_trusted_proxies(value: Option<String>, problems: &mut Vec<String>) -> Ve
             Err(_) => match entry.parse::<std::net::IpAddr>() {
                 Ok(host) => proxies.push(ipnet::IpNet::from(host)),
                 Err(_) => problems.push(format!(
-                    "OPED_TRUSTED_PROXIES: {entry:?} is neither an address nor a network such as 10.1.0.0/16"
+                    "{name}: {entry:?} is neither an address nor a network such as 10.1.0.0/16"
                 )),
             },
         }

@@ -15,6 +15,7 @@ pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod mailbox;
+pub mod metrics;
 pub mod outbox;
 pub mod publishing;
 pub mod schema;

@@ -79,14 +79,18 @@ fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
 
+    // No OPED_JWT_SECRET: the embedded default makes a key and keeps it.
     let mut server = oped(&data_dir)
         .arg("serve")
+        .env_remove("OPED_JWT_SECRET")
         .env("OPED_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     wait_ready(&base, &mut server);
     assert!(cluster_running(&data_dir));
+    let key = std::fs::metadata(data_dir.join("jwt-secret")).expect("the key is kept");
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
 
     let response = reqwest::blocking::Client::new()
         .post(format!("{base}/api/v1/inbound/messages"))
@@ -125,4 +129,18 @@ fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
     // stops it again; what was stored before is still there.
     assert_eq!(ingest(&data_dir, "01-plain.eml")["outcome"], "duplicate");
     assert!(!cluster_running(&data_dir));
+}
+
+#[test]
+fn serve_with_a_database_url_still_needs_a_jwt_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = oped(dir.path())
+        .arg("serve")
+        .env_remove("OPED_JWT_SECRET")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("OPED_JWT_SECRET"));
+    assert!(!dir.path().join("jwt-secret").exists());
 }

@@ -16,6 +16,7 @@ use futures_util::future::{Ready, ready};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::auth::models::AccountStanding;
 use crate::auth::{Actor, Role, accounts};
 
 /// The bearer of a valid access token, whose account is not checked yet.
@@ -57,8 +58,24 @@ impl Caller {
     /// Checks the account on `conn`: active, the session not ended, and its
     /// role (read now, so a change applies at once) at least `needed`.
     pub fn check(self, conn: &mut PgConnection, needed: Role) -> Result<Actor, ApiError> {
-        let actor = accounts::session_actor(conn, self.user_id, self.epoch)?
-            .ok_or_else(|| ApiError::unauthorized("the session has ended; log in again"))?;
+        let standing = accounts::standing(conn, self.user_id)?;
+        self.admit(standing, needed)
+    }
+
+    /// The actor, given its account as read (`None`: no such account), for
+    /// handlers that read the account in their own statement.
+    pub fn admit(self, standing: Option<AccountStanding>, needed: Role) -> Result<Actor, ApiError> {
+        let actor = match standing {
+            Some(account) if account.active && account.session_epoch == self.epoch => Actor {
+                user_id: self.user_id,
+                role: account.role,
+            },
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "the session has ended; log in again",
+                ));
+            }
+        };
         actor.require(needed)?;
         Ok(actor)
     }

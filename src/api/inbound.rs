@@ -38,6 +38,7 @@ pub async fn receive(
     authorise(&request, &state)?;
     require_rfc822(&request)?;
     let limit = state.intake.limits.max_message_bytes;
+    let started = std::time::Instant::now();
     let raw = read_limited(&request, &mut payload, limit).await?;
 
     // Read with no pooled connection held; then recorded on one, in turn
@@ -52,6 +53,7 @@ pub async fn receive(
         Ok(intake::record(conn, &raw, prepared, &config)?)
     })
     .await?;
+    crate::metrics::message_recorded("http", report.outcome.as_str(), started);
 
     let status = match report.outcome {
         Outcome::Submission => StatusCode::CREATED,

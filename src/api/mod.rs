@@ -11,6 +11,7 @@ mod health;
 mod inbound;
 mod inbox;
 mod mailbox;
+pub mod metrics;
 pub mod openapi;
 mod paging;
 mod preconditions;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub gates: Arc<gates::Gates>,
     /// `OPED_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Who may read `GET /metrics` (nobody by default).
+    pub metrics_access: Arc<metrics::MetricsAccess>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             site,
             feed: Arc::default(),
             trusted_proxies: Arc::default(),
+            metrics_access: Arc::default(),
         }
     }
 }
@@ -81,6 +85,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err).into()))
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
+            .route("/metrics", web::get().to(metrics::show))
             .route("/api/openapi.json", web::get().to(openapi::document))
             .route("/feed.atom", web::get().to(public::feed))
             .service(

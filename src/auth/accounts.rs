@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::models::{NewUser, User, UserChangeset};
+use super::models::{AccountStanding, NewUser, User, UserChangeset};
 use super::password::{self, NewPassword};
 use super::refresh::{self, Session};
 use super::throttle::{self, AttemptKeys, Locked};
@@ -150,24 +150,14 @@ impl NewAccount {
     }
 }
 
-/// The actor behind a session: the account's role, when the account is
-/// active and its sessions have not been ended since `epoch` (a password
-/// change or deactivation moves the epoch on). Read on every request, so a
-/// change applies at once.
-pub fn session_actor(
-    conn: &mut PgConnection,
-    user_id: i64,
-    epoch: i32,
-) -> QueryResult<Option<Actor>> {
-    let account = users::table
+/// What the check behind every request reads of an account (`None`: no
+/// such account): read on each request, so a change applies at once.
+pub fn standing(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<AccountStanding>> {
+    users::table
         .find(user_id)
-        .select((users::active, users::session_epoch, users::role))
-        .first::<(bool, i32, Role)>(conn)
-        .optional()?;
-    Ok(match account {
-        Some((true, current, role)) if current == epoch => Some(Actor { user_id, role }),
-        _ => None,
-    })
+        .select(AccountStanding::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn create_user(conn: &mut PgConnection, account: &NewAccount) -> Result<User, AuthError> {
@@ -232,6 +222,7 @@ pub fn log_in(
     let user = {
         let mut conn = pool.get()?;
         if let Some(locked) = throttle::check(&mut conn, &attempt, now)? {
+            crate::metrics::login_throttled();
             return Err(AuthError::Locked(locked));
         }
         find_by_email(&mut conn, &email)?
@@ -247,6 +238,7 @@ pub fn log_in(
             Ok(refresh::start(&mut conn, keys, &user, now)?)
         }
         user => {
+            crate::metrics::login_failed();
             throttle::record_failure(&mut conn, &attempt, now)?;
             // Neither the address typed nor the password: a user id at most.
             let (reason, user_id) = match &user {

@@ -5,6 +5,7 @@ pub mod models;
 pub mod password;
 pub mod refresh;
 mod role;
+pub mod secret_file;
 pub mod throttle;
 pub mod tokens;
 

@@ -25,6 +25,16 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What every authenticated request checks of its account: still active, the
+/// session not ended since the token was issued, and the role as it is now.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct AccountStanding {
+    pub active: bool,
+    pub session_epoch: i32,
+    pub role: Role,
+}
+
 /// Without the password hash: a `User` may well be logged while debugging.
 impl fmt::Debug for User {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,8 +13,12 @@
 //!
 //! PostgreSQL refuses to run as root, so when oped runs as root the cluster is
 //! owned by and run as an unprivileged user (`postgres`, else `nobody`). That
-//! user must be able to traverse every parent directory of the data directory;
-//! when it cannot, the error names the directory that blocks it.
+//! user must be able to traverse every parent directory of the cluster. When
+//! it cannot enter the data directory (a clone in root's 0700 home, say), a
+//! new cluster is kept instead under `/var/lib/oped/embedded/<hash of the data
+//! directory's path>/` with the same layout, and the log says where; every
+//! oped process with that data directory finds it there. A cluster that
+//! already exists under the data directory stays where it is.
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -26,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use nix::unistd::{Gid, Uid, User};
+use sha2::{Digest, Sha256};
 
 /// The cluster's superuser; the caller connects as this role.
 const SUPERUSER: &str = "oped";
@@ -111,7 +116,7 @@ impl EmbeddedCluster {
         fs::create_dir_all(data_dir).map_err(fs_err("creating data directory", data_dir))?;
         let data_dir =
             fs::canonicalize(data_dir).map_err(fs_err("resolving data directory", data_dir))?;
-        let root = data_dir.join("postgres");
+        let root = cluster_root(&data_dir)?;
         let socket = root.join("socket");
         check_path(&data_dir, &socket)?;
 
@@ -455,6 +460,46 @@ fn create_private_dir(dir: &Path) -> Result<(), EmbeddedError> {
         }
         Err(e) => Err(fs_err("creating", dir)(e)),
     }
+}
+
+/// Where new clusters go when the user PostgreSQL runs as cannot enter the
+/// data directory: owned by root, searchable by all, one folder per data
+/// directory (each mode 0700 and owned by the cluster's user).
+const SHARED_BASE: &str = "/var/lib/oped/embedded";
+
+/// `<data_dir>/postgres`, unless oped runs as root, no cluster exists there
+/// yet and the user the cluster would run as cannot enter `data_dir`: then a
+/// folder of its own under [`SHARED_BASE`], named by a hash of `data_dir`
+/// (canonical), so that `serve`, `ingest` and `worker` all find it.
+fn cluster_root(data_dir: &Path) -> Result<PathBuf, EmbeddedError> {
+    let beside = data_dir.join("postgres");
+    if !nix::unistd::geteuid().is_root() || read_cluster_version(&beside.join("cluster"))?.is_some()
+    {
+        return Ok(beside);
+    }
+    let Some(user) = choose_run_as(&beside.join("cluster"), false)? else {
+        return Ok(beside);
+    };
+    let Some(blocked) = first_blocked_dir(data_dir, &user) else {
+        return Ok(beside);
+    };
+    let digest = Sha256::digest(data_dir.as_os_str().as_bytes());
+    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let base = Path::new(SHARED_BASE);
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(base)
+        .map_err(fs_err("creating", base))?;
+    let root = base.join(name);
+    tracing::info!(
+        cluster = %root.display(),
+        data_dir = %data_dir.display(),
+        blocked = %blocked.display(),
+        user = %user.name,
+        "the embedded PostgreSQL is kept outside the data directory, which its user cannot enter"
+    );
+    Ok(root)
 }
 
 /// Two oped processes (e.g. `serve` and `ingest`) may start at once; the flock
@@ -895,6 +940,46 @@ mod tests {
         drop(status_probe);
 
         tmp.close().expect("remove the temporary data directory");
+    }
+
+    /// As root, from a data directory the PostgreSQL user cannot enter (a
+    /// clone in a 0700 home), the cluster is kept under /var/lib/oped and
+    /// found there again. Skipped when not root: the cluster then runs as
+    /// the caller, who can enter its own directories.
+    #[test]
+    fn keeps_the_cluster_where_its_user_can_reach_it() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED: only root hands the cluster to another user");
+            return;
+        }
+        let home = tempfile::Builder::new()
+            .prefix("oped-home-")
+            .tempdir_in(std::env::temp_dir())
+            .expect("tempdir");
+        fs::set_permissions(home.path(), fs::Permissions::from_mode(0o700)).expect("chmod");
+        let data_dir = home.path().join("clone/data");
+
+        let first = match EmbeddedCluster::start(&data_dir) {
+            Err(EmbeddedError::NotInstalled { hint }) => {
+                eprintln!("SKIPPED: no PostgreSQL server binaries: {hint}");
+                return;
+            }
+            other => other.expect("start the embedded cluster from a 0700 home"),
+        };
+        assert!(
+            first.root.starts_with(SHARED_BASE),
+            "{}",
+            first.root.display()
+        );
+        assert!(server_running(&first));
+        let kept = first.root.clone();
+
+        let second = EmbeddedCluster::start(&data_dir).expect("attach");
+        assert!(!second.started_by_us());
+        assert_eq!(second.root, kept, "every process finds the same cluster");
+        drop(second);
+        drop(first);
+        fs::remove_dir_all(&kept).expect("remove the kept cluster");
     }
 
     fn clone_paths(c: &EmbeddedCluster) -> EmbeddedCluster {

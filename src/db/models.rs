@@ -47,7 +47,6 @@ pub struct InboundMessage {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = submissions)]
 pub struct NewSubmission<'a> {
-    pub reference: &'a str,
     pub title: &'a str,
     pub author_name: Option<&'a str>,
     pub author_email: &'a str,
@@ -115,7 +114,7 @@ pub struct NewAttachment<'a> {
     pub extraction_error: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = attachments)]
 pub struct AttachmentInfo {
     pub n: i32,

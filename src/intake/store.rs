@@ -1,7 +1,7 @@
 //! Writes an analysed message in one transaction: the message row with its
 //! outcome, and the submission, reply or nothing that it leads to.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
 
@@ -77,9 +77,9 @@ pub(super) fn record(
     };
 
     conn.transaction(|conn| {
-        if let Some(original) = owner_of(conn, &analysis.dedup_key)? {
-            return record_duplicate(conn, base, original);
-        }
+        // A delivery seen before is found by the insert itself: the unique
+        // index on the dedup key turns it away, and it is then recorded as
+        // a duplicate of the message that owns the key.
         let thread = match (&analysis.automatic, analysis.may_be_reply()) {
             (None, true) => find_thread(conn, &analysis)?,
             _ => None,
@@ -96,7 +96,6 @@ pub(super) fn record(
             },
         )?;
         let Some(message_row) = inserted else {
-            // Another delivery of the same message committed first.
             let original =
                 owner_of(conn, &analysis.dedup_key)?.ok_or(diesel::result::Error::NotFound)?;
             return record_duplicate(conn, base, original);
@@ -254,24 +253,26 @@ fn create_submission(
     received_at: DateTime<Utc>,
 ) -> QueryResult<(i64, String, String)> {
     let mail = &analysis.mail;
-    let reference = next_reference(conn, received_at.year())?;
-    let submission_id: i64 = diesel::insert_into(submissions::table)
-        .values(NewSubmission {
-            reference: &reference,
-            title: &draft.title,
-            author_name: mail.sender.name.as_deref(),
-            author_email: &mail.sender.email,
-            received_at,
-            message_id: mail.message_id.as_deref(),
-            body_text: &draft.body_text,
-            body_html: &draft.body_html,
-            cover_note: draft.cover_note.as_deref(),
-            word_count: draft.word_count,
-            auth_verdict: draft.authentication.verdict,
-            suspicious: draft.authentication.suspicious,
-            inbound_message_id: message_row,
-        })
-        .returning(submissions::id)
+    let new_submission = NewSubmission {
+        title: &draft.title,
+        author_name: mail.sender.name.as_deref(),
+        author_email: &mail.sender.email,
+        received_at,
+        message_id: mail.message_id.as_deref(),
+        body_text: &draft.body_text,
+        body_html: &draft.body_html,
+        cover_note: draft.cover_note.as_deref(),
+        word_count: draft.word_count,
+        auth_verdict: draft.authentication.verdict,
+        suspicious: draft.authentication.suspicious,
+        inbound_message_id: message_row,
+    };
+    let (submission_id, reference): (i64, String) = diesel::insert_into(submissions::table)
+        .values((
+            new_submission,
+            submissions::reference.eq(next_submission_reference(received_at)),
+        ))
+        .returning((submissions::id, submissions::reference))
         .get_result(conn)?;
     link_message(conn, message_row, submission_id, mail.message_id.as_deref())?;
     insert_attachments(conn, message_row, submission_id, draft)?;
@@ -421,14 +422,11 @@ fn insert_attachments(
     Ok(())
 }
 
-/// `OE-YYYY-NNNN`: the year of receipt and a number from a sequence, which
-/// no transaction locks (see the migration that introduced it).
-fn next_reference(conn: &mut PgConnection, year: i32) -> QueryResult<String> {
-    let number: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "nextval('submission_reference_seq')",
-    ))
-    .get_result(conn)?;
-    Ok(format!("OE-{year}-{number:04}"))
+diesel::define_sql_function! {
+    /// `OE-YYYY-NNNN`: the year of receipt (UTC) and a number from a
+    /// sequence, which no transaction locks (see the migrations that
+    /// introduced the sequence and this function).
+    fn next_submission_reference(received_at: diesel::sql_types::Timestamptz) -> diesel::sql_types::Text;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -360,6 +360,7 @@ impl Poller {
         } else {
             "BODY.PEEK[]".to_string()
         };
+        let started = std::time::Instant::now();
         let raw = fetch_body(session, uid, &query).await?;
         // Parsing and extraction happen before the transaction opens, so no
         // row lock waits on a slow document.
@@ -372,7 +373,9 @@ impl Poller {
             state::advance(conn, id, validity, uid)?;
             Ok::<_, IntakeError>(report)
         });
-        result.map_err(|err| SessionEnd::Database(err.to_string()))
+        let report = result.map_err(|err| SessionEnd::Database(err.to_string()))?;
+        crate::metrics::message_recorded("imap", report.outcome.as_str(), started);
+        Ok(report)
     }
 
     /// IDLE until the server reports a change, `IDLE_RENEW` passes, or we

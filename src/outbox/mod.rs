@@ -43,6 +43,17 @@ pub enum JobOutcome {
     Dead { job_id: i64, reason: String },
 }
 
+impl JobOutcome {
+    /// `sent`, `retried` or `dead`: how the metrics count it.
+    pub fn result(&self) -> &'static str {
+        match self {
+            JobOutcome::Sent { .. } => "sent",
+            JobOutcome::Retry { .. } => "retried",
+            JobOutcome::Dead { .. } => "dead",
+        }
+    }
+}
+
 /// Locks the first due pending job of `kind` for the
 /// caller's transaction, skipping rows another worker holds: the row lock is
 /// the claim. `None`: nothing of that kind is due at `now`.

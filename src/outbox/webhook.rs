@@ -150,7 +150,7 @@ pub fn run_once(
     sender: &WebhookSender,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<JobOutcome>> {
-    conn.transaction(|conn| {
+    let outcome = conn.transaction(|conn| {
         let Some(job) = claim_due(conn, OutboxKind::Webhook, now)? else {
             return Ok(None);
         };
@@ -175,7 +175,11 @@ pub fn run_once(
             }
             Err(error) => record_failure(conn, &job, &error, now).map(Some),
         }
-    })
+    })?;
+    if let Some(outcome) = &outcome {
+        crate::metrics::delivery("webhook", outcome.result());
+    }
+    Ok(outcome)
 }
 
 /// Runs `run_once` until nothing is due at `now`.

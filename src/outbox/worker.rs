@@ -35,7 +35,7 @@ pub fn run_once(
     composer: &Composer,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<JobOutcome>> {
-    conn.transaction(|conn| {
+    let outcome = conn.transaction(|conn| {
         let Some(job) = claim_due(conn, OutboxKind::Email, now)? else {
             return Ok(None);
         };
@@ -59,7 +59,11 @@ pub fn run_once(
             Ok(()) => mark_sent(conn, &job, &composed, now).map(Some),
             Err(err) => record_failure(conn, &job, &err.to_string(), now).map(Some),
         }
-    })
+    })?;
+    if let Some(outcome) = &outcome {
+        crate::metrics::delivery("email", outcome.result());
+    }
+    Ok(outcome)
 }
 
 /// Runs `run_once` until nothing is due at `now`; returns what each job did.

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 
 use super::edit::ValidEdit;
 use super::revision::{self, Changes, Origin};
+use crate::auth::models::AccountStanding;
 use crate::db::cursor::Cursor;
 use crate::db::models::{AttachmentInfo, Submission};
 use crate::domain::{AuthVerdict, Direction, ProposalStatus, RevisionSource, State};
@@ -38,18 +39,13 @@ pub struct UserRef {
 /// a statement holding SQL text (`sql(…)`) would be planned again on every
 /// call, which costs more than the round trip it saves.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
-    let pending_proposals = proposed_revisions::table
-        .filter(proposed_revisions::submission_id.eq(submissions::id))
-        .filter(proposed_revisions::status.eq(ProposalStatus::Pending))
-        .count()
-        .single_value();
     let Some((row, assignee, pending_proposals)) = submissions::table
         .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
         .filter(submissions::id.eq(id))
         .select((
             Submission::as_select(),
             (users::id, users::name).nullable(),
-            pending_proposals,
+            pending_proposals(),
         ))
         .first::<(Submission, Option<UserRef>, Option<i64>)>(conn)
         .optional()?
@@ -67,6 +63,77 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
         attachments,
         pending_proposals: pending_proposals.unwrap_or(0),
     }))
+}
+
+diesel::alias!(users as assignees: Assignees);
+
+diesel::define_sql_function! {
+    /// The attachments' [`AttachmentInfo`] as a JSON array, oldest first
+    /// (a function of the migrations, so the statement stays prepared).
+    fn submission_attachments(submission: diesel::sql_types::BigInt) -> diesel::sql_types::Jsonb;
+}
+
+/// [`find`] and the standing of the account that asks, in one statement:
+/// what the editors' detail reads on every request. `None` when there is no
+/// such account; a submission of `None` when there is no such piece.
+pub fn find_for(
+    conn: &mut PgConnection,
+    id: i64,
+    account: i64,
+) -> QueryResult<Option<(AccountStanding, Option<SubmissionRecord>)>> {
+    let found = users::table
+        .filter(users::id.eq(account))
+        .left_join(submissions::table.on(submissions::id.eq(id)))
+        .left_join(
+            assignees.on(assignees
+                .field(users::id)
+                .nullable()
+                .eq(submissions::assignee_id)),
+        )
+        .select((
+            AccountStanding::as_select(),
+            Option::<Submission>::as_select(),
+            (assignees.field(users::id), assignees.field(users::name)).nullable(),
+            pending_proposals(),
+            submission_attachments(id),
+        ))
+        .first::<(
+            AccountStanding,
+            Option<Submission>,
+            Option<UserRef>,
+            Option<i64>,
+            serde_json::Value,
+        )>(conn)
+        .optional()?;
+    let Some((standing, row, assignee, pending_proposals, attachments)) = found else {
+        return Ok(None);
+    };
+    let record = match row {
+        Some(row) => Some(SubmissionRecord {
+            row,
+            assignee,
+            attachments: serde_json::from_value(attachments)
+                .map_err(|err| DbError::DeserializationError(err.into()))?,
+            pending_proposals: pending_proposals.unwrap_or(0),
+        }),
+        None => None,
+    };
+    Ok(Some((standing, record)))
+}
+
+/// How many of the piece's proposed revisions wait for an editor.
+#[diesel::dsl::auto_type]
+fn pending_proposals() -> _ {
+    let pending: ProposalStatus = ProposalStatus::Pending;
+    proposed_revisions::table
+        .filter(
+            proposed_revisions::submission_id
+                .nullable()
+                .eq(submissions::id.nullable()),
+        )
+        .filter(proposed_revisions::status.eq(pending))
+        .count()
+        .single_value()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,17 +12,60 @@ use std::sync::{Arc, OnceLock};
 use diesel::prelude::*;
 use diesel::{PgConnection, sql_query};
 use oped::config::IntakeConfig;
+use oped::db::embedded::EmbeddedCluster;
 use oped::intake::IntakeLimits;
 use oped::secret::Secret;
 
 pub const INBOUND_TOKEN: &str = "test-inbound-token-0123456789";
 pub const JWT_SECRET: &str = "test-jwt-secret-Zr2LwXv9Tn4Kp7Yc1Hm6Fd3Sb0Ge5J";
 
-/// The server tests run against: `OPED_TEST_DATABASE_URL`, or the machine's
-/// local PostgreSQL.
+/// The server tests run against: `OPED_TEST_DATABASE_URL`; else the
+/// machine's PostgreSQL on 127.0.0.1:5432 when it answers; else a private
+/// cluster from the local PostgreSQL installation (the service's own embedded
+/// default), started once per test process and stopped when it exits.
 pub fn server_url() -> String {
-    std::env::var("OPED_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    static SERVER: OnceLock<String> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            if let Ok(url) = std::env::var("OPED_TEST_DATABASE_URL") {
+                return url;
+            }
+            let local = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
+            if std::net::TcpStream::connect_timeout(&local, std::time::Duration::from_secs(2))
+                .is_ok()
+            {
+                return "postgres://postgres@127.0.0.1:5432".into();
+            }
+            private_cluster()
+        })
+        .clone()
+}
+
+static PRIVATE_CLUSTER: std::sync::Mutex<Option<EmbeddedCluster>> = std::sync::Mutex::new(None);
+
+fn private_cluster() -> String {
+    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-postgres");
+    eprintln!(
+        "nothing answers on 127.0.0.1:5432 and OPED_TEST_DATABASE_URL is unset: \
+         running the tests on a private cluster under {}",
+        data_dir.display()
+    );
+    let cluster = EmbeddedCluster::start(&data_dir).expect(
+        "tests need PostgreSQL: set OPED_TEST_DATABASE_URL, start the local server or install it",
+    );
+    let url = cluster.database_url("postgres");
+    let server = url.strip_suffix("/postgres").unwrap_or(&url).to_string();
+    *PRIVATE_CLUSTER.lock().unwrap() = Some(cluster);
+    // Statics are never dropped: stop the cluster (if this process started
+    // it) when the test process exits.
+    extern "C" fn stop_private_cluster() {
+        if let Ok(mut cluster) = PRIVATE_CLUSTER.lock() {
+            cluster.take();
+        }
+    }
+    // SAFETY: registers a plain function with no arguments, as atexit expects.
+    unsafe { libc::atexit(stop_private_cluster) };
+    server
 }
 
 fn admin_connection() -> PgConnection {

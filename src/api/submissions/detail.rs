@@ -1,10 +1,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::views::SubmissionView;
-use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, not_modified, required_version, stale};
+use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::publishing::Site;
 use crate::submissions::edit::{self, SubmissionPatch};
@@ -29,11 +29,13 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (actor, record) = caller
-        .db(&state, Role::Editor, move |conn, _| {
-            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
-        })
-        .await?;
+    let account = caller.user_id();
+    // The account check and the read in one statement (`store::find_for`).
+    let found = blocking_db(&state, move |conn| Ok(store::find_for(conn, id, account)?)).await?;
+    let (standing, record) =
+        found.map_or((None, None), |(standing, record)| (Some(standing), record));
+    let actor = caller.admit(standing, Role::Editor)?;
+    let record = record.ok_or_else(|| ApiError::not_found("submission"))?;
     if not_modified(&request, record.row.version) {
         return Ok(HttpResponse::NotModified()
             .insert_header(etag(record.row.version))

@@ -133,7 +133,13 @@ pub fn extract_in_child(
     // The child is reaped: its pipes are closed, so both threads end now.
     let _ = writer.join();
     let _ = reader.join();
-    outcome.into_result(limits)
+    let result = outcome.into_result(limits);
+    crate::metrics::document_read(
+        kind.as_str(),
+        result.is_ok(),
+        started.elapsed().as_secs_f64(),
+    );
+    result
 }
 
 enum Finished {
