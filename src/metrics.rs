@@ -169,8 +169,7 @@ pub fn render(pool: &PgPool) -> QueryResult<String> {
             ))
             .first(&mut conn)?;
         gauge!("oped_outbox_pending", "kind" => kind.as_str()).set(pending as f64);
-        gauge!("oped_outbox_oldest_pending_seconds", "kind" => kind.as_str())
-            .set(age(now, oldest));
+        gauge!("oped_outbox_oldest_pending_seconds", "kind" => kind.as_str()).set(age(now, oldest));
     }
     let overdue: Option<DateTime<Utc>> = submissions::table
         .filter(submissions::state.eq(State::Scheduled))
