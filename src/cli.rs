@@ -28,7 +28,7 @@ use crate::mailbox::{Failpoints, Poller};
 use crate::outbox::webhook::{WebhookSender, WebhookTask};
 use crate::outbox::worker::EmailTask;
 use crate::publishing::Site;
-use crate::publishing::scheduler::SchedulerTask;
+use crate::workflow::scheduler::SchedulerTask;
 
 pub const EX_OK: u8 = 0;
 pub const EX_USAGE: u8 = 64;

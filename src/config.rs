@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::intake::IntakeLimits;
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]
@@ -106,6 +105,74 @@ pub struct HttpConfig {
     /// peer, never by `X-Forwarded-For`). Neither set: nobody.
     pub metrics_token: Option<Secret<String>>,
     pub metrics_allow: Vec<ipnet::IpNet>,
+}
+
+/// Bounds that keep a hostile message from hurting the server.
+#[derive(Debug, Clone)]
+pub struct IntakeLimits {
+    /// `OPED_MAX_MESSAGE_BYTES`: larger messages are quarantined (CLI) or
+    /// refused with 413 (HTTP).
+    pub max_message_bytes: usize,
+    /// No real submission has hundreds of parts; a message that does is built to hurt.
+    pub max_mime_parts: usize,
+    pub max_mime_depth: usize,
+    /// HTML bodies above this are not sanitised; their text rendering is used.
+    pub max_html_bytes: usize,
+    /// How attachments are read: in a child process under OS limits, at
+    /// most 3 per message, 15 s per message (see `intake::documents::budget`).
+    pub extraction: ExtractionLimits,
+}
+
+impl Default for IntakeLimits {
+    fn default() -> Self {
+        IntakeLimits {
+            max_message_bytes: 25 * 1024 * 1024,
+            max_mime_parts: 500,
+            max_mime_depth: 16,
+            max_html_bytes: 2 * 1024 * 1024,
+            extraction: ExtractionLimits::default(),
+        }
+    }
+}
+
+/// Where documents are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runner {
+    /// `<program> extract --kind K` in a child process under OS limits;
+    /// `None` is `oped-extract` beside the running binary, or else the
+    /// running image itself (`sandbox::program`). Integration tests name the
+    /// `oped-extract` cargo built.
+    Child(Option<PathBuf>),
+    /// In this process, unisolated: a hostile document can take the process
+    /// down with it. Only for unit tests and the fuzzer, which must stay
+    /// pure functions of bytes; never the default.
+    InProcess,
+}
+
+/// The limits on reading the documents of one message.
+#[derive(Debug, Clone)]
+pub struct ExtractionLimits {
+    pub runner: Runner,
+    /// Documents tried per message; the first that yields text is the article.
+    pub max_documents: usize,
+    /// Wall-clock time for all of a message's documents together.
+    pub per_message: Duration,
+    /// Wall-clock and CPU time of one document (cut to what is left of `per_message`).
+    pub per_document: Duration,
+    /// Address space of one child.
+    pub memory_bytes: u64,
+}
+
+impl Default for ExtractionLimits {
+    fn default() -> Self {
+        ExtractionLimits {
+            runner: Runner::Child(None),
+            max_documents: 3,
+            per_message: Duration::from_secs(15),
+            per_document: Duration::from_secs(5),
+            memory_bytes: 512 * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

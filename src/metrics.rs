@@ -21,6 +21,7 @@ use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gau
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::db::PgPool;
+use crate::domain::{DeliveryState, OutboxKind, State};
 use crate::schema::{imap_mailboxes, outbox, submissions};
 
 /// Seconds: from a fast API read to a slow extraction.
@@ -186,20 +187,20 @@ pub fn render(pool: &PgPool) -> QueryResult<String> {
         .get()
         .map_err(|err| diesel::result::Error::QueryBuilderError(err.into()))?;
     let now = Utc::now();
-    for kind in ["email", "webhook"] {
+    for kind in OutboxKind::ALL {
         let (pending, oldest): (i64, Option<DateTime<Utc>>) = outbox::table
             .filter(outbox::kind.eq(kind))
-            .filter(outbox::state.eq("pending"))
+            .filter(outbox::state.eq(DeliveryState::Pending))
             .select((
                 diesel::dsl::count_star(),
                 diesel::dsl::min(outbox::created_at),
             ))
             .first(&mut conn)?;
-        gauge!("oped_outbox_pending", "kind" => kind).set(pending as f64);
-        gauge!("oped_outbox_oldest_pending_seconds", "kind" => kind).set(age(now, oldest));
+        gauge!("oped_outbox_pending", "kind" => kind.as_str()).set(pending as f64);
+        gauge!("oped_outbox_oldest_pending_seconds", "kind" => kind.as_str()).set(age(now, oldest));
     }
     let overdue: Option<DateTime<Utc>> = submissions::table
-        .filter(submissions::state.eq("scheduled"))
+        .filter(submissions::state.eq(State::Scheduled))
         .filter(submissions::publish_at.le(now))
         .select(diesel::dsl::min(submissions::publish_at))
         .first(&mut conn)?;

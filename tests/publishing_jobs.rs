@@ -18,12 +18,12 @@ use oped::db::models::Submission;
 use oped::mail::{Composer, Mailer, Templates};
 use oped::outbox::JobOutcome;
 use oped::outbox::webhook::{self, WebhookSender};
-use oped::publishing::scheduler::publish_due;
 use oped::schema::{outbox, submission_history, submissions, users};
 use oped::secret::Secret;
 use oped::submissions::edit::{SubmissionPatch, validate};
+use oped::workflow::scheduler::publish_due;
 use oped::workflow::service::{Initiator, apply};
-use oped::workflow::{Action, TransitionRequest};
+use oped::workflow::{Action, State, TransitionRequest};
 use serde_json::{Value, json};
 
 use common::TestDb;
@@ -107,7 +107,7 @@ fn schedule(conn: &mut PgConnection, id: i64, actor: Actor, at: DateTime<Utc>, n
         ..Default::default()
     };
     let row = act(conn, id, actor, Action::Schedule, request, now);
-    assert_eq!(row.state, "scheduled");
+    assert_eq!(row.state, State::Scheduled);
 }
 
 /// A submission from the plain corpus mail, approved by `actor`, with the
@@ -212,7 +212,7 @@ fn a_published_piece_reaches_the_site_once_signed_and_without_the_authors_addres
     let now = Utc::now();
     let id = approved_piece(&mut conn, actor, now);
     let row = publish(&mut conn, id, actor, now);
-    assert_eq!(row.state, "published");
+    assert_eq!(row.state, State::Published);
     assert_eq!(row.slug.as_deref(), Some(SLUG));
 
     let receiver = WebhookReceiver::start(SECRET);
@@ -372,7 +372,7 @@ fn a_dead_receiver_never_blocks_publishing_nor_the_authors_email() {
 
     // Publishing does not wait for the site.
     let row = publish(&mut conn, id, actor, now);
-    assert_eq!(row.state, "published");
+    assert_eq!(row.state, State::Published);
     let published_at = row.published_at.expect("a publication date");
     assert!((published_at - now).num_milliseconds().abs() < 1);
 
@@ -483,7 +483,7 @@ fn edits_and_unpublishing_tell_the_site_in_order_with_the_public_representation(
         unpublish,
         Utc::now(),
     );
-    assert_eq!(row.state, "approved");
+    assert_eq!(row.state, State::Approved);
     // Edits of a piece that is not published tell the site nothing.
     let edit = validate(SubmissionPatch {
         title: Some("A title the site never sees".into()),
@@ -645,7 +645,7 @@ fn the_scheduler_publishes_on_time_exactly_once_when_two_race() {
         publish_due(&mut conn, &site, at - Duration::seconds(1)).unwrap(),
         None
     );
-    assert_eq!(submission(&mut conn, id).state, "scheduled");
+    assert_eq!(submission(&mut conn, id).state, State::Scheduled);
 
     let when = at + Duration::seconds(1);
     let start = Arc::new(Barrier::new(2));
@@ -670,7 +670,7 @@ fn the_scheduler_publishes_on_time_exactly_once_when_two_race() {
     assert!(results.contains(&Some(id)), "{results:?}");
 
     let row = submission(&mut conn, id);
-    assert_eq!(row.state, "published");
+    assert_eq!(row.state, State::Published);
     assert_eq!(row.slug.as_deref(), Some(SLUG));
     assert_eq!(row.publish_at, None);
     let published_at = row.published_at.expect("a publication date");
@@ -751,7 +751,7 @@ fn twenty_scheduled_pieces_are_each_published_once_by_four_racing_schedulers() {
     let mut slugs = HashSet::new();
     for &id in &ids {
         let row = submission(&mut conn, id);
-        assert_eq!(row.state, "published");
+        assert_eq!(row.state, State::Published);
         assert_eq!(history_actors(&mut conn, id, "publish"), [None]);
         let slug = row.slug.expect("a slug");
         assert!(
@@ -809,7 +809,7 @@ fn the_worker_command_publishes_what_is_due_and_tells_the_site_and_the_author() 
     assert!(!stderr.contains(SECRET));
 
     let row = submission(&mut conn, id);
-    assert_eq!(row.state, "published");
+    assert_eq!(row.state, State::Published);
     assert_eq!(history_actors(&mut conn, id, "publish"), [None]);
 
     let requests = receiver.requests();

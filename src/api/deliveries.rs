@@ -1,10 +1,8 @@
 //! `/api/v1/deliveries`: the outbox as editors see it (emails to authors,
 //! webhooks to the site), and a second chance for a dead one.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,7 +10,8 @@ use super::error::ApiError;
 use super::extract::Caller;
 use super::{AppState, paging};
 use crate::auth::Role;
-use crate::schema::outbox;
+use crate::domain::{DeliveryState, OutboxKind};
+use crate::outbox::deliveries::{self, DeliveryFilter, DeliveryRow};
 
 const DEFAULT_LIMIT: i64 = 50;
 
@@ -33,23 +32,42 @@ pub struct DeliveriesQuery {
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: i64,
     /// `email` or `webhook`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: OutboxKind,
     /// The email template or webhook event.
     pub topic: String,
     pub submission_id: Option<i64>,
     /// `pending`, `sent` or `dead`.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub recipient: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<DeliveryRow> for Delivery {
+    fn from(row: DeliveryRow) -> Self {
+        Delivery {
+            id: row.id,
+            kind: row.kind,
+            topic: row.topic,
+            submission_id: row.submission_id,
+            state: row.state,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            last_error: row.last_error,
+            recipient: row.recipient,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        }
+    }
 }
 
 /// Deliveries, newest first.
@@ -62,30 +80,24 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    if let Some(wanted) = query.state.as_deref()
-        && !matches!(wanted, "pending" | "sent" | "dead")
-    {
-        return Err(ApiError::invalid_field(
-            "state",
-            "`pending`, `sent` or `dead`",
-        ));
-    }
-    let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
+    let wanted = query
+        .state
+        .as_deref()
+        .map(str::parse::<DeliveryState>)
+        .transpose()
+        .map_err(|_| ApiError::invalid_field("state", "`pending`, `sent` or `dead`"))?;
+    let filter = DeliveryFilter {
+        state: wanted,
+        submission_id: query.submission_id,
+        before: query.before,
+        limit: paging::limit(query.limit, DEFAULT_LIMIT)?,
+    };
     let (_, rows) = caller
         .db(&state, Role::Editor, move |conn, _| {
-            let mut listing = outbox::table.select(Delivery::as_select()).into_boxed();
-            if let Some(wanted) = query.state {
-                listing = listing.filter(outbox::state.eq(wanted));
-            }
-            if let Some(submission) = query.submission_id {
-                listing = listing.filter(outbox::submission_id.eq(submission));
-            }
-            if let Some(before) = query.before {
-                listing = listing.filter(outbox::id.lt(before));
-            }
-            Ok(listing.order(outbox::id.desc()).limit(limit).load(conn)?)
+            Ok(deliveries::list(conn, &filter)?)
         })
         .await?;
+    let rows: Vec<Delivery> = rows.into_iter().map(Delivery::from).collect();
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -100,32 +112,8 @@ pub async fn retry(
     let id = id.into_inner();
     let (_, row) = caller
         .db(&state, Role::Editor, move |conn, _| {
-            let revived = diesel::update(outbox::table.find(id).filter(outbox::state.eq("dead")))
-                .set((
-                    outbox::state.eq("pending"),
-                    outbox::attempts.eq(0),
-                    outbox::next_attempt_at.eq(diesel::dsl::now),
-                ))
-                .returning(Delivery::as_returning())
-                .get_result(conn)
-                .optional()?;
-            match revived {
-                Some(row) => Ok(row),
-                None => {
-                    let exists: bool = diesel::select(diesel::dsl::exists(outbox::table.find(id)))
-                        .get_result(conn)?;
-                    Err(if exists {
-                        ApiError::new(
-                            StatusCode::CONFLICT,
-                            "not_dead",
-                            "only a dead delivery can be retried",
-                        )
-                    } else {
-                        ApiError::not_found("delivery")
-                    })
-                }
-            }
+            Ok(deliveries::retry_dead(conn, id)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(row))
+    Ok(HttpResponse::Ok().json(Delivery::from(row)))
 }

@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::intake::{IntakeError, PromoteError};
+use crate::outbox::deliveries::RetryError;
 use crate::submissions::proposals::ProposalError;
 
 /// Seconds a client should wait before retrying after a 503.
@@ -184,6 +185,16 @@ impl From<ProposalError> for ApiError {
             ProposalError::Stale { current } => super::preconditions::stale(Some(current)),
             ProposalError::PublisherOnly => ApiError::forbidden(err.to_string()),
             ProposalError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<RetryError> for ApiError {
+    fn from(err: RetryError) -> Self {
+        match err {
+            RetryError::NotFound => ApiError::not_found("delivery"),
+            RetryError::NotDead => ApiError::new(StatusCode::CONFLICT, "not_dead", err.to_string()),
+            RetryError::Database(err) => err.into(),
         }
     }
 }

@@ -11,14 +11,13 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use futures_util::future::{Ready, ready};
 
 use super::AppState;
 use super::error::ApiError;
 use crate::auth::models::AccountStanding;
-use crate::auth::{Actor, Role};
-use crate::schema::users;
+use crate::auth::{Actor, Role, accounts};
 
 /// The bearer of a valid access token, whose account is not checked yet.
 #[derive(Debug, Clone, Copy)]
@@ -59,11 +58,7 @@ impl Caller {
     /// Checks the account on `conn`: active, the session not ended, and its
     /// role (read now, so a change applies at once) at least `needed`.
     pub fn check(self, conn: &mut PgConnection, needed: Role) -> Result<Actor, ApiError> {
-        let standing = users::table
-            .find(self.user_id)
-            .select(AccountStanding::as_select())
-            .first(conn)
-            .optional()?;
+        let standing = accounts::standing(conn, self.user_id)?;
         self.admit(standing, needed)
     }
 

@@ -3,8 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,9 +11,9 @@ use super::extract::Caller;
 use super::submissions::views::SubmissionView;
 use super::{AppState, paging};
 use crate::auth::Role;
+use crate::db::cursor::Cursor;
+use crate::intake::inbox::{self, InboxRow};
 use crate::intake::{self, Outcome};
-use crate::schema::inbound_messages;
-use crate::submissions::cursor::Cursor;
 use crate::submissions::store;
 
 const DEFAULT_LIMIT: i64 = 20;
@@ -37,11 +35,12 @@ pub struct InboxQuery {
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema, Queryable)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InboxItem {
     /// The message id, for `POST /inbox/{id}/promote`.
     pub id: i64,
-    pub outcome: String,
+    #[schema(value_type = String)]
+    pub outcome: Outcome,
     /// Why it was quarantined.
     pub detail: Option<String>,
     pub sender_email: Option<String>,
@@ -49,6 +48,21 @@ pub struct InboxItem {
     pub subject: Option<String>,
     pub received_at: DateTime<Utc>,
     pub size: i64,
+}
+
+impl From<InboxRow> for InboxItem {
+    fn from(row: InboxRow) -> Self {
+        InboxItem {
+            id: row.id,
+            outcome: row.outcome,
+            detail: row.detail,
+            sender_email: row.sender_email,
+            sender_name: row.sender_name,
+            subject: row.subject,
+            received_at: row.received_at,
+            size: row.size,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,10 +82,10 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let outcomes: Vec<&'static str> = match query.outcome.as_deref() {
-        None | Some("") => vec![Outcome::Unmatched.as_str(), Outcome::Quarantined.as_str()],
-        Some("unmatched") => vec![Outcome::Unmatched.as_str()],
-        Some("quarantined") => vec![Outcome::Quarantined.as_str()],
+    let outcomes: &'static [Outcome] = match query.outcome.as_deref() {
+        None | Some("") => &[Outcome::Unmatched, Outcome::Quarantined],
+        Some("unmatched") => &[Outcome::Unmatched],
+        Some("quarantined") => &[Outcome::Quarantined],
         Some(_) => {
             return Err(ApiError::invalid_field(
                 "outcome",
@@ -81,42 +95,12 @@ pub async fn index(
     };
     let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
     let after = paging::cursor(query.cursor.as_deref())?;
-    let (_, mut items): (_, Vec<InboxItem>) = caller
+    let (_, rows) = caller
         .db(&state, Role::Editor, move |conn, _| {
-            let mut listing = inbound_messages::table
-                .filter(inbound_messages::outcome.eq_any(outcomes))
-                .filter(inbound_messages::submission_id.is_null())
-                .select((
-                    inbound_messages::id,
-                    inbound_messages::outcome,
-                    inbound_messages::outcome_detail,
-                    inbound_messages::sender_email,
-                    inbound_messages::sender_name,
-                    inbound_messages::subject,
-                    inbound_messages::received_at,
-                    inbound_messages::raw_size,
-                ))
-                .into_boxed();
-            if let Some(cursor) = after {
-                listing = listing.filter(
-                    diesel::dsl::sql::<Bool>(
-                        "(inbound_messages.received_at, inbound_messages.id) < (",
-                    )
-                    .bind::<Timestamptz, _>(cursor.received_at)
-                    .sql(", ")
-                    .bind::<BigInt, _>(cursor.id)
-                    .sql(")"),
-                );
-            }
-            Ok(listing
-                .order((
-                    inbound_messages::received_at.desc(),
-                    inbound_messages::id.desc(),
-                ))
-                .limit(limit + 1)
-                .load(conn)?)
+            Ok(inbox::list(conn, outcomes, after, limit)?)
         })
         .await?;
+    let mut items: Vec<InboxItem> = rows.into_iter().map(InboxItem::from).collect();
     let next_cursor = paging::finish_page(&mut items, limit, |last| Cursor {
         received_at: last.received_at,
         id: last.id,

@@ -1,7 +1,7 @@
 //! Query parameters shared by the paged lists: `limit` and the keyset `cursor`.
 
 use super::error::ApiError;
-use crate::submissions::cursor::Cursor;
+use crate::db::cursor::Cursor;
 
 /// The largest page any list serves.
 pub const MAX_LIMIT: i64 = 100;

@@ -16,10 +16,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::conditional::{Validators, is_conditional};
 use super::error::ApiError;
 use super::{AppState, paging, public_db};
+use crate::db::cursor::Cursor;
 use crate::publishing::feed::{self, FEED_LENGTH};
 use crate::publishing::store::{self, Lookup};
 use crate::publishing::view::{PublicOpinion, PublicSummary};
-use crate::submissions::cursor::Cursor;
 
 const DEFAULT_LIMIT: i64 = 20;
 /// Longer than any slug this server gives or accepts: not worth a query.

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::models::{NewUser, User, UserChangeset};
+use super::models::{AccountStanding, NewUser, User, UserChangeset};
 use super::password::{self, NewPassword};
 use super::refresh::{self, Session};
 use super::throttle::{self, AttemptKeys, Locked};
@@ -150,12 +150,22 @@ impl NewAccount {
     }
 }
 
+/// What the check behind every request reads of an account (`None`: no
+/// such account): read on each request, so a change applies at once.
+pub fn standing(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<AccountStanding>> {
+    users::table
+        .find(user_id)
+        .select(AccountStanding::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn create_user(conn: &mut PgConnection, account: &NewAccount) -> Result<User, AuthError> {
     let user = diesel::insert_into(users::table)
         .values(NewUser {
             email: account.email.as_str(),
             name: &account.name,
-            role: account.role.as_str(),
+            role: account.role,
             password_hash: &account.password_hash,
         })
         .returning(User::as_returning())
@@ -311,7 +321,7 @@ pub fn update_user(
             // concurrent changes queue instead of deadlocking; the count is
             // then one no other transaction can change under us.
             let admins: Vec<i64> = users::table
-                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::role.eq(Role::Admin))
                 .filter(users::active.eq(true))
                 .order(users::id)
                 .select(users::id)
@@ -338,7 +348,7 @@ pub fn update_user(
         let user = diesel::update(users::table.find(user_id))
             .set(UserChangeset {
                 name,
-                role: role.map(Role::as_str),
+                role,
                 active: changes.active,
                 password_hash,
                 session_epoch: ends_sessions.then_some(target.session_epoch + 1),

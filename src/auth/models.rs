@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::{Role, UnknownRole};
+use super::Role;
 use crate::schema::{login_failures, refresh_tokens, users};
 
 #[derive(Clone, Queryable, Selectable, Identifiable)]
@@ -16,7 +16,6 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
-    #[diesel(deserialize_as = String)]
     pub role: Role,
     /// argon2id PHC string.
     pub password_hash: String,
@@ -33,7 +32,6 @@ pub struct User {
 pub struct AccountStanding {
     pub active: bool,
     pub session_epoch: i32,
-    #[diesel(deserialize_as = String)]
     pub role: Role,
 }
 
@@ -50,23 +48,13 @@ impl fmt::Debug for User {
     }
 }
 
-/// The column holds the role's text; its CHECK constraint allows only the
-/// three roles, so a failure here means the schema and code disagree.
-impl TryFrom<String> for Role {
-    type Error = UnknownRole;
-
-    fn try_from(text: String) -> Result<Role, UnknownRole> {
-        text.parse()
-    }
-}
-
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     /// Lower-cased.
     pub email: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
 }
 
@@ -75,7 +63,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users)]
 pub struct UserChangeset {
     pub name: Option<String>,
-    pub role: Option<&'static str>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
     pub session_epoch: Option<i32>,

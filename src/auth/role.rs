@@ -17,8 +17,11 @@ use serde::{Deserialize, Serialize};
     Serialize,
     Deserialize,
     utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
 )]
 #[serde(rename_all = "snake_case")]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     Editor,
     Publisher,
@@ -62,6 +65,9 @@ impl FromStr for Role {
         }
     }
 }
+
+// `users.role`.
+crate::domain::sql_text!(Role);
 
 /// The authenticated user behind a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The database: where it is (a server named by `DATABASE_URL`, or the private
 //! cluster), creating it when missing, migrations, and the connection pool.
 
+pub mod cursor;
 pub mod embedded;
 pub mod models;
 pub mod replica;

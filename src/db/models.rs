@@ -4,16 +4,17 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use crate::domain::{AuthVerdict, Direction, OutboxKind, Outcome, RevisionSource, State};
 use crate::schema::{
-    attachments, correspondence, inbound_messages, submission_revisions, submission_thread_ids,
-    submissions,
+    attachments, correspondence, inbound_messages, outbox, submission_revisions,
+    submission_thread_ids, submissions,
 };
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = inbound_messages)]
 pub struct NewInboundMessage<'a> {
     pub received_at: DateTime<Utc>,
-    pub outcome: &'a str,
+    pub outcome: Outcome,
     pub outcome_detail: Option<&'a str>,
     pub dedup_key: Option<&'a str>,
     pub duplicate_of: Option<i64>,
@@ -31,7 +32,7 @@ pub struct NewInboundMessage<'a> {
 pub struct InboundMessage {
     pub id: i64,
     pub received_at: DateTime<Utc>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub outcome_detail: Option<String>,
     pub dedup_key: Option<String>,
     pub duplicate_of: Option<i64>,
@@ -55,7 +56,7 @@ pub struct NewSubmission<'a> {
     pub body_html: &'a str,
     pub cover_note: Option<&'a str>,
     pub word_count: i32,
-    pub auth_verdict: &'a str,
+    pub auth_verdict: AuthVerdict,
     pub suspicious: bool,
     pub inbound_message_id: i64,
 }
@@ -65,7 +66,7 @@ pub struct NewSubmission<'a> {
 pub struct Submission {
     pub id: i64,
     pub reference: String,
-    pub state: String,
+    pub state: State,
     pub title: String,
     pub author_name: Option<String>,
     pub author_email: String,
@@ -75,7 +76,7 @@ pub struct Submission {
     pub body_html: String,
     pub cover_note: Option<String>,
     pub word_count: i32,
-    pub auth_verdict: String,
+    pub auth_verdict: AuthVerdict,
     pub suspicious: bool,
     pub inbound_message_id: i64,
     pub version: i32,
@@ -132,18 +133,35 @@ pub struct NewRevision<'a> {
     pub title: &'a str,
     pub body_text: &'a str,
     pub body_html: &'a str,
-    pub source: &'a str,
+    pub source: RevisionSource,
     pub inbound_message_id: Option<i64>,
     pub editor_id: Option<i64>,
-    pub sender_verdict: Option<&'a str>,
+    pub sender_verdict: Option<AuthVerdict>,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = correspondence)]
 pub struct NewCorrespondence<'a> {
     pub submission_id: i64,
-    pub direction: &'a str,
+    pub direction: Direction,
     pub inbound_message_id: Option<i64>,
     pub subject: Option<&'a str>,
     pub body_text: &'a str,
+}
+
+/// The part of an outbox row a worker needs to deliver it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct OutboxJob {
+    pub id: i64,
+    pub kind: OutboxKind,
+    pub topic: String,
+    pub submission_id: Option<i64>,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    /// Set when queued for acknowledgements (their rate limit counts it);
+    /// set for every email once sent.
+    pub recipient: Option<String>,
 }

@@ -2,25 +2,7 @@
 //! Only headers stamped by our own receiving server count: anyone can write
 //! such a header into a message before sending it.
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthVerdict {
-    Pass,
-    Fail,
-    None,
-}
-
-impl AuthVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthVerdict::Pass => "pass",
-            AuthVerdict::Fail => "fail",
-            AuthVerdict::None => "none",
-        }
-    }
-}
+pub use crate::domain::AuthVerdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SenderAuthentication {

@@ -2,12 +2,9 @@
 
 use super::parse::ParsedMail;
 
-/// Our own outgoing mail carries this header; seeing it on inbound mail means
-/// a loop (an auto-responder or a forward bounced our message back).
-pub const LOOP_HEADER: &str = "X-Oped-Loop";
-
-/// Our outgoing Message-IDs look like `<oped.…@own_domain>`.
-pub const OWN_MESSAGE_ID_PREFIX: &str = "oped.";
+// What our own mail looks like is `mail`'s to say; returning mail is
+// recognised by it here.
+pub use crate::mail::{LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
 
 /// Why a message is automatic, or `None` for mail a person wrote.
 /// `X-Auto-Response-Suppress` alone is deliberately not a signal: Exchange

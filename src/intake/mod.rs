@@ -10,81 +10,23 @@ pub mod classify;
 pub mod decide;
 pub mod documents;
 pub mod draft;
+pub mod inbox;
 pub mod parse;
 mod store;
 
 pub use store::{PromoteError, promotable, promote};
 pub mod subject;
 
-use std::fmt;
-
 use diesel::PgConnection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::IntakeConfig;
-use documents::ExtractionLimits;
 use draft::{SubmissionDraft, build_draft};
 use parse::{ParsedMail, QuarantineReason};
 
-/// Bounds that keep a hostile message from hurting the server.
-#[derive(Debug, Clone)]
-pub struct IntakeLimits {
-    /// `OPED_MAX_MESSAGE_BYTES`: larger messages are quarantined (CLI) or
-    /// refused with 413 (HTTP).
-    pub max_message_bytes: usize,
-    /// No real submission has hundreds of parts; a message that does is built to hurt.
-    pub max_mime_parts: usize,
-    pub max_mime_depth: usize,
-    /// HTML bodies above this are not sanitised; their text rendering is used.
-    pub max_html_bytes: usize,
-    /// How attachments are read: in a child process under OS limits, at
-    /// most 3 per message, 15 s per message (see `documents::budget`).
-    pub extraction: ExtractionLimits,
-}
-
-impl Default for IntakeLimits {
-    fn default() -> Self {
-        IntakeLimits {
-            max_message_bytes: 25 * 1024 * 1024,
-            max_mime_parts: 500,
-            max_mime_depth: 16,
-            max_html_bytes: 2 * 1024 * 1024,
-            extraction: ExtractionLimits::default(),
-        }
-    }
-}
-
-/// The one outcome every message gets, in the order they are decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Quarantined,
-    Duplicate,
-    IgnoredAuto,
-    Reply,
-    Submission,
-    Unmatched,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Quarantined => "quarantined",
-            Outcome::Duplicate => "duplicate",
-            Outcome::IgnoredAuto => "ignored_auto",
-            Outcome::Reply => "reply",
-            Outcome::Submission => "submission",
-            Outcome::Unmatched => "unmatched",
-        }
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::config::IntakeLimits;
+pub use crate::domain::Outcome;
 
 /// What became of a message: printed by `oped ingest`, returned by the API.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

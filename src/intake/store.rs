@@ -12,13 +12,13 @@ use crate::config::IntakeConfig;
 use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewSubmission, NewThreadId,
 };
+use crate::domain::{Action, Direction, State};
 use crate::schema::{
     attachments, correspondence, inbound_messages, submission_history, submission_thread_ids,
     submissions,
 };
 use crate::submissions::proposals;
 use crate::submissions::revision::{self, NewText, Origin};
-use crate::workflow::State;
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
 pub(super) struct RawMessage<'a> {
@@ -36,7 +36,7 @@ pub(super) fn record(
     let raw_sha256 = sha256_hex(raw.bytes);
     let base = NewInboundMessage {
         received_at,
-        outcome: Outcome::Quarantined.as_str(),
+        outcome: Outcome::Quarantined,
         outcome_detail: None,
         dedup_key: None,
         duplicate_of: None,
@@ -90,7 +90,7 @@ pub(super) fn record(
         let inserted = insert_message(
             conn,
             &NewInboundMessage {
-                outcome: outcome.as_str(),
+                outcome,
                 outcome_detail: detail.as_deref(),
                 ..base
             },
@@ -193,7 +193,7 @@ fn insert_message(
 fn owner_of(conn: &mut PgConnection, dedup_key: &str) -> QueryResult<Option<i64>> {
     inbound_messages::table
         .filter(inbound_messages::dedup_key.eq(dedup_key))
-        .filter(inbound_messages::outcome.ne(Outcome::Duplicate.as_str()))
+        .filter(inbound_messages::outcome.ne(Outcome::Duplicate))
         .select(inbound_messages::id)
         .first(conn)
         .optional()
@@ -208,7 +208,7 @@ fn record_duplicate(
     let id = insert_message(
         conn,
         &NewInboundMessage {
-            outcome: Outcome::Duplicate.as_str(),
+            outcome: Outcome::Duplicate,
             outcome_detail: Some(&detail),
             duplicate_of: Some(original),
             ..base
@@ -231,7 +231,7 @@ fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<
     let named = submissions::reference
         .nullable()
         .eq(analysis.subject_reference.as_deref());
-    let found: Option<(i64, String)> = submissions::table
+    let found: Option<(i64, State)> = submissions::table
         .filter(submissions::author_email.eq(&analysis.mail.sender.email))
         .filter(named.or(in_thread.nullable()).assume_not_null())
         .order(submissions::id.desc())
@@ -241,7 +241,7 @@ fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<
         .optional()?;
     Ok(found.map(|(submission_id, state)| Thread {
         submission_id,
-        state: state.parse().unwrap_or(State::Draft),
+        state,
     }))
 }
 
@@ -263,7 +263,7 @@ fn create_submission(
         body_html: &draft.body_html,
         cover_note: draft.cover_note.as_deref(),
         word_count: draft.word_count,
-        auth_verdict: draft.authentication.verdict.as_str(),
+        auth_verdict: draft.authentication.verdict,
         suspicious: draft.authentication.suspicious,
         inbound_message_id: message_row,
     };
@@ -298,7 +298,7 @@ fn attach_reply(
     diesel::insert_into(correspondence::table)
         .values(NewCorrespondence {
             submission_id,
-            direction: "inbound",
+            direction: Direction::Inbound,
             inbound_message_id: Some(message_row),
             subject: Some(&mail.subject),
             body_text: body,
@@ -306,7 +306,7 @@ fn attach_reply(
         .execute(conn)?;
     insert_attachments(conn, message_row, submission_id, draft)?;
 
-    let verdict = draft.authentication.verdict.as_str();
+    let verdict = draft.authentication.verdict;
     match decide::reply_text(thread.state, draft) {
         ReplyText::Unchanged => {}
         ReplyText::Apply => {
@@ -322,11 +322,11 @@ fn attach_reply(
             // The author answered a request for changes: editors see the piece as revised.
             let changes_requested = submissions::table
                 .find(submission_id)
-                .filter(submissions::state.eq(State::Draft.as_str()))
+                .filter(submissions::state.eq(State::Draft))
                 .filter(exists(
                     submission_history::table
                         .filter(submission_history::submission_id.eq(submission_id))
-                        .filter(submission_history::action.eq("request_changes")),
+                        .filter(submission_history::action.eq(Action::RequestChanges)),
                 ));
             diesel::update(changes_requested)
                 .set(submissions::revised_at.eq(diesel::dsl::now))
@@ -344,7 +344,7 @@ fn attach_reply(
             tracing::info!(
                 message = message_row,
                 proposal,
-                verdict,
+                %verdict,
                 "reply kept as a proposed revision"
             );
         }
@@ -444,7 +444,7 @@ pub enum PromoteError {
 /// The raw bytes of an inbox message (unmatched or quarantined, not yet a
 /// submission), to be prepared for promotion with no connection held.
 pub fn promotable(conn: &mut PgConnection, message_row: i64) -> Result<Vec<u8>, PromoteError> {
-    let (raw, outcome, linked): (Vec<u8>, String, Option<i64>) = inbound_messages::table
+    let (raw, outcome, linked): (Vec<u8>, Outcome, Option<i64>) = inbound_messages::table
         .find(message_row)
         .select((
             inbound_messages::raw,
@@ -454,8 +454,7 @@ pub fn promotable(conn: &mut PgConnection, message_row: i64) -> Result<Vec<u8>, 
         .first(conn)
         .optional()?
         .ok_or(PromoteError::NotFound)?;
-    let in_inbox =
-        outcome == Outcome::Unmatched.as_str() || outcome == Outcome::Quarantined.as_str();
+    let in_inbox = matches!(outcome, Outcome::Unmatched | Outcome::Quarantined);
     if !in_inbox || linked.is_some() {
         return Err(PromoteError::NotInInbox);
     }

@@ -10,10 +10,16 @@ use serde::Deserialize;
 
 use super::templates::{TemplateContext, TemplateError, Templates};
 use crate::config::Config;
+use crate::db::models::OutboxJob;
 use crate::db::models::Submission;
-use crate::intake::classify::{LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
-use crate::outbox::OutboxJob;
 use crate::text::shorten;
+
+/// Our own outgoing mail carries this header; seeing it on inbound mail means
+/// a loop (an auto-responder or a forward bounced our message back).
+pub const LOOP_HEADER: &str = "X-Oped-Loop";
+
+/// Our outgoing Message-IDs look like `<oped.…@own_domain>`.
+pub const OWN_MESSAGE_ID_PREFIX: &str = "oped.";
 
 /// Everything about our side of an email that does not change per job.
 #[derive(Debug)]
@@ -212,6 +218,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{AuthVerdict, OutboxKind, State};
     use chrono::TimeZone;
     use serde_json::json;
 
@@ -229,7 +236,7 @@ mod tests {
         Submission {
             id: 7,
             reference: "OE-2026-0007".into(),
-            state: "new".into(),
+            state: State::Draft,
             title: "ليبيا تحتاج\n ميزانية موحدة".into(),
             author_name: Some("أمل حداد".into()),
             author_email: "amal@example.org".into(),
@@ -239,7 +246,7 @@ mod tests {
             body_html: String::new(),
             cover_note: None,
             word_count: 0,
-            auth_verdict: "none".into(),
+            auth_verdict: AuthVerdict::None,
             suspicious: false,
             inbound_message_id: 1,
             version: 1,
@@ -259,7 +266,7 @@ mod tests {
 
     fn job(topic: &str, payload: serde_json::Value) -> OutboxJob {
         OutboxJob {
-            kind: "email".into(),
+            kind: OutboxKind::Email,
             id: 42,
             topic: topic.into(),
             submission_id: Some(7),

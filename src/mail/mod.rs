@@ -14,7 +14,7 @@ use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 use crate::config::MailConfig;
 
-pub use compose::{ComposeError, Composed, Composer};
+pub use compose::{ComposeError, Composed, Composer, LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
 pub use templates::{TemplateError, Templates};
 
 /// How long one SMTP conversation step may take before the attempt fails

@@ -2,16 +2,22 @@
 //! transaction as the change that causes them, delivered later by workers,
 //! so a rolled-back change sends nothing and a committed one is never lost.
 
+pub mod deliveries;
 pub mod retry;
 pub mod webhook;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde_json::json;
 
 pub use retry::MAX_ATTEMPTS;
 
+pub use crate::db::models::OutboxJob;
+
+use crate::domain::{DeliveryState, OutboxKind};
 use crate::publishing::Site;
 use crate::publishing::store as public_store;
 use crate::publishing::view::PublicOpinion;
@@ -48,25 +54,7 @@ impl JobOutcome {
     }
 }
 
-/// The part of an outbox row a worker needs to deliver it.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
-pub struct OutboxJob {
-    pub id: i64,
-    /// `email` or `webhook`.
-    pub kind: String,
-    pub topic: String,
-    pub submission_id: Option<i64>,
-    pub payload: serde_json::Value,
-    pub attempts: i32,
-    pub created_at: DateTime<Utc>,
-    /// Set when queued for acknowledgements (their rate limit counts it);
-    /// set for every email once sent.
-    pub recipient: Option<String>,
-}
-
-/// Locks the first due pending job of `kind` (`email` or `webhook`) for the
+/// Locks the first due pending job of `kind` for the
 /// caller's transaction, skipping rows another worker holds: the row lock is
 /// the claim. `None`: nothing of that kind is due at `now`.
 ///
@@ -77,18 +65,22 @@ pub struct OutboxJob {
 /// retracted piece back up. A dead one no longer holds the rest back.
 pub fn claim_due(
     conn: &mut PgConnection,
-    kind: &str,
+    kind: OutboxKind,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<OutboxJob>> {
+    // Bound, not written into the SQL: the states and kinds are named once.
+    let not_behind_an_earlier_webhook = sql::<Bool>("(outbox.kind <> ")
+        .bind::<Text, _>(OutboxKind::Webhook)
+        .sql(" OR NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.kind = ")
+        .bind::<Text, _>(OutboxKind::Webhook)
+        .sql(" AND earlier.state = ")
+        .bind::<Text, _>(DeliveryState::Pending)
+        .sql(" AND earlier.submission_id = outbox.submission_id AND earlier.id < outbox.id))");
     outbox::table
         .filter(outbox::kind.eq(kind))
-        .filter(outbox::state.eq("pending"))
+        .filter(outbox::state.eq(DeliveryState::Pending))
         .filter(outbox::next_attempt_at.le(now))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-            "(outbox.kind <> 'webhook' OR NOT EXISTS (SELECT 1 FROM outbox earlier \
-             WHERE earlier.kind = 'webhook' AND earlier.state = 'pending' \
-             AND earlier.submission_id = outbox.submission_id AND earlier.id < outbox.id))",
-        ))
+        .filter(not_behind_an_earlier_webhook)
         .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(1)
         .for_update()
@@ -107,7 +99,7 @@ pub fn enqueue_email(
 ) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
         .values((
-            outbox::kind.eq("email"),
+            outbox::kind.eq(OutboxKind::Email),
             outbox::topic.eq(template),
             outbox::submission_id.eq(submission_id),
             outbox::payload.eq(json!({ "template": template, "note": note })),
@@ -125,7 +117,7 @@ pub fn enqueue_message(
 ) -> QueryResult<i64> {
     diesel::insert_into(outbox::table)
         .values((
-            outbox::kind.eq("email"),
+            outbox::kind.eq(OutboxKind::Email),
             outbox::topic.eq("message"),
             outbox::submission_id.eq(submission_id),
             outbox::payload.eq(json!({ "template": "message", "subject": subject, "body": body })),
@@ -152,7 +144,7 @@ pub fn enqueue_webhook(
     });
     diesel::insert_into(outbox::table)
         .values((
-            outbox::kind.eq("webhook"),
+            outbox::kind.eq(OutboxKind::Webhook),
             outbox::topic.eq(event),
             outbox::submission_id.eq(submission_id),
             outbox::payload.eq(body),
@@ -201,7 +193,7 @@ pub fn enqueue_acknowledgement(
         "WITH serialised AS ( \
            SELECT 1 AS held FROM pg_advisory_xact_lock(hashtextextended($1, 7))) \
          INSERT INTO outbox (kind, topic, submission_id, payload, recipient, created_at, next_attempt_at) \
-         SELECT 'email', 'acknowledgement', $2, $3, $1, $4, $4 \
+         SELECT $8, 'acknowledgement', $2, $3, $1, $4, $4 \
          FROM serialised s \
          WHERE (SELECT count(*) FROM outbox o WHERE s.held = 1 AND o.topic = 'acknowledgement' \
                   AND o.recipient = $1 AND o.created_at > $5) < $6 \
@@ -215,6 +207,7 @@ pub fn enqueue_acknowledgement(
     .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(1))
     .bind::<diesel::sql_types::BigInt, _>(i64::from(limits.per_sender_per_hour))
     .bind::<diesel::sql_types::BigInt, _>(i64::from(limits.total_per_hour))
+    .bind::<diesel::sql_types::Text, _>(OutboxKind::Email)
     .execute(conn)?;
     Ok(queued == 1)
 }

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use super::{JobOutcome, OutboxJob};
+use crate::domain::DeliveryState;
 use crate::schema::outbox;
 
 /// A job that failed this many times is dead: with the backoff below that is
@@ -47,7 +48,7 @@ pub(super) fn record_failure(
     if attempts >= MAX_ATTEMPTS {
         diesel::update(outbox::table.find(job.id))
             .set((
-                outbox::state.eq("dead"),
+                outbox::state.eq(DeliveryState::Dead),
                 outbox::attempts.eq(attempts),
                 outbox::last_error.eq(&error),
             ))
@@ -82,7 +83,7 @@ pub(super) fn mark_dead(
 ) -> QueryResult<JobOutcome> {
     diesel::update(outbox::table.find(job.id))
         .set((
-            outbox::state.eq("dead"),
+            outbox::state.eq(DeliveryState::Dead),
             outbox::attempts.eq(job.attempts + 1),
             outbox::last_error.eq(reason),
         ))

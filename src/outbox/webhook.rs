@@ -20,6 +20,7 @@ use sha2::Sha256;
 
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
+use crate::domain::{DeliveryState, OutboxKind};
 use crate::jobs::Task;
 use crate::schema::outbox;
 use crate::secret::Secret;
@@ -150,7 +151,7 @@ pub fn run_once(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<JobOutcome>> {
     let outcome = conn.transaction(|conn| {
-        let Some(job) = claim_due(conn, "webhook", now)? else {
+        let Some(job) = claim_due(conn, OutboxKind::Webhook, now)? else {
             return Ok(None);
         };
         let body = match serde_json::to_vec(&job.payload) {
@@ -161,7 +162,7 @@ pub fn run_once(
             Ok(receipt) => {
                 diesel::update(outbox::table.find(job.id))
                     .set((
-                        outbox::state.eq("sent"),
+                        outbox::state.eq(DeliveryState::Sent),
                         outbox::attempts.eq(job.attempts + 1),
                         outbox::sent_at.eq(now),
                     ))

@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::db::models::{NewCorrespondence, Submission};
+use crate::domain::{DeliveryState, Direction, OutboxKind};
 use crate::jobs::Task;
 use crate::mail::{Composed, Composer, Mailer};
 use crate::schema::{correspondence, outbox, submission_thread_ids, submissions};
@@ -35,7 +36,7 @@ pub fn run_once(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<JobOutcome>> {
     let outcome = conn.transaction(|conn| {
-        let Some(job) = claim_due(conn, "email", now)? else {
+        let Some(job) = claim_due(conn, OutboxKind::Email, now)? else {
             return Ok(None);
         };
 
@@ -87,7 +88,7 @@ fn mark_sent(
 ) -> QueryResult<JobOutcome> {
     diesel::update(outbox::table.find(job.id))
         .set((
-            outbox::state.eq("sent"),
+            outbox::state.eq(DeliveryState::Sent),
             outbox::attempts.eq(job.attempts + 1),
             outbox::sent_at.eq(now),
             outbox::message_id.eq(&composed.message_id),
@@ -106,7 +107,7 @@ fn mark_sent(
         diesel::insert_into(correspondence::table)
             .values(NewCorrespondence {
                 submission_id,
-                direction: "outbound",
+                direction: Direction::Outbound,
                 inbound_message_id: None,
                 subject: Some(&composed.subject),
                 body_text: &composed.body,

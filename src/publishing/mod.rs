@@ -1,11 +1,11 @@
 //! Publishing to the site: what the public may read of a published piece, its
-//! slug, the Atom feed, and the scheduler that publishes pieces on time.
+//! slug and the Atom feed. (The scheduler that publishes pieces on time is a
+//! workflow transition: `workflow::scheduler`.)
 //!
-//! `view`, `slug` (its naming half) and `feed` are pure; `store`, `slug::assign`
-//! and `scheduler` touch the database.
+//! `view`, `slug` (its naming half) and `feed` are pure; `store` and
+//! `slug::assign` touch the database.
 
 pub mod feed;
-pub mod scheduler;
 pub mod slug;
 pub mod store;
 pub mod view;

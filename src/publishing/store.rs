@@ -5,9 +5,9 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 
 use super::view::{PublicRow, SummaryRow};
+use crate::db::cursor::Cursor;
+use crate::domain::State;
 use crate::schema::submissions;
-use crate::submissions::cursor::Cursor;
-use crate::workflow::State;
 
 /// What a conditional request needs to decide on a 304 without the text.
 #[derive(Debug, Clone, Copy, Queryable)]
@@ -28,8 +28,8 @@ pub enum Lookup<T> {
     Unknown,
 }
 
-fn published() -> diesel::dsl::Eq<submissions::state, &'static str> {
-    submissions::state.eq(State::Published.as_str())
+fn published() -> diesel::dsl::Eq<submissions::state, State> {
+    submissions::state.eq(State::Published)
 }
 
 pub fn freshness(conn: &mut PgConnection, slug: &str) -> QueryResult<Lookup<Freshness>> {
@@ -57,7 +57,7 @@ pub fn by_slug(conn: &mut PgConnection, slug: &str) -> QueryResult<Lookup<Public
         .first(conn)
         .optional()?;
     Ok(match found {
-        Some(row) if row.state == State::Published.as_str() => Lookup::Published(row),
+        Some(row) if row.state == State::Published => Lookup::Published(row),
         Some(row) if row.published_at.is_some() => Lookup::Retracted,
         _ => Lookup::Unknown,
     })

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Site;
+use crate::domain::State;
 use crate::schema::submissions;
 use crate::text::html::sanitize;
 
@@ -17,7 +18,7 @@ use crate::text::html::sanitize;
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct PublicRow {
     pub id: i64,
-    pub state: String,
+    pub state: State,
     pub version: i32,
     pub slug: Option<String>,
     pub title: String,
@@ -167,7 +168,7 @@ mod tests {
     fn row() -> PublicRow {
         PublicRow {
             id: 7,
-            state: "published".into(),
+            state: State::Published,
             version: 4,
             slug: Some("unified-budget".into()),
             title: "Why Libya needs a unified budget".into(),

@@ -1,7 +1,6 @@
 //! Submissions as editors see them: reading, listing, editing, notes.
 //! `edit` is pure (what an edit may contain); `store` is the database.
 
-pub mod cursor;
 pub mod edit;
 pub mod proposals;
 pub mod revision;

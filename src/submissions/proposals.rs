@@ -12,13 +12,9 @@ use diesel::prelude::*;
 
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
+use crate::domain::{AuthVerdict, ProposalStatus, State};
 use crate::publishing::Site;
 use crate::schema::{proposed_revisions, submission_history, submissions, users};
-use crate::workflow::State;
-
-const PENDING: &str = "pending";
-const ACCEPTED: &str = "accepted";
-const DISCARDED: &str = "discarded";
 
 /// Files `text`, carried by inbound message `message_row`, as a proposal
 /// for the piece, now in `state`. Returns the proposal's id.
@@ -27,7 +23,7 @@ pub fn propose(
     submission_id: i64,
     message_row: i64,
     text: NewText<'_>,
-    sender_verdict: &str,
+    sender_verdict: AuthVerdict,
     state: State,
 ) -> QueryResult<i64> {
     let id = diesel::insert_into(proposed_revisions::table)
@@ -50,8 +46,8 @@ pub fn propose(
 #[derive(Debug, Clone, Queryable)]
 pub struct ProposalRow {
     pub id: i64,
-    pub status: String,
-    pub sender_verdict: String,
+    pub status: ProposalStatus,
+    pub sender_verdict: AuthVerdict,
     pub body_text: String,
     pub word_count: i32,
     pub created_at: DateTime<Utc>,
@@ -97,7 +93,7 @@ pub enum ProposalError {
     #[error("no such proposal for this submission")]
     NotFound,
     #[error("the proposal was already {status}")]
-    Decided { status: String },
+    Decided { status: ProposalStatus },
     #[error("the submission changed: it is at version {current}")]
     Stale { current: i32 },
     #[error("the piece is published: only a publisher changes its text")]
@@ -143,10 +139,16 @@ pub fn accept(
             },
             Origin::Reply {
                 message: pending.inbound_message_id,
-                verdict: &pending.sender_verdict,
+                verdict: pending.sender_verdict,
             },
         )?;
-        decide(conn, proposal_id, ACCEPTED, decider.user_id, Some(number))?;
+        decide(
+            conn,
+            proposal_id,
+            ProposalStatus::Accepted,
+            decider.user_id,
+            Some(number),
+        )?;
         let note = format!("proposal {proposal_id} became revision {number}");
         log_history(
             conn,
@@ -179,7 +181,7 @@ pub fn discard(
     conn.transaction(|conn| {
         let (_, state) = lock_submission(conn, submission_id)?;
         lock_pending(conn, submission_id, proposal_id)?;
-        decide(conn, proposal_id, DISCARDED, user_id, None)?;
+        decide(conn, proposal_id, ProposalStatus::Discarded, user_id, None)?;
         let note = format!("proposal {proposal_id} discarded");
         log_history(
             conn,
@@ -199,27 +201,23 @@ fn lock_submission(
     conn: &mut PgConnection,
     submission_id: i64,
 ) -> Result<(i32, State), ProposalError> {
-    let (version, state): (i32, String) = submissions::table
+    submissions::table
         .find(submission_id)
         .select((submissions::version, submissions::state))
         .for_update()
         .first(conn)
         .optional()?
-        .ok_or(ProposalError::NotFound)?;
-    let state = state
-        .parse()
-        .map_err(|_| ProposalError::Database(diesel::result::Error::NotFound))?;
-    Ok((version, state))
+        .ok_or(ProposalError::NotFound)
 }
 
 #[derive(Queryable)]
 struct Pending {
-    status: String,
+    status: ProposalStatus,
     inbound_message_id: i64,
     body_text: String,
     body_html: String,
     word_count: i32,
-    sender_verdict: String,
+    sender_verdict: AuthVerdict,
 }
 
 fn lock_pending(
@@ -242,7 +240,7 @@ fn lock_pending(
         .first(conn)
         .optional()?
         .ok_or(ProposalError::NotFound)?;
-    if found.status != PENDING {
+    if found.status != ProposalStatus::Pending {
         return Err(ProposalError::Decided {
             status: found.status,
         });
@@ -253,7 +251,7 @@ fn lock_pending(
 fn decide(
     conn: &mut PgConnection,
     proposal_id: i64,
-    status: &str,
+    status: ProposalStatus,
     user_id: i64,
     revision_number: Option<i32>,
 ) -> QueryResult<()> {
@@ -281,8 +279,8 @@ fn log_history(
         .values((
             submission_history::submission_id.eq(submission_id),
             submission_history::action.eq(action),
-            submission_history::from_state.eq(state.as_str()),
-            submission_history::to_state.eq(state.as_str()),
+            submission_history::from_state.eq(state),
+            submission_history::to_state.eq(state),
             submission_history::actor_id.eq(actor),
             submission_history::note.eq(note),
         ))
@@ -294,7 +292,7 @@ fn log_history(
 pub fn pending_count(conn: &mut PgConnection, submission_id: i64) -> QueryResult<i64> {
     proposed_revisions::table
         .filter(proposed_revisions::submission_id.eq(submission_id))
-        .filter(proposed_revisions::status.eq(PENDING))
+        .filter(proposed_revisions::status.eq(ProposalStatus::Pending))
         .count()
         .get_result(conn)
 }

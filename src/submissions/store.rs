@@ -6,17 +6,17 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 
-use super::cursor::Cursor;
 use super::edit::ValidEdit;
-use super::revision::{self, NewText, Origin};
+use super::revision::{self, Changes, Origin};
 use crate::auth::models::AccountStanding;
+use crate::db::cursor::Cursor;
 use crate::db::models::{AttachmentInfo, Submission};
+use crate::domain::{AuthVerdict, Direction, ProposalStatus, RevisionSource, State};
 use crate::publishing::Site;
 use crate::schema::{
     attachments, correspondence as letters, proposed_revisions, submission_history,
     submission_notes, submission_revisions, submissions, users,
 };
-use crate::workflow::State;
 
 /// A submission with what its page shows beside it.
 #[derive(Debug, Clone)]
@@ -124,13 +124,14 @@ pub fn find_for(
 /// How many of the piece's proposed revisions wait for an editor.
 #[diesel::dsl::auto_type]
 fn pending_proposals() -> _ {
+    let pending: ProposalStatus = ProposalStatus::Pending;
     proposed_revisions::table
         .filter(
             proposed_revisions::submission_id
                 .nullable()
                 .eq(submissions::id.nullable()),
         )
-        .filter(proposed_revisions::status.eq("pending"))
+        .filter(proposed_revisions::status.eq(pending))
         .count()
         .single_value()
 }
@@ -159,7 +160,7 @@ pub struct ListFilter {
 pub struct ListRow {
     pub id: i64,
     pub reference: String,
-    pub state: String,
+    pub state: State,
     pub title: String,
     pub author_name: Option<String>,
     pub author_email: String,
@@ -178,11 +179,8 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Lis
         [] => {}
         // `state = $1`, not `= ANY($1)`: PostgreSQL then walks the
         // (state, received_at, id) index for both the filter and the order.
-        [one] => query = query.filter(submissions::state.eq(one.as_str())),
-        several => {
-            let states: Vec<&str> = several.iter().map(|state| state.as_str()).collect();
-            query = query.filter(submissions::state.eq_any(states));
-        }
+        [one] => query = query.filter(submissions::state.eq(one)),
+        several => query = query.filter(submissions::state.eq_any(several)),
     }
     query = match filter.assignee {
         AssigneeFilter::Anyone => query,
@@ -232,19 +230,6 @@ pub enum EditError {
     Database(#[from] DbError),
 }
 
-#[derive(AsChangeset)]
-#[diesel(table_name = submissions)]
-struct Changes<'a> {
-    title: Option<&'a str>,
-    standfirst: Option<Option<&'a str>>,
-    body_text: Option<&'a str>,
-    body_html: Option<&'a str>,
-    word_count: Option<i32>,
-    author_bio: Option<Option<&'a str>>,
-    slug: Option<Option<&'a str>>,
-    tags: Option<Vec<Option<String>>>,
-}
-
 /// Applies an edit made against `expected_version`, keeping a revision when
 /// the title or text changes. Editing a published piece tells the site.
 pub fn edit(
@@ -258,7 +243,7 @@ pub fn edit(
     conn.transaction(|conn| {
         let (version, state, slug, published_at): (
             i32,
-            String,
+            State,
             Option<String>,
             Option<DateTime<Utc>>,
         ) = submissions::table
@@ -287,9 +272,6 @@ pub fn edit(
             return Err(EditError::SlugLocked);
         }
         if !edit.is_empty() {
-            if edit.touches_text() {
-                revision::keep_original(conn, id)?;
-            }
             let changes = Changes {
                 title: edit.title.as_deref(),
                 standfirst: edit.standfirst.as_ref().map(Option::as_deref),
@@ -303,30 +285,11 @@ pub fn edit(
                     .as_ref()
                     .map(|tags| tags.iter().cloned().map(Some).collect()),
             };
-            let updated: Submission = diesel::update(submissions::table.find(id))
-                .set((
-                    changes,
-                    submissions::version.eq(submissions::version + 1),
-                    submissions::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(Submission::as_returning())
-                .get_result(conn)
-                .map_err(slug_conflict)?;
-            if edit.touches_text() {
-                let text = NewText {
-                    body_text: &updated.body_text,
-                    body_html: &updated.body_html,
-                    word_count: updated.word_count,
-                };
-                revision::record(
-                    conn,
-                    id,
-                    &updated.title,
-                    text,
-                    Origin::Editor { user: editor_id },
-                )?;
-            }
-            if state == State::Published.as_str() {
+            let origin = edit
+                .touches_text()
+                .then_some(Origin::Editor { user: editor_id });
+            revision::revise(conn, id, changes, origin).map_err(slug_conflict)?;
+            if state == State::Published {
                 crate::outbox::enqueue_webhook(conn, id, "opinion.updated", site, Utc::now())?;
             }
         }
@@ -350,9 +313,9 @@ pub struct RevisionRow {
     pub number: i32,
     pub title: String,
     pub body_text: String,
-    pub source: String,
+    pub source: RevisionSource,
     pub editor: Option<UserRef>,
-    pub sender_verdict: Option<String>,
+    pub sender_verdict: Option<AuthVerdict>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -377,7 +340,7 @@ pub fn revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<RevisionRo
             number: 1,
             title,
             body_text,
-            source: "email".into(),
+            source: RevisionSource::Email,
             editor: None,
             sender_verdict: None,
             created_at: received_at,
@@ -406,8 +369,8 @@ fn written_revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<Revisi
 #[derive(Debug, Clone, Queryable)]
 pub struct HistoryRow {
     pub action: String,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: State,
+    pub to_state: State,
     pub actor: Option<UserRef>,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -508,7 +471,7 @@ pub fn attachment_file(
 
 #[derive(Debug, Clone, Queryable)]
 pub struct CorrespondenceRow {
-    pub direction: String,
+    pub direction: Direction,
     pub subject: Option<String>,
     pub body_text: String,
     pub created_at: DateTime<Utc>,

@@ -1,41 +1,11 @@
 //! States, actions and who may do what: the spec's table, as data. Pure: the
 //! clock comes in as an argument.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Draft,
-    InReview,
-    Approved,
-    Scheduled,
-    Published,
-    Rejected,
-    Withdrawn,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    StartReview,
-    RequestChanges,
-    Approve,
-    Reject,
-    ReturnToReview,
-    Schedule,
-    Unschedule,
-    Publish,
-    Unpublish,
-    Withdraw,
-    Reopen,
-}
+pub use crate::domain::{Action, State};
 
 /// What a transition sets in motion besides the state change; each becomes
 /// an outbox row in the same transaction.
@@ -249,83 +219,6 @@ pub fn allowed_actions(state: State, role: Role) -> Vec<Action> {
         .filter(|rule| rule.from.contains(&state) && role.includes(rule.role))
         .map(|rule| rule.action)
         .collect()
-}
-
-impl State {
-    pub const ALL: [State; 7] = [
-        Draft, InReview, Approved, Scheduled, Published, Rejected, Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Draft => "draft",
-            InReview => "in_review",
-            Approved => "approved",
-            Scheduled => "scheduled",
-            Published => "published",
-            Rejected => "rejected",
-            Withdrawn => "withdrawn",
-        }
-    }
-}
-
-impl Action {
-    pub const ALL: [Action; 11] = [
-        Action::StartReview,
-        Action::RequestChanges,
-        Action::Approve,
-        Action::Reject,
-        Action::ReturnToReview,
-        Action::Schedule,
-        Action::Unschedule,
-        Action::Publish,
-        Action::Unpublish,
-        Action::Withdraw,
-        Action::Reopen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::StartReview => "start_review",
-            Action::RequestChanges => "request_changes",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::ReturnToReview => "return_to_review",
-            Action::Schedule => "schedule",
-            Action::Unschedule => "unschedule",
-            Action::Publish => "publish",
-            Action::Unpublish => "unpublish",
-            Action::Withdraw => "withdraw",
-            Action::Reopen => "reopen",
-        }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("unknown state {0:?}")]
-pub struct UnknownState(pub String);
-
-impl FromStr for State {
-    type Err = UnknownState;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        State::ALL
-            .into_iter()
-            .find(|state| state.as_str() == s)
-            .ok_or_else(|| UnknownState(s.to_string()))
-    }
 }
 
 #[cfg(test)]

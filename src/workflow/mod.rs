@@ -1,7 +1,9 @@
-//! The editorial workflow: the pure state machine (`machine`) and the
-//! transaction that applies a transition (`service`).
+//! The editorial workflow: the pure state machine (`machine`), the
+//! transaction that applies a transition (`service`), and the scheduler that
+//! publishes scheduled pieces on time (`scheduler`).
 
 pub mod machine;
+pub mod scheduler;
 pub mod service;
 
 pub use machine::{

@@ -12,6 +12,7 @@ use crate::auth::{Actor, Role};
 use crate::outbox;
 use crate::publishing::{Site, slug};
 use crate::schema::{submission_history, submissions, users};
+use crate::submissions::revision;
 use crate::submissions::store::{self, SubmissionRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +67,7 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<SubmissionRecord, TransitionError> {
     conn.transaction(|conn| {
-        let (version, state): (i32, String) = submissions::table
+        let (version, state): (i32, State) = submissions::table
             .find(id)
             .select((submissions::version, submissions::state))
             .for_update()
@@ -76,7 +77,6 @@ pub fn apply(
         if expected_version.is_some_and(|expected| expected != version) {
             return Err(TransitionError::Stale { current: version });
         }
-        let state: State = state.parse().map_err(|_| diesel::result::Error::NotFound)?;
         let transition = plan(
             state,
             action,
@@ -100,9 +100,8 @@ pub fn apply(
         let target = submissions::table.find(id);
         diesel::update(target)
             .set((
-                submissions::state.eq(transition.to.as_str()),
-                submissions::version.eq(submissions::version + 1),
-                submissions::updated_at.eq(now),
+                submissions::state.eq(transition.to),
+                revision::next_version(now),
             ))
             .execute(conn)?;
         if let Some(assignee) = transition.assignee {
@@ -159,9 +158,9 @@ pub fn apply(
         diesel::insert_into(submission_history::table)
             .values((
                 submission_history::submission_id.eq(id),
-                submission_history::action.eq(transition.action.as_str()),
-                submission_history::from_state.eq(transition.from.as_str()),
-                submission_history::to_state.eq(transition.to.as_str()),
+                submission_history::action.eq(transition.action),
+                submission_history::from_state.eq(transition.from),
+                submission_history::to_state.eq(transition.to),
                 submission_history::actor_id.eq(initiator.user_id()),
                 submission_history::note.eq(transition.note.as_deref()),
                 submission_history::created_at.eq(now),

@@ -8,7 +8,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::{AppState, paging};
 use crate::auth::Role;
-use crate::submissions::cursor::Cursor;
+use crate::db::cursor::Cursor;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter};
 use crate::workflow::State;
 

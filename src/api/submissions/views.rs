@@ -7,12 +7,13 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::db::models::AttachmentInfo;
+use crate::domain::{AuthVerdict, Direction, ProposalStatus, RevisionSource, State};
 use crate::publishing::Site;
 use crate::submissions::proposals::ProposalRow;
 use crate::submissions::store::{
     CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
 };
-use crate::workflow::{Action, State, allowed_actions};
+use crate::workflow::{Action, allowed_actions};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -95,7 +96,8 @@ pub struct SubmissionView {
     /// When the author sent a new text after changes were requested.
     pub revised_at: Option<DateTime<Utc>>,
     /// `pass`, `fail` or `none`.
-    pub sender_authentication: String,
+    #[schema(value_type = String)]
+    pub sender_authentication: AuthVerdict,
     /// New texts from the author's replies that wait for an editor
     /// (`GET /submissions/{id}/proposals`).
     pub pending_proposals: i64,
@@ -107,7 +109,7 @@ pub struct SubmissionView {
 impl SubmissionView {
     pub fn new(record: SubmissionRecord, viewer: Role, site: &Site) -> SubmissionView {
         let row = record.row;
-        let state: State = row.state.parse().unwrap_or(State::Draft);
+        let state = row.state;
         SubmissionView {
             id: row.id,
             reference: row.reference,
@@ -173,7 +175,7 @@ impl From<ListRow> for SubmissionListItem {
         SubmissionListItem {
             id: row.id,
             reference: row.reference,
-            state: row.state.parse().unwrap_or(State::Draft),
+            state: row.state,
             title: row.title,
             author: ListAuthorView {
                 name: row.author_name,
@@ -199,8 +201,10 @@ pub struct SubmissionPage {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryView {
     pub action: String,
-    pub from: String,
-    pub to: String,
+    #[schema(value_type = String)]
+    pub from: State,
+    #[schema(value_type = String)]
+    pub to: State,
     /// Absent when the scheduler acted.
     pub actor: Option<UserView>,
     pub note: Option<String>,
@@ -245,11 +249,13 @@ pub struct RevisionView {
     pub title: String,
     pub body_text: String,
     /// `email` (as received), `reply` (the author's revision) or `editor`.
-    pub source: String,
+    #[schema(value_type = String)]
+    pub source: RevisionSource,
     pub editor: Option<UserView>,
     /// For a text from the author's reply: the sender-authentication verdict
     /// of that reply (`pass`, `fail`, `none`).
-    pub sender_verdict: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub sender_verdict: Option<AuthVerdict>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -272,10 +278,12 @@ impl From<RevisionRow> for RevisionView {
 pub struct ProposalView {
     pub id: i64,
     /// `pending`, `accepted` or `discarded`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ProposalStatus,
     /// The sender-authentication verdict of the reply that brought it
     /// (`pass`, `fail`, `none`).
-    pub sender_verdict: String,
+    #[schema(value_type = String)]
+    pub sender_verdict: AuthVerdict,
     pub body_text: String,
     pub word_count: i32,
     pub received_at: DateTime<Utc>,
@@ -304,7 +312,8 @@ impl From<ProposalRow> for ProposalView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CorrespondenceView {
     /// `inbound` (from the author) or `outbound` (sent by the desk).
-    pub direction: String,
+    #[schema(value_type = String)]
+    pub direction: Direction,
     pub subject: Option<String>,
     pub body_text: String,
     pub at: DateTime<Utc>,

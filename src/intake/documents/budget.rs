@@ -1,51 +1,13 @@
 //! One extraction budget per message: how many documents are tried, how long
 //! all of them may take together, and where each one runs.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::sandbox::{self, ChildLimits};
 use super::{DocumentKind, DocumentLimits, ExtractedDocument};
 
-/// Where documents are read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Runner {
-    /// `<program> extract --kind K` in a child process under OS limits;
-    /// `None` is `oped-extract` beside the running binary, or else the
-    /// running image itself (`sandbox::program`). Integration tests name the
-    /// `oped-extract` cargo built.
-    Child(Option<PathBuf>),
-    /// In this process, unisolated: a hostile document can take the process
-    /// down with it. Only for unit tests and the fuzzer, which must stay
-    /// pure functions of bytes; never the default.
-    InProcess,
-}
-
-/// The limits on reading the documents of one message.
-#[derive(Debug, Clone)]
-pub struct ExtractionLimits {
-    pub runner: Runner,
-    /// Documents tried per message; the first that yields text is the article.
-    pub max_documents: usize,
-    /// Wall-clock time for all of a message's documents together.
-    pub per_message: Duration,
-    /// Wall-clock and CPU time of one document (cut to what is left of `per_message`).
-    pub per_document: Duration,
-    /// Address space of one child.
-    pub memory_bytes: u64,
-}
-
-impl Default for ExtractionLimits {
-    fn default() -> Self {
-        ExtractionLimits {
-            runner: Runner::Child(None),
-            max_documents: 3,
-            per_message: Duration::from_secs(15),
-            per_document: Duration::from_secs(5),
-            memory_bytes: 512 * 1024 * 1024,
-        }
-    }
-}
+// The limits are configuration: they live with it, as values.
+pub use crate::config::{ExtractionLimits, Runner};
 
 /// Less than this left of the message's time is not worth a process.
 const MIN_USEFUL_TIME: Duration = Duration::from_millis(100);

@@ -9,11 +9,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::Site;
+use super::service::{Initiator, TransitionError, apply};
+use super::{Action, State, TransitionRequest};
 use crate::jobs::Task;
+use crate::publishing::Site;
 use crate::schema::submissions;
-use crate::workflow::service::{Initiator, TransitionError, apply};
-use crate::workflow::{Action, State, TransitionRequest};
 
 /// Publishes the first due scheduled piece; its id, or `None` when nothing
 /// is due at `now`.
@@ -24,7 +24,7 @@ pub fn publish_due(
 ) -> QueryResult<Option<i64>> {
     conn.transaction(|conn| {
         let Some(id) = submissions::table
-            .filter(submissions::state.eq(State::Scheduled.as_str()))
+            .filter(submissions::state.eq(State::Scheduled))
             .filter(submissions::publish_at.le(now))
             .order((submissions::publish_at.asc(), submissions::id.asc()))
             .limit(1)
