@@ -6,7 +6,7 @@
 //! reqwest's blocking client (inside `WebhookSender::http`) is only made and
 //! dropped on plain threads: plain `#[test]`s, or a thread spawned for it.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};

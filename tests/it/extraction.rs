@@ -2,7 +2,7 @@
 //! recorded, the attachment kept with a reason, and the server and the next
 //! mail are unaffected.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! 410, slugs, the list, and the Atom feed read by a real feed parser and
 //! checked against the rules of RFC 4287 that feed validators apply.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

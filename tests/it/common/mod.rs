@@ -1,9 +1,9 @@
 //! Test harness: each test gets its own database, copied from a template that
 //! is migrated once per schema version, and dropped when the test ends.
 
-#![allow(dead_code)] // each test binary uses its own part of the harness
-
 pub mod desk;
+/// A real IMAP server (Dovecot) on a free local port.
+pub mod dovecot;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,6 +1,6 @@
 //! `POST /api/v1/inbound/messages` and the health endpoints, in-process.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

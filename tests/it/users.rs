@@ -1,7 +1,7 @@
 //! Account administration over the API (admins only), and `oped user add`
 //! run as the real binary.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;

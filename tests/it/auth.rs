@@ -1,7 +1,7 @@
 //! Logging in, sessions and their end, throttling and access-token checks,
 //! in-process against a real database.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
