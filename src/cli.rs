@@ -5,30 +5,16 @@
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
-use actix_web::{App, HttpServer};
 use clap::{Parser, Subcommand};
-use tracing_actix_web::TracingLogger;
 
-use crate::api::metrics::MetricsAccess;
-use crate::api::{self, AppState};
 use crate::auth::accounts::{self, AuthError, NewAccount};
-use crate::auth::secret_file::{self, SecretFileError};
-use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
-use crate::db::replica::ReadReplica;
-use crate::db::{self, Database};
+use crate::db::Database;
 use crate::intake;
 use crate::intake::documents::{DocumentKind, sandbox};
-use crate::jobs::{Stop, Task, Worker};
-use crate::mail::{Composer, Mailer};
-use crate::mailbox::{Failpoints, Poller};
-use crate::outbox::webhook::{WebhookSender, WebhookTask};
-use crate::outbox::worker::EmailTask;
-use crate::publishing::Site;
-use crate::workflow::scheduler::SchedulerTask;
+use crate::jobs::Stop;
+use crate::startup::{self, Outlets, StartupError, Workers};
 
 pub const EX_OK: u8 = 0;
 pub const EX_USAGE: u8 = 64;
@@ -40,9 +26,6 @@ pub const EX_CONFIG: u8 = 78;
 
 /// How much of an oversized message is kept with its quarantine record.
 const OVERSIZED_HEAD_BYTES: usize = 1024 * 1024;
-
-/// How long a request waits for a connection before answering 503.
-const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -156,7 +139,7 @@ pub fn run() -> ExitCode {
     };
     crate::telemetry::init(config.log_format);
     ExitCode::from(match cli.command {
-        Command::Serve { no_workers } => serve(config, no_workers),
+        Command::Serve { no_workers } => serve(&config, no_workers),
         Command::Worker { exit_when_idle } => worker(&config, exit_when_idle),
         Command::Migrate => migrate(&config),
         Command::Ingest { file } => ingest(&config, file),
@@ -359,92 +342,6 @@ fn read_message(file: Option<PathBuf>, limit: usize) -> Result<Input, (u8, Strin
     Ok(Input { bytes, size })
 }
 
-/// How often an idle worker looks for due work.
-const WORKER_POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// Database connections shared by one process's workers.
-const WORKER_POOL_SIZE: u32 = 4;
-
-/// The background work of one process: the scheduler, and the deliveries
-/// (emails, webhooks) it and the API queue.
-struct Workers {
-    scheduler: Worker,
-    deliveries: Vec<Worker>,
-    /// The mailbox poller, when `OPED_IMAP_URL` is set.
-    mailbox: Option<Poller>,
-}
-
-impl Workers {
-    /// Every worker on its own thread.
-    fn spawn(self) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
-        let mut handles: Vec<_> = std::iter::once(self.scheduler)
-            .chain(self.deliveries)
-            .map(Worker::spawn)
-            .collect::<std::io::Result<_>>()?;
-        if let Some(poller) = self.mailbox {
-            handles.push(poller.spawn()?);
-        }
-        Ok(handles)
-    }
-}
-
-/// How often a process whose mailbox another process polls tries to take over.
-const IMAP_STANDBY_INTERVAL: Duration = Duration::from_secs(10);
-
-/// The workers over `database`, or the exit code for why there are none.
-fn workers(
-    config: &Config,
-    database: &Database,
-    stop: Stop,
-    exit_when_idle: bool,
-) -> Result<Workers, u8> {
-    let fail = |err: &dyn std::fmt::Display| {
-        eprintln!("oped: {err}");
-        EX_CONFIG
-    };
-    let composer = Composer::from_config(config).map_err(|err| fail(&err))?;
-    let mailer =
-        Mailer::from_config(&config.mail, &config.database.data_dir).map_err(|err| fail(&err))?;
-    let sender = match (
-        &config.publishing.webhook_url,
-        &config.publishing.webhook_secret,
-    ) {
-        (Some(url), Some(secret)) => WebhookSender::http(url.expose().clone(), secret.clone()),
-        _ => WebhookSender::files(&config.database.data_dir.join("webhooks")),
-    }
-    .map_err(|err| fail(&err))?;
-    tracing::info!(email = %mailer.describe(), webhooks = %sender.describe(), "workers ready");
-    let pool = db::pool(&database.url, WORKER_POOL_SIZE, POOL_TIMEOUT);
-    let worker = |task: Arc<dyn Task>| Worker {
-        pool: pool.clone(),
-        task,
-        stop: stop.clone(),
-        exit_when_idle,
-        poll_interval: WORKER_POLL_INTERVAL,
-    };
-    let mailbox = config.imap.clone().map(|imap| {
-        tracing::info!(mailbox = %imap.describe(), processed = %imap.processed_folder, "mailbox poller ready");
-        Poller {
-            config: imap,
-            intake: config.intake.clone(),
-            database_url: database.url.clone(),
-            stop: stop.clone(),
-            name: Poller::default_name(),
-            standby_interval: IMAP_STANDBY_INTERVAL,
-            failpoints: Failpoints::default(),
-        }
-    });
-    Ok(Workers {
-        mailbox,
-        scheduler: worker(Arc::new(SchedulerTask {
-            site: Site::from_config(config),
-        })),
-        deliveries: vec![
-            worker(Arc::new(EmailTask { mailer, composer })),
-            worker(Arc::new(WebhookTask { sender })),
-        ],
-    })
-}
-
 /// `oped worker`: the workers until stopped or, with `--exit-when-idle`,
 /// until nothing is due.
 fn worker(config: &Config, exit_when_idle: bool) -> u8 {
@@ -452,19 +349,21 @@ fn worker(config: &Config, exit_when_idle: bool) -> u8 {
         return EX_TEMPFAIL;
     };
     let stop = Stop::new();
-    let workers = match workers(config, &database, stop.clone(), exit_when_idle) {
+    let workers = match Outlets::from_config(config).and_then(|outlets| {
+        Workers::new(config, &database.url, outlets, stop.clone(), exit_when_idle)
+    }) {
         Ok(workers) => workers,
-        Err(code) => return code,
+        Err(err) => {
+            eprintln!("oped: {err}");
+            return EX_CONFIG;
+        }
     };
     if let Err(err) = stop_on_signal(stop) {
         eprintln!("oped: cannot listen for signals: {err}");
         return EX_SOFTWARE;
     }
     let handles = if exit_when_idle {
-        // What the scheduler publishes queues emails and webhooks: publish
-        // first, then deliver everything due.
-        workers.scheduler.run();
-        workers.deliveries.into_iter().map(Worker::spawn).collect()
+        workers.spawn_until_idle()
     } else {
         workers.spawn()
     };
@@ -496,23 +395,6 @@ fn join(handles: std::io::Result<Vec<std::thread::JoinHandle<()>>>) -> u8 {
     }
 }
 
-/// With the embedded default and no `OPED_JWT_SECRET`, the key kept in the
-/// data directory (made the first time). With `DATABASE_URL` set the secret
-/// stays required: the servers sharing that database must share it too.
-fn keep_generated_secret(config: &mut Config) -> Result<(), SecretFileError> {
-    if config.auth.jwt_secret.is_some() || config.database.url.is_some() {
-        return Ok(());
-    }
-    let kept = secret_file::load_or_create(&config.database.data_dir)?;
-    if kept.created {
-        tracing::info!(path = %kept.path.display(), "made an access-token key for the embedded default");
-    } else {
-        tracing::info!(path = %kept.path.display(), "using the access-token key kept for the embedded default");
-    }
-    config.auth.jwt_secret = Some(kept.secret);
-    Ok(())
-}
-
 /// Stops `stop` at the first SIGTERM or SIGINT, so the workers finish the
 /// work in hand instead of dying mid-send.
 fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
@@ -537,101 +419,21 @@ fn stop_on_signal(stop: Stop) -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve(mut config: Config, no_workers: bool) -> u8 {
-    if let Err(err) = keep_generated_secret(&mut config) {
-        eprintln!("oped: {err}");
-        return EX_CONFIG;
-    }
-    // Installed before the first request or worker records anything.
-    crate::metrics::handle();
-    let tokens = match TokenKeys::new(&config.auth) {
-        Ok(tokens) => Arc::new(tokens),
-        Err(err) => {
-            eprintln!(
-                "oped: {err}: set it to at least 32 random characters (e.g. `openssl rand -base64 48`)"
-            );
-            return EX_CONFIG;
-        }
-    };
-    let Some(database) = open_database(&config) else {
-        return EX_TEMPFAIL;
-    };
-    if config.intake.inbound_token.is_none() {
-        tracing::warn!(
-            "OPED_INBOUND_TOKEN is not set: POST /api/v1/inbound/messages refuses every request"
-        );
-    }
-    // Background work runs on its own threads, never on an actix worker:
-    // diesel, SMTP and the webhook client block.
-    let stop_workers = Stop::new();
-    let mut handles = Vec::new();
-    if !no_workers {
-        let workers = match workers(&config, &database, stop_workers.clone(), false) {
-            Ok(workers) => workers,
-            Err(code) => return code,
-        };
-        match workers.spawn() {
-            Ok(spawned) => handles = spawned,
-            Err(err) => {
-                eprintln!("oped: cannot start the workers: {err}");
-                return EX_SOFTWARE;
-            }
-        }
-    }
-    let state = AppState {
-        trusted_proxies: Arc::new(config.http.trusted_proxies.clone()),
-        replica: config.database.read_url.as_ref().map(|url| {
-            tracing::info!(
-                "public reads go to the read replica (OPED_READ_DATABASE_URL) while it is usable"
-            );
-            Arc::new(ReadReplica::new(url, config.database.pool_size))
-        }),
-        metrics_access: Arc::new(MetricsAccess {
-            token: config.http.metrics_token.clone(),
-            allow: config.http.metrics_allow.clone(),
-        }),
-        ..AppState::new(
-            db::pool(&database.url, config.database.pool_size, POOL_TIMEOUT),
-            Arc::new(config.intake.clone()),
-            tokens,
-            Arc::new(Site::from_config(&config)),
-        )
-    };
-    let bind = config.http.bind;
-    let cors_origins = config.http.cors_origins.clone();
-    // Requests wait their turn at the gates (api::gates), in order, before
-    // they need a blocking thread; each worker has threads enough for all
-    // that the gates admit, so none waits for a thread while holding a turn.
-    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let blocking_threads = state.gates.blocking_threads();
-    let result = actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(api::cors(&cors_origins))
-                .wrap(api::security_headers())
-                .wrap(TracingLogger::default())
-                .wrap(actix_web::middleware::from_fn(
-                    crate::metrics::track_requests,
-                ))
-                .configure(api::routes(state.clone()))
-        })
-        .workers(workers)
-        .worker_max_blocking_threads(blocking_threads)
-        .bind(bind)?;
-        tracing::info!(%bind, "listening");
-        server.run().await
-    });
-    // The HTTP server has shut down (a signal, or it failed): workers stop
-    // claiming and finish the work in hand before the database goes away.
-    stop_workers.stop();
-    join(Ok(handles));
-    // `database` drops here, stopping a private cluster this process started.
-    match result {
+/// `oped serve`, built by `startup`; here only the exit code.
+fn serve(config: &Config, no_workers: bool) -> u8 {
+    match startup::serve(config, no_workers) {
         Ok(()) => EX_OK,
         Err(err) => {
-            tracing::error!(error = %err, %bind, "server failed");
-            eprintln!("oped: cannot serve on {bind}: {err}");
-            EX_TEMPFAIL
+            eprintln!("oped: {err}");
+            match err {
+                StartupError::Database(_) | StartupError::Serve { .. } => EX_TEMPFAIL,
+                StartupError::Threads(_) | StartupError::Signals(_) => EX_SOFTWARE,
+                StartupError::Tokens(_)
+                | StartupError::SecretFile(_)
+                | StartupError::Templates(_)
+                | StartupError::Mailer(_)
+                | StartupError::Webhooks(_) => EX_CONFIG,
+            }
         }
     }
 }

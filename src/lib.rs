@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod publishing;
 pub mod schema;
 pub mod secret;
+pub mod startup;
 pub mod submissions;
 pub mod telemetry;
 pub mod text;

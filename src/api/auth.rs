@@ -1,5 +1,5 @@
-//! `POST /auth/login`, `/auth/refresh` and `/auth/logout`, and how account
-//! errors become HTTP answers (`From<AuthError> for ApiError`).
+//! `POST /auth/login`, `/auth/refresh` and `/auth/logout` (account errors
+//! become HTTP answers in `error.rs`, with every other error).
 //!
 //! The client address used for throttling is the TCP peer, except when the
 //! peer is one of `OPED_TRUSTED_PROXIES`: then it is the address that proxy
@@ -11,7 +11,6 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -20,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::accounts::{self, AuthError, Credentials};
+use crate::auth::accounts::{self, Credentials};
 use crate::auth::refresh::Session;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -175,35 +174,6 @@ pub(super) fn client_address(request: &HttpRequest, proxies: &[IpNet]) -> Option
         }
     }
     Some(nearest)
-}
-
-/// Where account errors get their status and code: the one mapping.
-impl From<AuthError> for ApiError {
-    fn from(err: AuthError) -> Self {
-        let detail = err.to_string();
-        match err {
-            AuthError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
-            }
-            AuthError::Locked(locked) => {
-                ApiError::too_many("too_many_attempts", detail, locked.retry_after_secs)
-            }
-            AuthError::InvalidRefreshToken => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", detail)
-            }
-            AuthError::InvalidField { field, reason } => ApiError::invalid_field(field, reason),
-            AuthError::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", detail),
-            AuthError::NoSuchUser => ApiError::not_found("user"),
-            AuthError::SelfLockout => ApiError::new(StatusCode::CONFLICT, "self_lockout", detail),
-            AuthError::LastAdmin => ApiError::new(StatusCode::CONFLICT, "last_admin", detail),
-            AuthError::WrongPassword => {
-                ApiError::new(StatusCode::FORBIDDEN, "wrong_password", detail)
-            }
-            AuthError::Pool(err) => ApiError::from(err),
-            AuthError::Database(err) => ApiError::from(err),
-            AuthError::Hashing(_) => ApiError::internal(&err),
-        }
-    }
 }
 
 #[cfg(test)]

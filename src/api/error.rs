@@ -3,22 +3,34 @@
 //!
 //! Policy: expected failures carry a stable `code` and a `detail` a client can
 //! act on; the database being away is a 503 with `Retry-After`; anything
-//! unexpected is a 500, logged once here with its cause, and shown to the
-//! client without internals.
+//! unexpected is a 500, shown to the client without internals.
+//!
+//! Every domain error becomes an `ApiError` here, in a `From` impl below, so
+//! a handler only writes `?`. A 5xx keeps its cause (never shown to the
+//! client), and the request logger (`TracingLogger`, mounted by
+//! `startup::app`) logs it once with the request: nothing is logged where
+//! the error is made.
 
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use super::JSON_BODY_LIMIT;
+use crate::auth::accounts::AuthError;
 use crate::intake::{IntakeError, PromoteError};
 use crate::outbox::deliveries::RetryError;
+use crate::submissions::edit::FieldError;
 use crate::submissions::proposals::ProposalError;
+use crate::submissions::store::EditError;
+use crate::workflow::WorkflowError;
+use crate::workflow::service::TransitionError;
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECONDS: u64 = 30;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
@@ -27,6 +39,20 @@ pub struct ApiError {
     pub field: Option<&'static str>,
     /// Seconds before a retry may succeed (429; a 503 defaults to 30).
     pub retry_after: Option<u64>,
+    /// Why a 5xx happened, for the log only: never sent to the client.
+    pub cause: Option<String>,
+}
+
+/// What the request logger writes for a failed request (its `{:?}`): the
+/// status, the code and the detail, and the cause of a server error.
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")?;
+        if let Some(cause) = &self.cause {
+            write!(f, "; cause: {cause}")?;
+        }
+        Ok(())
+    }
 }
 
 /// An `application/problem+json` body (RFC 9457).
@@ -45,6 +71,21 @@ pub struct Problem<'a> {
 }
 
 impl ApiError {
+    /// 412: `If-Match` does not name the current version (`current`, when known).
+    pub fn stale(current: Option<i32>) -> ApiError {
+        let detail = match current {
+            Some(version) => format!(
+                "the submission has changed since (it is now at ETag \"{version}\"); reload it and edit again"
+            ),
+            None => "If-Match does not name a version of this submission".to_string(),
+        };
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            detail,
+        )
+    }
+
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         ApiError {
             status,
@@ -52,6 +93,15 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             retry_after: None,
+            cause: None,
+        }
+    }
+
+    /// Keeps `cause` for the request logger (a 5xx's log line).
+    fn caused_by(self, cause: &dyn std::fmt::Display) -> Self {
+        ApiError {
+            cause: Some(cause.to_string()),
+            ..self
         }
     }
 
@@ -102,14 +152,15 @@ impl ApiError {
         }
     }
 
-    /// An unexpected failure: logged with its cause, hidden from the client.
+    /// An unexpected failure: its cause goes to the log with the request,
+    /// never to the client.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "the server could not complete the request; it has been logged",
         )
+        .caused_by(cause)
     }
 }
 
@@ -151,10 +202,10 @@ impl ResponseError for ApiError {
 impl From<IntakeError> for ApiError {
     fn from(err: IntakeError) -> Self {
         // The message was not recorded; the sender keeps it and retries.
-        tracing::warn!(error = %err, "intake deferred");
         ApiError::unavailable(
             "the message could not be stored now; nothing was kept, try again later",
         )
+        .caused_by(&err)
     }
 }
 
@@ -182,7 +233,7 @@ impl From<ProposalError> for ApiError {
             ProposalError::Decided { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "proposal_decided", err.to_string())
             }
-            ProposalError::Stale { current } => super::preconditions::stale(Some(current)),
+            ProposalError::Stale { current } => ApiError::stale(Some(current)),
             ProposalError::PublisherOnly => ApiError::forbidden(err.to_string()),
             ProposalError::Database(err) => err.into(),
         }
@@ -220,10 +271,9 @@ impl From<diesel::result::Error> for ApiError {
             }
             // The statement ran past the pool's statement_timeout: the
             // request asked for too much at once (a search no index helps).
-            diesel::result::Error::DatabaseError(_, info)
+            diesel::result::Error::DatabaseError(_, ref info)
                 if info.message().contains("statement timeout") =>
             {
-                tracing::warn!("statement stopped by statement_timeout");
                 ApiError {
                     retry_after: Some(RETRY_AFTER_SECONDS),
                     ..ApiError::new(
@@ -232,6 +282,7 @@ impl From<diesel::result::Error> for ApiError {
                         "the request took too long and was stopped; narrow it (a search with more words, a date range) or try again later",
                     )
                 }
+                .caused_by(&err)
             }
             other => ApiError::internal(&other),
         }
@@ -240,13 +291,151 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(err: diesel::r2d2::PoolError) -> Self {
-        tracing::warn!(error = %err, "no database connection");
-        ApiError::unavailable("the database is unavailable; try again later")
+        ApiError::unavailable("the database is unavailable; try again later").caused_by(&err)
     }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         ApiError::internal(&err)
+    }
+}
+
+/// Where account errors get their status and code.
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        let detail = err.to_string();
+        match err {
+            AuthError::InvalidCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
+            }
+            AuthError::Locked(locked) => {
+                ApiError::too_many("too_many_attempts", detail, locked.retry_after_secs)
+            }
+            AuthError::InvalidRefreshToken => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", detail)
+            }
+            AuthError::InvalidField { field, reason } => ApiError::invalid_field(field, reason),
+            AuthError::EmailTaken => ApiError::new(StatusCode::CONFLICT, "email_taken", detail),
+            AuthError::NoSuchUser => ApiError::not_found("user"),
+            AuthError::SelfLockout => ApiError::new(StatusCode::CONFLICT, "self_lockout", detail),
+            AuthError::LastAdmin => ApiError::new(StatusCode::CONFLICT, "last_admin", detail),
+            AuthError::WrongPassword => {
+                ApiError::new(StatusCode::FORBIDDEN, "wrong_password", detail)
+            }
+            AuthError::Pool(err) => ApiError::from(err),
+            AuthError::Database(err) => ApiError::from(err),
+            AuthError::Hashing(_) => ApiError::internal(&err),
+        }
+    }
+}
+
+/// A field of an edit that does not fit: 422 naming it.
+impl From<FieldError> for ApiError {
+    fn from(err: FieldError) -> Self {
+        ApiError::invalid_field(err.field, err.detail)
+    }
+}
+
+impl From<EditError> for ApiError {
+    fn from(err: EditError) -> Self {
+        match err {
+            EditError::NotFound => ApiError::not_found("submission"),
+            EditError::Stale { current } => ApiError::stale(Some(current)),
+            EditError::SlugTaken => ApiError::new(
+                StatusCode::CONFLICT,
+                "slug_taken",
+                "another submission already has this slug",
+            ),
+            EditError::SlugLocked => ApiError::new(
+                StatusCode::CONFLICT,
+                "slug_locked",
+                "the piece has been published under its slug, which no longer changes: links to it must keep working",
+            ),
+            EditError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(err: TransitionError) -> Self {
+        match err {
+            TransitionError::NotFound => ApiError::not_found("submission"),
+            TransitionError::Stale { current } => ApiError::stale(Some(current)),
+            TransitionError::UnknownAssignee => {
+                ApiError::invalid_field("assignee", "not an active user")
+            }
+            TransitionError::Workflow(err) => err.into(),
+            TransitionError::Database(err) => err.into(),
+        }
+    }
+}
+
+/// What the workflow's table refuses: the role (403), the state (409), a
+/// missing or impossible field (422).
+impl From<WorkflowError> for ApiError {
+    fn from(err: WorkflowError) -> Self {
+        match err {
+            WorkflowError::RoleTooLow { .. } => ApiError::forbidden(err.to_string()),
+            WorkflowError::NotFromState { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
+            }
+            WorkflowError::MissingField { field, .. } => {
+                ApiError::invalid_field(field, err.to_string())
+            }
+            WorkflowError::PublishAtInPast => {
+                ApiError::invalid_field("publish_at", err.to_string())
+            }
+        }
+    }
+}
+
+/// A JSON body the extractor refused: too large, not JSON, or not the shape.
+impl From<JsonPayloadError> for ApiError {
+    fn from(err: JsonPayloadError) -> Self {
+        match err {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("JSON bodies are limited to {JSON_BODY_LIMIT} bytes"),
+                )
+            }
+            JsonPayloadError::ContentType => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send Content-Type: application/json",
+            ),
+            JsonPayloadError::Deserialize(err) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("the JSON body does not fit: {err}"),
+            ),
+            other => ApiError::bad_request(
+                "invalid_json",
+                format!("the body is not valid JSON: {other}"),
+            ),
+        }
+    }
+}
+
+impl From<QueryPayloadError> for ApiError {
+    fn from(err: QueryPayloadError) -> Self {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            format!("the query string does not fit: {err}"),
+        )
+    }
+}
+
+/// A path segment of the wrong type (`/submissions/abc`): no such resource.
+impl From<PathError> for ApiError {
+    fn from(err: PathError) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such resource: {err}"),
+        )
     }
 }

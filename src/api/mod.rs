@@ -21,9 +21,7 @@ mod users;
 
 use std::sync::Arc;
 
-use actix_web::{
-    HttpRequest, error::JsonPayloadError, error::PathError, error::QueryPayloadError, web,
-};
+use actix_web::{HttpRequest, web};
 use diesel::PgConnection;
 
 use crate::auth::tokens::TokenKeys;
@@ -33,7 +31,7 @@ use crate::publishing::Site;
 use error::ApiError;
 
 /// JSON bodies of the editor API are small; mail comes through its own door.
-const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+pub(crate) const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// What every handler may need, shared by all workers.
 #[derive(Clone)]
@@ -82,10 +80,12 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(
                 web::JsonConfig::default()
                     .limit(JSON_BODY_LIMIT)
-                    .error_handler(|err, _| json_error(err).into()),
+                    .error_handler(|err, _| ApiError::from(err).into()),
             )
-            .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
-            .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err).into()))
+            .app_data(
+                web::QueryConfig::default().error_handler(|err, _| ApiError::from(err).into()),
+            )
+            .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::from(err).into()))
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .route("/metrics", web::get().to(metrics::show))
@@ -210,46 +210,4 @@ async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
         "not_found",
         format!("no route for {} {}", request.method(), request.path()),
     ))
-}
-
-fn json_error(err: JsonPayloadError) -> ApiError {
-    match err {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("JSON bodies are limited to {JSON_BODY_LIMIT} bytes"),
-            )
-        }
-        JsonPayloadError::ContentType => ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send Content-Type: application/json",
-        ),
-        JsonPayloadError::Deserialize(err) => ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("the JSON body does not fit: {err}"),
-        ),
-        other => ApiError::bad_request(
-            "invalid_json",
-            format!("the body is not valid JSON: {other}"),
-        ),
-    }
-}
-
-fn query_error(err: QueryPayloadError) -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_query",
-        format!("the query string does not fit: {err}"),
-    )
-}
-
-fn path_error(err: PathError) -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "not_found",
-        format!("no such resource: {err}"),
-    )
 }

@@ -27,7 +27,7 @@ pub fn required_version(request: &HttpRequest) -> Result<i32, ApiError> {
         })?
         .to_str()
         .unwrap_or_default();
-    parse_tag(value).ok_or_else(|| stale(None))
+    parse_tag(value).ok_or_else(|| ApiError::stale(None))
 }
 
 /// True when `If-None-Match` names the current version.
@@ -37,20 +37,6 @@ pub fn not_modified(request: &HttpRequest, version: i32) -> bool {
         .get(IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.split(',').any(|tag| parse_tag(tag) == Some(version)))
-}
-
-pub fn stale(current: Option<i32>) -> ApiError {
-    let detail = match current {
-        Some(version) => format!(
-            "the submission has changed since (it is now at ETag \"{version}\"); reload it and edit again"
-        ),
-        None => "If-Match does not name a version of this submission".to_string(),
-    };
-    ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        detail,
-    )
 }
 
 /// `"3"` or `W/"3"` → 3. `*` names no version, so it matches nothing here.

@@ -156,7 +156,7 @@ mod tests {
     fn draft(raw: &str) -> SubmissionDraft {
         let mut limits = IntakeLimits::default();
         // Unit tests read documents in process; the child process is tested
-        // through the real binary in tests/extraction.rs.
+        // through the real binary in tests/it/extraction.rs.
         limits.extraction.runner = Runner::InProcess;
         build_draft(&parse_mail(raw.as_bytes(), &limits).unwrap(), &limits, None)
     }

@@ -8,6 +8,7 @@ pub mod compose;
 pub mod templates;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
@@ -31,6 +32,45 @@ pub enum Mailer {
         transport: FileTransport,
         dir: PathBuf,
     },
+    /// Kept in memory: for tests that read what was sent, where a real SMTP
+    /// server is not the point.
+    Memory(MemoryMailbox),
+}
+
+/// Email kept in memory instead of sent; clones share the messages.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryMailbox(Arc<Mutex<Vec<SentMail>>>);
+
+/// One message as it would have gone to the SMTP server.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    /// The message as formatted for the wire (CRLF line ends).
+    pub data: Vec<u8>,
+}
+
+impl MemoryMailbox {
+    /// Every message sent so far, oldest first.
+    pub fn sent(&self) -> Vec<SentMail> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
+    }
+
+    fn keep(&self, message: &Message) {
+        let envelope = message.envelope();
+        let mail = SentMail {
+            mail_from: envelope.from().map(ToString::to_string).unwrap_or_default(),
+            rcpt_to: envelope.to().iter().map(ToString::to_string).collect(),
+            data: message.formatted(),
+        };
+        self.0
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(mail);
+    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -39,6 +79,7 @@ impl std::fmt::Debug for Mailer {
         match self {
             Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
             Mailer::Files { dir, .. } => write!(f, "Mailer::Files({})", dir.display()),
+            Mailer::Memory(_) => f.write_str("Mailer::Memory"),
         }
     }
 }
@@ -93,6 +134,7 @@ impl Mailer {
         match self {
             Mailer::Smtp(_) => "SMTP (OPED_SMTP_URL)".into(),
             Mailer::Files { dir, .. } => format!(".eml files in {}", dir.display()),
+            Mailer::Memory(_) => "memory".into(),
         }
     }
 
@@ -106,6 +148,10 @@ impl Mailer {
                 .send(message)
                 .map(drop)
                 .map_err(|err| SendError(format!("writing the .eml file: {err}"))),
+            Mailer::Memory(mailbox) => {
+                mailbox.keep(message);
+                Ok(())
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -58,6 +59,33 @@ pub enum WebhookSender {
     /// No URL configured: each event is written as `<id>-<event>.json` under
     /// this directory, so a newcomer sees what the site would be told.
     Files { dir: PathBuf },
+    /// Kept in memory: for tests that read what the site would be told,
+    /// where a real receiver is not the point.
+    Memory(MemoryWebhooks),
+}
+
+/// Webhooks kept in memory instead of sent; clones share the events.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryWebhooks(Arc<Mutex<Vec<SentWebhook>>>);
+
+/// One event as it would have been POSTed.
+#[derive(Debug, Clone)]
+pub struct SentWebhook {
+    /// `Oped-Event`: `opinion.published`, …
+    pub event: String,
+    /// `Oped-Delivery`: the outbox row.
+    pub delivery: i64,
+    pub body: serde_json::Value,
+}
+
+impl MemoryWebhooks {
+    /// Every event delivered so far, oldest first.
+    pub fn sent(&self) -> Vec<SentWebhook> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +121,7 @@ impl WebhookSender {
         match self {
             WebhookSender::Http { url, .. } => format!("POST {url}"),
             WebhookSender::Files { dir } => format!("files in {}", dir.display()),
+            WebhookSender::Memory(_) => "memory".into(),
         }
     }
 
@@ -138,6 +167,18 @@ impl WebhookSender {
                 std::fs::write(&path, body)
                     .map(|()| format!("written to {}", path.display()))
                     .map_err(|err| format!("{}: {err}", path.display()))
+            }
+            WebhookSender::Memory(kept) => {
+                let body = serde_json::from_slice(body).map_err(|err| err.to_string())?;
+                kept.0
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .push(SentWebhook {
+                        event: job.topic.clone(),
+                        delivery: job.id,
+                        body,
+                    });
+                Ok("kept in memory".into())
             }
         }
     }

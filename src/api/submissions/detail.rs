@@ -3,12 +3,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::views::SubmissionView;
 use crate::api::error::ApiError;
 use crate::api::extract::Caller;
-use crate::api::preconditions::{etag, not_modified, required_version, stale};
+use crate::api::preconditions::{etag, not_modified, required_version};
 use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::publishing::Site;
 use crate::submissions::edit::{self, SubmissionPatch};
-use crate::submissions::store::{self, EditError};
+use crate::submissions::store;
 
 /// One submission, with the actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "submissions",
@@ -67,28 +67,21 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = required_version(&request)?;
-    let valid = edit::validate(patch.into_inner())
-        .map_err(|err| ApiError::invalid_field(err.field, err.detail))?;
+    let valid = edit::validate(patch.into_inner())?;
     let id = id.into_inner();
     let site = state.site.clone();
-    let (actor, record) = caller.db(&state, Role::Editor, move |conn, actor| {
-        store::edit(conn, id, expected, &valid, actor.user_id, &site).map_err(|err| match err {
-            EditError::NotFound => ApiError::not_found("submission"),
-            EditError::Stale { current } => stale(Some(current)),
-            EditError::SlugTaken => ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                "slug_taken",
-                "another submission already has this slug",
-            ),
-            EditError::SlugLocked => ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                "slug_locked",
-                "the piece has been published under its slug, which no longer changes: links to it must keep working",
-            ),
-            EditError::Database(err) => err.into(),
+    let (actor, record) = caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            Ok(store::edit(
+                conn,
+                id,
+                expected,
+                &valid,
+                actor.user_id,
+                &site,
+            )?)
         })
-    })
-    .await?;
+        .await?;
     respond(record, actor, &state.site)
 }
 

@@ -1,4 +1,3 @@
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -9,10 +8,10 @@ use super::views::SubmissionView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::extract::Caller;
-use crate::api::preconditions::{required_version, stale};
+use crate::api::preconditions::required_version;
 use crate::auth::Role;
-use crate::workflow::service::{self, Initiator, TransitionError};
-use crate::workflow::{Action, TransitionRequest, WorkflowError};
+use crate::workflow::service::{self, Initiator};
+use crate::workflow::{Action, TransitionRequest};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,31 +70,8 @@ pub async fn transition(
                 &site,
                 Utc::now(),
             )
-            .map_err(transition_error)
+            .map_err(ApiError::from)
         })
         .await?;
     respond(record, actor, &state.site)
-}
-
-fn transition_error(err: TransitionError) -> ApiError {
-    match err {
-        TransitionError::NotFound => ApiError::not_found("submission"),
-        TransitionError::Stale { current } => stale(Some(current)),
-        TransitionError::UnknownAssignee => {
-            ApiError::invalid_field("assignee", "not an active user")
-        }
-        TransitionError::Workflow(err) => match err {
-            WorkflowError::RoleTooLow { .. } => ApiError::forbidden(err.to_string()),
-            WorkflowError::NotFromState { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
-            }
-            WorkflowError::MissingField { field, .. } => {
-                ApiError::invalid_field(field, err.to_string())
-            }
-            WorkflowError::PublishAtInPast => {
-                ApiError::invalid_field("publish_at", err.to_string())
-            }
-        },
-        TransitionError::Database(err) => err.into(),
-    }
 }

@@ -387,7 +387,7 @@ fn print_answer(answer: &Answer) {
 mod tests {
     //! The runner against small shell scripts standing in for `oped extract`,
     //! so each failure can be produced on purpose. The real extractor is
-    //! tested through the `oped` binary in tests/extraction.rs.
+    //! tested through the `oped` binary in tests/it/extraction.rs.
 
     use std::os::unix::fs::PermissionsExt;
     use std::sync::OnceLock;

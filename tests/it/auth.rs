@@ -1,13 +1,12 @@
 //! Logging in, sessions and their end, throttling and access-token checks,
 //! in-process against a real database.
 
-mod common;
+use crate::common::{self, TestApp};
 
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::{App, test};
+use actix_web::test;
 use base64::Engine;
 use chrono::Utc;
 use diesel::prelude::*;
@@ -15,9 +14,6 @@ use oped::auth::Role;
 use oped::auth::tokens::TokenKeys;
 use oped::schema::{login_failures, refresh_tokens};
 use serde_json::{Value, json};
-
-type TestApp =
-    actix_service::boxed::BoxService<actix_http::Request, ServiceResponse, actix_web::Error>;
 
 const EDITOR: &str = "layla@desk.example";
 const ADMIN: &str = "chief@desk.example";
@@ -34,14 +30,8 @@ impl Desk {
         let mut conn = db.conn();
         common::create_user(&mut conn, EDITOR, Role::Editor, common::PASSWORD);
         common::create_user(&mut conn, ADMIN, Role::Admin, common::PASSWORD);
-        let app = test::init_service(
-            App::new().configure(oped::api::routes(common::app_state(db.pool()))),
-        )
-        .await;
-        Desk {
-            db,
-            app: actix_service::boxed::service(app),
-        }
+        let app = TestApp::builder(&db.url).build().await;
+        Desk { db, app }
     }
 
     async fn call(&self, request: test::TestRequest) -> Answer {
@@ -358,11 +348,10 @@ async fn one_address_guessing_at_many_accounts_is_made_to_wait() {
 async fn behind_a_trusted_proxy_each_client_counts_apart() {
     let db = common::TestDb::new();
     common::create_user(&mut db.conn(), EDITOR, Role::Editor, common::PASSWORD);
-    let state = oped::api::AppState {
-        trusted_proxies: std::sync::Arc::new(vec!["10.0.0.0/24".parse().unwrap()]),
-        ..common::app_state(db.pool())
-    };
-    let app = test::init_service(App::new().configure(oped::api::routes(state))).await;
+    let app = TestApp::builder(&db.url)
+        .with_config(|config| config.http.trusted_proxies = vec!["10.0.0.0/24".parse().unwrap()])
+        .build()
+        .await;
     let via_proxy_as = |email: &str, forwarded_for: &str, password: &str| {
         common::login_request(email, password)
             .peer_addr("10.0.0.1:443".parse().unwrap())

@@ -2,7 +2,7 @@
 //! workflow table over HTTP, preconditions, edits and revisions, lists,
 //! notes, attachments and the inbox.
 
-mod common;
+use crate::common;
 
 use actix_web::http::StatusCode;
 use actix_web::test;

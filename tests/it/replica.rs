@@ -8,7 +8,7 @@
 //! (`.ci/run` adds the pg_hba line); skipped when the harness runs its own
 //! private cluster, which has no TCP listener to stream from.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

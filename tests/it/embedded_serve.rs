@@ -2,7 +2,7 @@
 //! private PostgreSQL cluster under OPED_DATA_DIR, `oped ingest` uses the same
 //! cluster, and the cluster stops when the service stops.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! `oped ingest` into a fresh database gives the outcome and the stored facts
 //! that `expected.json` names.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

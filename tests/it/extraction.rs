@@ -2,13 +2,13 @@
 //! recorded, the attachment kept with a reason, and the server and the next
 //! mail are unaffected.
 
-mod common;
+use crate::common::{self, TestApp};
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{App, test as web};
+use actix_web::test as web;
 use base64::Engine as _;
 use diesel::prelude::*;
 use lopdf::{Document, Object, Stream, dictionary};
@@ -261,9 +261,7 @@ fn post(body: Vec<u8>) -> web::TestRequest {
 #[actix_web::test]
 async fn a_pdf_that_overflows_the_parser_stack_ends_only_its_child() {
     let db = common::TestDb::new();
-    let app =
-        web::init_service(App::new().configure(oped::api::routes(common::app_state(db.pool()))))
-            .await;
+    let app = TestApp::builder(&db.url).build().await;
     let mail = oped_mail(
         "Author <author@example.org>",
         "Deep",
@@ -292,9 +290,7 @@ async fn a_pdf_that_overflows_the_parser_stack_ends_only_its_child() {
 #[actix_web::test]
 async fn of_forty_hostile_documents_three_are_tried_and_the_rest_kept_unread() {
     let db = common::TestDb::new();
-    let app =
-        web::init_service(App::new().configure(oped::api::routes(common::app_state(db.pool()))))
-            .await;
+    let app = TestApp::builder(&db.url).build().await;
     // A .docx whose document part inflates to 60 MiB, over the 50 MiB limit.
     let bomb = {
         use std::io::Write;

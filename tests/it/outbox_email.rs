@@ -1,7 +1,7 @@
 //! Email to authors, end to end: outbox rows → the worker → a real SMTP
 //! server started here → what arrived, read back and parsed.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::Duration;

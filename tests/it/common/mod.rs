@@ -1,20 +1,23 @@
 //! Test harness: each test gets its own database, copied from a template that
 //! is migrated once per schema version, and dropped when the test ends.
 
-#![allow(dead_code)] // each test binary uses its own part of the harness
-
+pub mod app;
 pub mod desk;
+/// A real IMAP server (Dovecot) on a free local port.
+pub mod dovecot;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use diesel::prelude::*;
 use diesel::{PgConnection, sql_query};
-use oped::config::IntakeConfig;
+use oped::config::{Config, IntakeConfig};
 use oped::db::embedded::EmbeddedCluster;
 use oped::intake::IntakeLimits;
 use oped::secret::Secret;
+
+pub use app::TestApp;
 
 pub const INBOUND_TOKEN: &str = "test-inbound-token-0123456789";
 pub const JWT_SECRET: &str = "test-jwt-secret-Zr2LwXv9Tn4Kp7Yc1Hm6Fd3Sb0Ge5J";
@@ -212,15 +215,33 @@ fn rand_suffix() -> u32 {
         .subsec_nanos()
 }
 
+pub const SITE_URL: &str = "https://news.example";
+
+/// The test desk's configuration, read as `oped serve` reads its environment;
+/// only the document extractor differs (`intake_limits`).
+pub fn config() -> Config {
+    let variables = [
+        ("OPED_JWT_SECRET", JWT_SECRET),
+        ("OPED_INBOUND_TOKEN", INBOUND_TOKEN),
+        ("OPED_TRUSTED_AUTHSERV_ID", "mx.desk.example"),
+        ("OPED_FROM", "Example Opinion <oped@desk.example>"),
+        ("OPED_SITE_URL", SITE_URL),
+        ("OPED_PUBLIC_URL", "https://desk.news.example"),
+        ("OPED_DB_POOL_SIZE", "4"),
+    ];
+    let mut config = Config::from_lookup(|name| {
+        variables
+            .iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|(_, value)| value.to_string())
+    })
+    .expect("the test configuration is valid");
+    config.intake.limits = intake_limits();
+    config
+}
+
 pub fn intake_config() -> IntakeConfig {
-    IntakeConfig {
-        inbound_token: Some(Secret::new(INBOUND_TOKEN.to_string())),
-        trusted_authserv_id: Some("mx.desk.example".into()),
-        own_domain: "desk.example".into(),
-        limits: intake_limits(),
-        ack_limit_per_hour: 3,
-        ack_limit_total_per_hour: 100,
-    }
+    config().intake
 }
 
 /// The production limits, with documents read by the `oped` binary cargo
@@ -234,43 +255,17 @@ pub fn intake_limits() -> IntakeLimits {
     limits
 }
 
-pub fn shared_intake_config() -> Arc<IntakeConfig> {
-    Arc::new(intake_config())
-}
-
 pub fn auth_config() -> oped::config::AuthConfig {
-    oped::config::AuthConfig {
-        jwt_secret: Some(Secret::new(JWT_SECRET.to_string())),
-        issuer: "oped".into(),
-        audience: "oped-editors".into(),
-        access_token_ttl: std::time::Duration::from_secs(900),
-        refresh_token_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
-    }
+    config().auth
 }
 
 pub fn token_keys() -> oped::auth::tokens::TokenKeys {
     oped::auth::tokens::TokenKeys::new(&auth_config()).unwrap()
 }
 
-/// The application state the server would build, over `pool`.
-pub fn app_state(pool: oped::db::PgPool) -> oped::api::AppState {
-    oped::api::AppState::new(
-        pool,
-        shared_intake_config(),
-        Arc::new(token_keys()),
-        Arc::new(site()),
-    )
-}
-
-pub const SITE_URL: &str = "https://news.example";
-
 /// Where the test desk's pieces are public.
 pub fn site() -> oped::publishing::Site {
-    oped::publishing::Site {
-        url: SITE_URL.into(),
-        name: "Example Opinion".into(),
-        public_api_url: "https://desk.news.example".into(),
-    }
+    oped::publishing::Site::from_config(&config())
 }
 
 pub fn corpus_dir() -> PathBuf {

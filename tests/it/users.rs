@@ -1,19 +1,15 @@
 //! Account administration over the API (admins only), and `oped user add`
 //! run as the real binary.
 
-mod common;
+use crate::common::{self, TestApp};
 
 use std::io::Write;
 use std::process::Stdio;
 
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::{App, test};
+use actix_web::test;
 use oped::auth::Role;
 use serde_json::{Value, json};
-
-type TestApp =
-    actix_service::boxed::BoxService<actix_http::Request, ServiceResponse, actix_web::Error>;
 
 const ADMIN: &str = "chief@desk.example";
 const EDITOR: &str = "layla@desk.example";
@@ -105,10 +101,7 @@ impl Desk {
 }
 
 async fn app(db: &common::TestDb) -> TestApp {
-    let app =
-        test::init_service(App::new().configure(oped::api::routes(common::app_state(db.pool()))))
-            .await;
-    actix_service::boxed::service(app)
+    TestApp::builder(&db.url).build().await
 }
 
 fn new_user(email: &str, role: &str, password: &str) -> Value {

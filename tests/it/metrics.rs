@@ -2,7 +2,7 @@
 //! named, and, once mail has come in, Prometheus text that parses and counts
 //! what happened.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

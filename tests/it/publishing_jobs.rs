@@ -6,7 +6,7 @@
 //! reqwest's blocking client (inside `WebhookSender::http`) is only made and
 //! dropped on plain threads: plain `#[test]`s, or a thread spawned for it.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
@@ -990,4 +990,63 @@ fn the_receiver_verifies_signatures_as_a_site_would() {
     let now = Utc::now().timestamp();
     let signed = webhook::signature(SECRET.as_bytes(), now, body);
     assert_eq!(verify(SECRET.as_bytes(), Some(&signed), body, now), Ok(now));
+}
+
+/// The whole way of a publisher's click, through the app `oped serve` runs:
+/// the API queues, the workers send, the author and the site hear of it.
+/// Email and webhooks are kept in memory here: the tests above speak to a
+/// real receiver, `outbox_email` to a real SMTP server.
+#[actix_rt::test]
+async fn a_publish_over_the_api_reaches_the_author_and_the_site_through_the_workers() {
+    use actix_web::http::StatusCode;
+    let desk = common::desk::Desk::new().await;
+    let (_, publisher_token) = desk.user(Role::Publisher);
+    let id = desk.ingest("01-plain.eml");
+    desk.force_state(id, "approved");
+    let version = desk.version(&publisher_token, id).await;
+    let (status, body) = desk
+        .transition(
+            &publisher_token,
+            id,
+            Some(version),
+            json!({ "action": "publish" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    desk.app.run_pending_jobs();
+
+    let hooks = desk.app.webhooks.sent();
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0].event, "opinion.published");
+    assert_eq!(hooks[0].body["opinion"]["url"], opinion_url(SLUG));
+    assert_private(&serde_json::to_vec(&hooks[0].body).unwrap());
+    let subjects: Vec<String> = desk
+        .app
+        .mail
+        .sent()
+        .iter()
+        .map(|mail| {
+            assert_eq!(mail.rcpt_to, [AUTHOR_EMAIL]);
+            let parsed = mail_parser::MessageParser::default()
+                .parse(&mail.data)
+                .expect("a parseable message");
+            parsed.subject().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|subject| subject.ends_with(&format!("Published: {TITLE}"))),
+        "{subjects:?}"
+    );
+    // Nothing is left to send.
+    desk.app.run_pending_jobs();
+    assert_eq!(desk.app.webhooks.sent().len(), 1);
+    let pending: i64 = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .count()
+        .get_result(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(pending, 0);
 }

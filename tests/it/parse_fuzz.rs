@@ -1,7 +1,7 @@
 //! Property tests over the pure intake step: no input, however hostile,
 //! makes it panic. Bounded in cases so the suite stays quick.
 
-mod common;
+use crate::common;
 
 use oped::intake::{Analysis, analyse, draft::build_draft};
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! Intake decisions that need the database: replies, revisions, duplicates,
 //! references, authentication, and hostile mail, through `intake::ingest`.
 
-mod common;
+use crate::common;
 
 use diesel::prelude::*;
 use oped::intake::{self, Outcome};

@@ -1,6 +1,6 @@
 //! Every migration runs up, down, and up again on an empty database.
 
-mod common;
+use crate::common;
 
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;

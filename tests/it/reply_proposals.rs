@@ -2,7 +2,7 @@
 //! at once only to an open piece (draft, in review) from an authenticated
 //! author; anything else waits as a proposed revision for an editor.
 
-mod common;
+use crate::common;
 
 use actix_web::http::StatusCode;
 use actix_web::test;

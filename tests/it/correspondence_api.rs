@@ -1,7 +1,7 @@
 //! Mail around a submission through the API: the author's replies and
 //! revisions, the editor's own messages, and the deliveries list.
 
-mod common;
+use crate::common;
 
 use actix_web::http::StatusCode;
 use actix_web::test;

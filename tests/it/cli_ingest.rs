@@ -1,6 +1,6 @@
 //! `oped ingest` as an MTA runs it: exit codes, the JSON line, what is stored.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

@@ -3,7 +3,7 @@
 //! 410, slugs, the list, and the Atom feed read by a real feed parser and
 //! checked against the rules of RFC 4287 that feed validators apply.
 
-mod common;
+use crate::common::{self, TestApp};
 
 use std::collections::HashSet;
 
@@ -673,13 +673,10 @@ fn unique_mail(title: &str) -> String {
 #[actix_rt::test]
 async fn browsers_on_the_configured_origins_may_read_and_others_may_not() {
     let db = common::TestDb::new();
-    let app = test::init_service(
-        actix_web::App::new()
-            .wrap(oped::api::cors(&["https://news.example".to_string()]))
-            .wrap(oped::api::security_headers())
-            .configure(oped::api::routes(common::app_state(db.pool()))),
-    )
-    .await;
+    let app = TestApp::builder(&db.url)
+        .with_config(|config| config.http.cors_origins = vec!["https://news.example".to_string()])
+        .build()
+        .await;
     let preflight = test::TestRequest::default()
         .method(actix_web::http::Method::OPTIONS)
         .uri("/api/v1/submissions/1")

@@ -1,18 +1,14 @@
 //! An in-process editor desk for API tests: a fresh database, the app, users
 //! with tokens, and mail ingested straight through intake.
 
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::{App, test};
+use actix_web::test;
 use diesel::prelude::*;
 use oped::auth::Role;
 use oped::schema::{submissions, users};
 use serde_json::Value;
 
-use super::bearer;
-
-pub type TestApp =
-    actix_service::boxed::BoxService<actix_http::Request, ServiceResponse, actix_web::Error>;
+use super::{TestApp, bearer};
 
 pub struct Desk {
     pub db: super::TestDb,
@@ -22,14 +18,8 @@ pub struct Desk {
 impl Desk {
     pub async fn new() -> Desk {
         let db = super::TestDb::new();
-        let app = test::init_service(
-            App::new().configure(oped::api::routes(super::app_state(db.pool()))),
-        )
-        .await;
-        Desk {
-            db,
-            app: actix_service::boxed::service(app),
-        }
+        let app = TestApp::builder(&db.url).build().await;
+        Desk { db, app }
     }
 
     /// A user with `role`, and an access token for them.

@@ -3,10 +3,8 @@
 //! folder only after the commit, exactly once through crashes, UIDVALIDITY
 //! changes and a second poller.
 
-mod common;
-
-#[path = "common/dovecot.rs"]
-mod dovecot;
+use crate::common;
+use crate::common::dovecot;
 
 use std::collections::HashMap;
 use std::thread::JoinHandle;

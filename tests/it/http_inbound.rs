@@ -1,20 +1,15 @@
 //! `POST /api/v1/inbound/messages` and the health endpoints, in-process.
 
-mod common;
+use crate::common::{self, TestApp};
 
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{App, test};
+use actix_web::test;
 use diesel::prelude::*;
-use oped::api::{self, AppState};
 use oped::schema::inbound_messages;
 use oped::secret::Secret;
 use serde_json::Value;
-
-fn state(pool: oped::db::PgPool) -> AppState {
-    common::app_state(pool)
-}
 
 fn post(body: &[u8]) -> test::TestRequest {
     test::TestRequest::post()
@@ -42,7 +37,7 @@ async fn problem(response: actix_web::dev::ServiceResponse) -> (StatusCode, Valu
 #[actix_web::test]
 async fn new_submission_is_201_and_a_redelivery_200_duplicate() {
     let db = common::TestDb::new();
-    let app = test::init_service(App::new().configure(api::routes(state(db.pool())))).await;
+    let app = TestApp::builder(&db.url).build().await;
     let raw = common::corpus_file("01-plain.eml");
 
     let response = test::call_service(&app, post(&raw).to_request()).await;
@@ -70,7 +65,7 @@ async fn new_submission_is_201_and_a_redelivery_200_duplicate() {
 #[actix_web::test]
 async fn requests_without_the_right_token_are_refused_and_store_nothing() {
     let db = common::TestDb::new();
-    let app = test::init_service(App::new().configure(api::routes(state(db.pool())))).await;
+    let app = TestApp::builder(&db.url).build().await;
     let raw = common::corpus_file("01-plain.eml");
 
     let missing = test::TestRequest::post()
@@ -103,13 +98,10 @@ async fn requests_without_the_right_token_are_refused_and_store_nothing() {
 #[actix_web::test]
 async fn the_wrong_media_type_an_empty_body_and_an_oversized_one_are_named() {
     let db = common::TestDb::new();
-    let mut config = common::intake_config();
-    config.limits.max_message_bytes = 4096;
-    let state = AppState {
-        intake: std::sync::Arc::new(config),
-        ..common::app_state(db.pool())
-    };
-    let app = test::init_service(App::new().configure(api::routes(state))).await;
+    let app = TestApp::builder(&db.url)
+        .with_config(|config| config.intake.limits.max_message_bytes = 4096)
+        .build()
+        .await;
 
     let json = post(b"{}")
         .insert_header(("Content-Type", "application/json"))
@@ -137,7 +129,10 @@ async fn a_dead_database_answers_503_with_retry_after() {
         1,
         Duration::from_millis(500),
     );
-    let app = test::init_service(App::new().configure(api::routes(state(dead)))).await;
+    let app = TestApp::builder("postgres://postgres@127.0.0.1:9/oped")
+        .with_pool(dead)
+        .build()
+        .await;
 
     let response = test::call_service(
         &app,
@@ -165,7 +160,7 @@ async fn a_dead_database_answers_503_with_retry_after() {
 #[actix_web::test]
 async fn readyz_is_ok_with_a_migrated_database() {
     let db = common::TestDb::new();
-    let app = test::init_service(App::new().configure(api::routes(state(db.pool())))).await;
+    let app = TestApp::builder(&db.url).build().await;
     let response =
         test::call_service(&app, test::TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -174,7 +169,7 @@ async fn readyz_is_ok_with_a_migrated_database() {
 #[actix_web::test]
 async fn a_nul_character_in_a_mail_is_stripped_and_the_mail_recorded() {
     let db = common::TestDb::new();
-    let app = test::init_service(App::new().configure(api::routes(state(db.pool())))).await;
+    let app = TestApp::builder(&db.url).build().await;
     let raw = b"From: A\0B <a@x.example>\r\nSubject: Op-Ed: Nul\0s\r\nMessage-ID: <n\0ul@x.example>\r\n\r\nbody\0text\r\n";
     let response = test::call_service(&app, post(raw).to_request()).await;
     assert_eq!(response.status(), StatusCode::CREATED);

@@ -1,0 +1,27 @@
+//! The integration tests, in one binary: the harness (`common`) and the
+//! dependencies are compiled and linked once, not once per file. Each module
+//! is one capability, tested the way a user meets it.
+//!
+//! `cargo test --test it <module>::` runs one module's tests.
+
+mod common;
+
+mod auth;
+mod cli_ingest;
+mod corpus;
+mod correspondence_api;
+mod embedded_serve;
+mod extraction;
+mod http_inbound;
+mod imap_intake;
+mod intake_rules;
+mod metrics;
+mod migrations;
+mod outbox_email;
+mod parse_fuzz;
+mod public_api;
+mod publishing_jobs;
+mod replica;
+mod reply_proposals;
+mod submissions_api;
+mod users;
