@@ -108,7 +108,8 @@ impl Caller {
     }
 }
 
-fn bearer_token(request: &HttpRequest) -> Option<String> {
+/// The token of `Authorization: Bearer <token>` (the scheme in any case).
+pub(super) fn bearer_token(request: &HttpRequest) -> Option<String> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -5,13 +5,13 @@
 
 use std::net::IpAddr;
 
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ipnet::IpNet;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::bearer_token;
 use crate::secret::Secret;
 
 /// Who may scrape.
@@ -45,13 +45,8 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let peer = request.peer_addr().map(|address| address.ip());
-    let bearer = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    if !state.metrics_access.admits(peer, bearer) {
+    let bearer = bearer_token(&request);
+    if !state.metrics_access.admits(peer, bearer.as_deref()) {
         return Err(ApiError::forbidden(
             "metrics are for the scraper named by OPED_METRICS_TOKEN or OPED_METRICS_ALLOW",
         ));

@@ -68,6 +68,15 @@ fn metrics_are_refused_to_strangers_and_count_what_happened() {
         .unwrap();
     assert_eq!(login.status().as_u16(), 401);
 
+    // Methods a client invents must not each become a series of their own.
+    for invented in ["FOO1", "FOO2"] {
+        let method = reqwest::Method::from_bytes(invented.as_bytes()).unwrap();
+        client
+            .request(method, format!("{}/healthz", server.base))
+            .send()
+            .unwrap();
+    }
+
     let response = client
         .get(&metrics)
         .bearer_auth(METRICS_TOKEN)
@@ -107,6 +116,12 @@ fn metrics_are_refused_to_strangers_and_count_what_happened() {
     );
     assert!(value(r#"http_request_duration_seconds_count{route="/readyz",method="GET"}"#) >= 1.0);
     assert_eq!(value("oped_login_failures_total"), 1.0);
+    assert!(samples.keys().all(|series| !series.contains("FOO")));
+    assert!(
+        samples
+            .keys()
+            .any(|series| series.contains(r#"method="other""#))
+    );
     // The acknowledgement was queued; a worker may have written it already.
     assert!(samples.contains_key(r#"oped_outbox_pending{kind="email"}"#));
     assert!(samples.contains_key(r#"oped_outbox_oldest_pending_seconds{kind="webhook"}"#));
