@@ -6,8 +6,7 @@ use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -38,31 +37,6 @@ fn ingest(data_dir: &Path, file: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_ready(base: &str, server: &mut Child) {
-    let client = reqwest::blocking::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            panic!("oped serve exited early with {status}");
-        }
-        if let Ok(response) = client.get(format!("{base}/readyz")).send()
-            && response.status().is_success()
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "oped serve never became ready");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn cluster_running(data_dir: &Path) -> bool {
     data_dir.join("postgres/cluster/postmaster.pid").exists()
 }
@@ -76,7 +50,7 @@ fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
     // As root, the cluster runs as the postgres user, which must enter the directory.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let data_dir = dir.path().join("data");
-    let port = free_port();
+    let port = common::free_port();
     let base = format!("http://127.0.0.1:{port}");
 
     // No OPED_JWT_SECRET: the embedded default makes a key and keeps it.
@@ -87,7 +61,7 @@ fn serve_runs_and_stops_a_private_cluster_that_ingest_shares() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    wait_ready(&base, &mut server);
+    common::wait_ready(&base, &mut server);
     assert!(cluster_running(&data_dir));
     let key = std::fs::metadata(data_dir.join("jwt-secret")).expect("the key is kept");
     assert_eq!(key.permissions().mode() & 0o777, 0o600);

@@ -6,7 +6,7 @@
 //! The helpers (append, count, delete a folder) speak IMAP with the same
 //! client library as the poller, each on a short-lived runtime of its own.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,7 +50,7 @@ impl Dovecot {
             format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n"),
         )
         .unwrap();
-        let port = free_port();
+        let port = super::free_port();
         let conf = format!(
             r#"
 protocols = imap
@@ -266,12 +266,4 @@ fn chown_tree(path: &std::path::Path, uid: &str, gid: &str) {
         .status()
         .unwrap();
     assert!(status.success());
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

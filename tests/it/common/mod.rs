@@ -505,25 +505,32 @@ impl Serve {
             base: format!("http://127.0.0.1:{port}"),
             _data_dir: data_dir,
         };
-        let client = reqwest::blocking::Client::new();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-        loop {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("oped serve exited early with {status}");
-            }
-            if client
-                .get(format!("{}/readyz", server.base))
-                .send()
-                .is_ok_and(|response| response.status().is_success())
-            {
-                return server;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "oped serve never became ready"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(200));
+        wait_ready(&server.base, &mut server.child);
+        server
+    }
+}
+
+/// Waits until `oped serve` at `base` answers `/readyz`; panics if it exits
+/// first or is not ready within 90 s.
+pub fn wait_ready(base: &str, server: &mut std::process::Child) {
+    let client = reqwest::blocking::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            panic!("oped serve exited early with {status}");
         }
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .is_ok_and(|response| response.status().is_success())
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "oped serve never became ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
 
