@@ -34,35 +34,23 @@ pub struct UserRef {
     pub name: String,
 }
 
-/// The piece with its assignee, its waiting proposals and its attachments.
-/// Two statements, both of them prepared once per connection and reused:
-/// a statement holding SQL text (`sql(…)`) would be planned again on every
-/// call, which costs more than the round trip it saves.
+/// The piece with its assignee, its waiting proposals and its attachments,
+/// in one prepared statement (the attachments come as JSON from a function of
+/// the migrations: SQL text in the statement would be planned on every call).
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
-    let Some((row, assignee, pending_proposals)) = submissions::table
+    submissions::table
         .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
         .filter(submissions::id.eq(id))
         .select((
             Submission::as_select(),
             (users::id, users::name).nullable(),
             pending_proposals(),
+            submission_attachments(id),
         ))
-        .first::<(Submission, Option<UserRef>, Option<i64>)>(conn)
+        .first::<(Submission, Option<UserRef>, Option<i64>, serde_json::Value)>(conn)
         .optional()?
-    else {
-        return Ok(None);
-    };
-    let attachments = attachments::table
-        .filter(attachments::submission_id.eq(id))
-        .order(attachments::n)
-        .select(AttachmentInfo::as_select())
-        .load(conn)?;
-    Ok(Some(SubmissionRecord {
-        row,
-        assignee,
-        attachments,
-        pending_proposals: pending_proposals.unwrap_or(0),
-    }))
+        .map(|(row, assignee, pending, attachments)| record(row, assignee, pending, attachments))
+        .transpose()
 }
 
 diesel::alias!(users as assignees: Assignees);
@@ -108,17 +96,26 @@ pub fn find_for(
     let Some((standing, row, assignee, pending_proposals, attachments)) = found else {
         return Ok(None);
     };
-    let record = match row {
-        Some(row) => Some(SubmissionRecord {
-            row,
-            assignee,
-            attachments: serde_json::from_value(attachments)
-                .map_err(|err| DbError::DeserializationError(err.into()))?,
-            pending_proposals: pending_proposals.unwrap_or(0),
-        }),
-        None => None,
-    };
+    let record = row
+        .map(|row| record(row, assignee, pending_proposals, attachments))
+        .transpose()?;
     Ok(Some((standing, record)))
+}
+
+/// A [`SubmissionRecord`] from the columns [`find`] and [`find_for`] read.
+fn record(
+    row: Submission,
+    assignee: Option<UserRef>,
+    pending_proposals: Option<i64>,
+    attachments: serde_json::Value,
+) -> QueryResult<SubmissionRecord> {
+    Ok(SubmissionRecord {
+        row,
+        assignee,
+        attachments: serde_json::from_value(attachments)
+            .map_err(|err| DbError::DeserializationError(err.into()))?,
+        pending_proposals: pending_proposals.unwrap_or(0),
+    })
 }
 
 /// How many of the piece's proposed revisions wait for an editor.
