@@ -20,16 +20,13 @@ pub async fn correspondence(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let rows = super::with_submission(&state, caller, id, move |conn| {
-        Ok(store::correspondence(conn, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(CorrespondenceView::from)
-            .collect::<Vec<_>>(),
-    ))
+    super::list_under::<_, CorrespondenceView>(
+        &state,
+        caller,
+        id.into_inner(),
+        store::correspondence,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

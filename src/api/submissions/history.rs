@@ -16,10 +16,5 @@ pub async fn history(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let rows = super::with_submission(&state, caller, id, move |conn| {
-        Ok(store::history(conn, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(HistoryView::from).collect::<Vec<_>>()))
+    super::list_under::<_, HistoryView>(&state, caller, id.into_inner(), store::history).await
 }

@@ -28,10 +28,7 @@ pub async fn notes(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let rows =
-        super::with_submission(&state, caller, id, move |conn| Ok(store::notes(conn, id)?)).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(NoteView::from).collect::<Vec<_>>()))
+    super::list_under::<_, NoteView>(&state, caller, id.into_inner(), store::notes).await
 }
 
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/notes", tag = "submissions", params(("id" = i64, Path)),

@@ -19,12 +19,7 @@ pub async fn proposals(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let rows = super::with_submission(&state, caller, id, move |conn| {
-        Ok(proposals::list(conn, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(ProposalView::from).collect::<Vec<_>>()))
+    super::list_under::<_, ProposalView>(&state, caller, id.into_inner(), proposals::list).await
 }
 
 /// Makes a proposed text the piece's text, as an edit would (a revision,

@@ -16,10 +16,5 @@ pub async fn revisions(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let rows = super::with_submission(&state, caller, id, move |conn| {
-        Ok(store::revisions(conn, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(RevisionView::from).collect::<Vec<_>>()))
+    super::list_under::<_, RevisionView>(&state, caller, id.into_inner(), store::revisions).await
 }
