@@ -141,6 +141,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    submission_corrections (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        body -> Text,
+        author_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     submission_notes (id) {
         id -> Int8,
         submission_id -> Int8,
@@ -234,6 +244,8 @@ diesel::joinable!(proposed_revisions -> users (decided_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(submission_history -> submissions (submission_id));
 diesel::joinable!(submission_history -> users (actor_id));
+diesel::joinable!(submission_corrections -> submissions (submission_id));
+diesel::joinable!(submission_corrections -> users (author_id));
 diesel::joinable!(submission_notes -> submissions (submission_id));
 diesel::joinable!(submission_notes -> users (author_id));
 diesel::joinable!(submission_revisions -> inbound_messages (inbound_message_id));
@@ -252,6 +264,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposed_revisions,
     refresh_tokens,
     submission_history,
+    submission_corrections,
     submission_notes,
     submission_revisions,
     submission_thread_ids,

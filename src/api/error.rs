@@ -21,6 +21,7 @@ use super::JSON_BODY_LIMIT;
 use crate::auth::accounts::AuthError;
 use crate::intake::{IntakeError, PromoteError};
 use crate::outbox::deliveries::RetryError;
+use crate::submissions::corrections::CorrectionError;
 use crate::submissions::edit::FieldError;
 use crate::submissions::proposals::ProposalError;
 use crate::submissions::store::EditError;
@@ -236,6 +237,19 @@ impl From<ProposalError> for ApiError {
             ProposalError::Stale { current } => ApiError::stale(Some(current)),
             ProposalError::PublisherOnly => ApiError::forbidden(err.to_string()),
             ProposalError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<CorrectionError> for ApiError {
+    fn from(err: CorrectionError) -> Self {
+        match err {
+            CorrectionError::NotFound => ApiError::not_found("submission"),
+            CorrectionError::Stale { current } => ApiError::stale(Some(current)),
+            CorrectionError::NotPublished { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "not_published", err.to_string())
+            }
+            CorrectionError::Database(err) => err.into(),
         }
     }
 }

@@ -41,6 +41,8 @@ use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissio
         submissions::discard,
         submissions::notes,
         submissions::add_note,
+        submissions::corrections,
+        submissions::add_correction,
         submissions::download,
         submissions::correspondence,
         submissions::send_message,

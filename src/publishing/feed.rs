@@ -60,7 +60,7 @@ fn entry(piece: &PublicOpinion) -> Entry {
         links: vec![link("alternate", &piece.url, "text/html")],
         summary: piece.standfirst.clone().map(Text::plain),
         content: Some(Content {
-            value: Some(piece.body_html.clone()),
+            value: Some(content_html(piece)),
             content_type: Some("html".into()),
             ..Content::default()
         }),
@@ -74,6 +74,32 @@ fn entry(piece: &PublicOpinion) -> Entry {
             .collect(),
         ..Entry::default()
     }
+}
+
+/// The article, and after it every correction, dated: a feed reader keeps
+/// the entry it first fetched, so the correction must travel with the text.
+fn content_html(piece: &PublicOpinion) -> String {
+    let mut html = piece.body_html.clone();
+    if piece.corrections.is_empty() {
+        return html;
+    }
+    html.push_str("<aside class=\"corrections\">");
+    for correction in &piece.corrections {
+        html.push_str(&format!(
+            "<p><strong>Correction, {}:</strong> {}</p>",
+            correction.at.format("%-d %B %Y"),
+            escape_html(&correction.text)
+        ));
+    }
+    html.push_str("</aside>");
+    html
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn person(name: &str) -> Person {
@@ -124,6 +150,7 @@ mod tests {
             word_count: 3,
             published_at: "2026-11-20T08:00:00Z".parse().unwrap(),
             updated_at: "2026-11-21T09:30:00Z".parse().unwrap(),
+            corrections: Vec::new(),
         }
     }
 
@@ -161,5 +188,25 @@ mod tests {
             "{xml}"
         );
         assert_eq!(xml.matches("<entry>").count(), 2);
+    }
+
+    #[test]
+    fn corrections_follow_the_article_in_its_entry_escaped_and_dated() {
+        let mut corrected = piece("budgets", Some("Amal"));
+        corrected.corrections = vec![crate::publishing::view::PublicCorrection {
+            text: "The deficit was 4%, not 40% <sic>.".into(),
+            at: "2026-11-23T12:00:00Z".parse().unwrap(),
+        }];
+        let xml = render(
+            &site(),
+            &[corrected],
+            "2026-11-23T12:00:00Z".parse().unwrap(),
+        );
+        // Inside <content type="html"> the markup is itself escaped once more.
+        let article = xml.find("One &amp;amp; two").expect("the article");
+        let correction = xml
+            .find("&lt;strong&gt;Correction, 23 November 2026:&lt;/strong&gt; The deficit was 4%, not 40% &amp;lt;sic&amp;gt;.")
+            .unwrap_or_else(|| panic!("the correction, escaped, in {xml}"));
+        assert!(article < correction, "{xml}");
     }
 }

@@ -3,7 +3,10 @@
 //! reach the site by accident. Pure.
 
 use chrono::{DateTime, Utc};
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
+use diesel::sql_types::Jsonb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -31,6 +34,38 @@ pub struct PublicRow {
     pub word_count: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    #[diesel(
+        select_expression = public_corrections(submissions::id),
+        select_expression_type = public_corrections<submissions::id>
+    )]
+    pub corrections: Corrections,
+}
+
+diesel::define_sql_function! {
+    /// A piece's corrections as JSON, oldest first (a function of the
+    /// migrations, so the public reads stay one prepared statement).
+    fn public_corrections(submission: diesel::sql_types::BigInt) -> diesel::sql_types::Jsonb;
+}
+
+/// A correction as readers see it: what was wrong, and when it was said.
+/// Who added it stays on the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublicCorrection {
+    /// Plain text.
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A piece's corrections, oldest first, read from the JSON the database
+/// builds; JSON of another shape is an error, not an empty list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromSqlRow)]
+pub struct Corrections(pub Vec<PublicCorrection>);
+
+impl FromSql<Jsonb, Pg> for Corrections {
+    fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let json = <serde_json::Value as FromSql<Jsonb, Pg>>::from_sql(bytes)?;
+        Ok(Corrections(serde_json::from_value(json)?))
+    }
 }
 
 /// A published op-ed as the site shows it.
@@ -50,8 +85,10 @@ pub struct PublicOpinion {
     pub word_count: i32,
     /// When it was first published.
     pub published_at: DateTime<Utc>,
-    /// When its public text last changed.
+    /// When its public text last changed (a correction changes it too).
     pub updated_at: DateTime<Utc>,
+    /// Corrections the desk has published, oldest first; never removed.
+    pub corrections: Vec<PublicCorrection>,
 }
 
 /// The author as the public sees them: never their address.
@@ -110,6 +147,7 @@ impl PublicOpinion {
             word_count: row.word_count,
             published_at: row.published_at?,
             updated_at: row.updated_at,
+            corrections: row.corrections.0.clone(),
         })
     }
 }
@@ -181,6 +219,7 @@ mod tests {
             word_count: 2,
             published_at: Some("2026-11-26T10:00:00Z".parse().unwrap()),
             updated_at: "2026-11-26T11:00:00Z".parse().unwrap(),
+            corrections: Corrections::default(),
         }
     }
 

@@ -1,6 +1,8 @@
-//! Submissions as editors see them: reading, listing, editing, notes.
+//! Submissions as editors see them: reading, listing, editing, notes,
+//! corrections.
 //! `edit` is pure (what an edit may contain); `store` is the database.
 
+pub mod corrections;
 pub mod edit;
 pub mod proposals;
 pub mod revision;

@@ -722,3 +722,152 @@ async fn browsers_on_the_configured_origins_may_read_and_others_may_not() {
         "but the browser is not allowed to read it"
     );
 }
+
+impl Public {
+    /// A publisher's correction of piece `id` at `version`, or without `If-Match`.
+    async fn correct(
+        &self,
+        token: &str,
+        id: i64,
+        version: Option<i64>,
+        text: &str,
+    ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
+        let mut request = test::TestRequest::post()
+            .uri(&format!("/api/v1/submissions/{id}/corrections"))
+            .insert_header(bearer(token))
+            .set_json(json!({ "text": text }));
+        if let Some(version) = version {
+            request = request.insert_header(("If-Match", format!("\"{version}\"")));
+        }
+        self.desk.call(request).await
+    }
+}
+
+#[actix_rt::test]
+async fn a_correction_is_appended_for_readers_the_feed_and_the_site() {
+    let public = Public::new().await;
+    let id = public.desk.ingest("01-plain.eml");
+    let unpublished = public.desk.ingest("03-arabic-1256.eml");
+    let slug = public.publish(id).await;
+    let (_, before, _) = public.get(&opinion_path(&slug), &[]).await;
+    let before: Value = serde_json::from_str(&before).unwrap();
+    assert_eq!(before["corrections"], json!([]));
+    let version = public.desk.version(&public.publisher, id).await;
+    let first = "An earlier version gave the deficit as 40%; it is 4% <of GDP>.";
+
+    // Who may, on what, and how.
+    let (status, body, _) = public
+        .correct(&public.editor, id, Some(version), first)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body, _) = public.correct(&public.publisher, id, None, first).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    let (status, body, _) = public
+        .correct(&public.publisher, id, Some(version), " \u{1b} ")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "text");
+    let (status, body, _) = public
+        .correct(&public.publisher, id, Some(version - 1), first)
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    let draft_version = public.desk.version(&public.publisher, unpublished).await;
+    let (status, body, _) = public
+        .correct(&public.publisher, unpublished, Some(draft_version), first)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "not_published");
+    clear_webhooks(&public.desk);
+
+    let (status, body, headers) = public
+        .correct(&public.publisher, id, Some(version), first)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(header(&headers, "etag"), format!("\"{}\"", version + 1));
+    assert_eq!(body.as_array().unwrap().len(), 1);
+    assert_eq!(body[0]["text"], first);
+    assert!(body[0]["author"]["name"].is_string(), "{body}");
+
+    // Readers see it under the piece, with its date and without the publisher.
+    let (status, opinion) = public.get_json(&opinion_path(&slug)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(opinion["corrections"][0]["text"], first);
+    assert_eq!(opinion["corrections"][0].as_object().unwrap().len(), 2);
+    assert!(opinion["updated_at"].as_str() > before["updated_at"].as_str());
+    assert_eq!(
+        opinion["body_html"], before["body_html"],
+        "the text is untouched"
+    );
+
+    // The feed entry carries it after the article, and its `updated` moved on.
+    let (_, xml, _) = public.get("/feed.atom", &[]).await;
+    check_rfc_4287(&xml);
+    let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    let entry = &feed.entries[0];
+    let content = entry.content.as_ref().unwrap().body.as_deref().unwrap();
+    assert!(
+        content.contains("Correction, ") && content.contains("it is 4% &lt;of GDP&gt;."),
+        "{content}"
+    );
+    assert_eq!(
+        entry.updated.unwrap().to_rfc3339(),
+        chrono::DateTime::parse_from_rfc3339(opinion["updated_at"].as_str().unwrap())
+            .unwrap()
+            .to_rfc3339()
+    );
+
+    // The site hears of it, with the correction in the piece it is sent.
+    let webhooks = webhooks(&public.desk);
+    assert_eq!(webhooks.len(), 1, "{webhooks:?}");
+    assert_eq!(webhooks[0].0, "opinion.updated");
+    assert_eq!(webhooks[0].1["opinion"]["corrections"][0]["text"], first);
+
+    // A second one is appended after the first; neither can be rewritten.
+    let (status, body, _) = public
+        .correct(
+            &public.publisher,
+            id,
+            Some(version + 1),
+            "The author's title is professor.",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, listed) = public
+        .desk
+        .get(
+            &public.editor,
+            &format!("/api/v1/submissions/{id}/corrections"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let texts: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, [first, "The author's title is professor."]);
+    let rewrite = diesel::sql_query("UPDATE submission_corrections SET body = 'nothing was wrong'")
+        .execute(&mut public.desk.db.conn());
+    assert!(rewrite.is_err(), "a correction is never edited");
+}
+
+fn clear_webhooks(desk: &Desk) {
+    use oped::domain::OutboxKind;
+    use oped::schema::outbox;
+    diesel::delete(outbox::table.filter(outbox::kind.eq(OutboxKind::Webhook)))
+        .execute(&mut desk.db.conn())
+        .unwrap();
+}
+
+/// The webhooks waiting in the outbox: (event, body), oldest first.
+fn webhooks(desk: &Desk) -> Vec<(String, Value)> {
+    use oped::domain::OutboxKind;
+    use oped::schema::outbox;
+    outbox::table
+        .filter(outbox::kind.eq(OutboxKind::Webhook))
+        .order(outbox::id)
+        .select((outbox::topic, outbox::payload))
+        .load(&mut desk.db.conn())
+        .unwrap()
+}

@@ -1,6 +1,7 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
 mod attachments;
+mod corrections;
 mod correspondence;
 mod detail;
 mod history;
@@ -21,6 +22,7 @@ use crate::auth::Role;
 use crate::submissions::store;
 
 pub use attachments::__path_download;
+pub use corrections::{__path_add_correction, __path_corrections};
 pub use correspondence::{__path_correspondence, __path_send_message};
 pub use detail::{__path_show, __path_update};
 pub use history::__path_history;
@@ -41,6 +43,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/revisions", web::get().to(revisions::revisions))
             .route("/{id}/notes", web::get().to(notes::notes))
             .route("/{id}/notes", web::post().to(notes::add_note))
+            .route("/{id}/corrections", web::get().to(corrections::corrections))
+            .route(
+                "/{id}/corrections",
+                web::post().to(corrections::add_correction),
+            )
             .route("/{id}/proposals", web::get().to(proposals::proposals))
             .route(
                 "/{id}/proposals/{proposal}/accept",
@@ -86,4 +93,21 @@ where
         })
         .await?;
     Ok(found)
+}
+
+/// Answers with the rows `read` finds under submission `id` (its history,
+/// revisions, proposals, mail), each in its API form; 404 when there is no
+/// such submission.
+async fn list_under<Row, View>(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+    read: fn(&mut PgConnection, i64) -> diesel::QueryResult<Vec<Row>>,
+) -> Result<actix_web::HttpResponse, ApiError>
+where
+    Row: Send + 'static,
+    View: From<Row> + serde::Serialize,
+{
+    let rows = with_submission(state, caller, id, move |conn| Ok(read(conn, id)?)).await?;
+    Ok(actix_web::HttpResponse::Ok().json(rows.into_iter().map(View::from).collect::<Vec<_>>()))
 }

@@ -9,6 +9,7 @@ use crate::auth::Role;
 use crate::db::models::AttachmentInfo;
 use crate::domain::{AuthVerdict, Direction, ProposalStatus, RevisionSource, State};
 use crate::publishing::Site;
+use crate::submissions::corrections::CorrectionRow;
 use crate::submissions::proposals::ProposalRow;
 use crate::submissions::store::{
     CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
@@ -238,6 +239,27 @@ impl From<NoteRow> for NoteView {
             id: row.id,
             author: row.author.into(),
             body: row.body,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionView {
+    pub id: i64,
+    /// Plain text, as readers see it.
+    pub text: String,
+    /// The publisher who added it (never shown to readers).
+    pub author: UserView,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CorrectionRow> for CorrectionView {
+    fn from(row: CorrectionRow) -> Self {
+        CorrectionView {
+            id: row.id,
+            text: row.text,
+            author: row.author.into(),
             created_at: row.created_at,
         }
     }

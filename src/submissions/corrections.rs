@@ -1,0 +1,119 @@
+//! Corrections to published pieces. A publisher appends one; readers see it
+//! under the piece and in its feed entry; it is never edited or removed
+//! (the table refuses updates), so what readers were told stays on record.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DbError;
+
+use super::revision;
+use super::store::UserRef;
+use crate::domain::State;
+use crate::publishing::Site;
+use crate::schema::{submission_corrections, submissions, users};
+
+/// The longest correction, in characters: a note under a piece, not a piece.
+pub const MAX_CORRECTION_CHARS: usize = 2_000;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub text: String,
+    pub author: UserRef,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A correction's text as it will be stored: cleaned of control characters
+/// and trimmed; `None` when nothing is left or it is too long.
+pub fn valid_text(text: &str) -> Option<String> {
+    let text = crate::text::clean(text).trim().to_string();
+    let length = text.chars().count();
+    (1..=MAX_CORRECTION_CHARS).contains(&length).then_some(text)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    #[error("no such submission")]
+    NotFound,
+    #[error("the submission changed: it is at version {current}")]
+    Stale { current: i32 },
+    #[error("only a published piece is corrected; this one is {state}")]
+    NotPublished { state: State },
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+/// Appends `text` (from [`valid_text`]) to published piece `id`, checked
+/// against `expected_version`. The piece's version and `updated_at` move on,
+/// so caches and the feed see the change, and the site is told
+/// (`opinion.updated`, carrying the corrections). Returns the new version.
+pub fn add(
+    conn: &mut PgConnection,
+    id: i64,
+    expected_version: i32,
+    text: &str,
+    publisher: i64,
+    site: &Site,
+) -> Result<i32, CorrectionError> {
+    conn.transaction(|conn| {
+        let (version, state): (i32, State) = submissions::table
+            .find(id)
+            .select((submissions::version, submissions::state))
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(CorrectionError::NotFound)?;
+        if version != expected_version {
+            return Err(CorrectionError::Stale { current: version });
+        }
+        if state != State::Published {
+            return Err(CorrectionError::NotPublished { state });
+        }
+        let now = Utc::now();
+        diesel::insert_into(submission_corrections::table)
+            .values((
+                submission_corrections::submission_id.eq(id),
+                submission_corrections::body.eq(text),
+                submission_corrections::author_id.eq(publisher),
+                submission_corrections::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        let version = diesel::update(submissions::table.find(id))
+            .set(revision::next_version(now))
+            .returning(submissions::version)
+            .get_result(conn)?;
+        crate::outbox::enqueue_webhook(conn, id, "opinion.updated", site, now)?;
+        Ok(version)
+    })
+}
+
+/// The piece's corrections with who added them, oldest first.
+pub fn list(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<CorrectionRow>> {
+    submission_corrections::table
+        .inner_join(users::table)
+        .filter(submission_corrections::submission_id.eq(id))
+        .order(submission_corrections::id)
+        .select((
+            submission_corrections::id,
+            submission_corrections::body,
+            (users::id, users::name),
+            submission_corrections::created_at,
+        ))
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_correction_is_cleaned_trimmed_and_bounded() {
+        assert_eq!(
+            valid_text("  The figure was 4%.\u{1b}\r\n").as_deref(),
+            Some("The figure was 4%.")
+        );
+        assert_eq!(valid_text(" \n\t "), None);
+        assert!(valid_text(&"x".repeat(MAX_CORRECTION_CHARS)).is_some());
+        assert_eq!(valid_text(&"é".repeat(MAX_CORRECTION_CHARS + 1)), None);
+    }
+}
