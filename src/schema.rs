@@ -128,6 +128,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    submission_fingerprints (submission_id) {
+        submission_id -> Int8,
+        received_at -> Timestamptz,
+        signature -> Array<Int4>,
+        bands -> Array<Int8>,
+    }
+}
+
+diesel::table! {
     submission_history (id) {
         id -> Int8,
         submission_id -> Int8,
@@ -173,6 +182,14 @@ diesel::table! {
         created_at -> Timestamptz,
         editor_id -> Nullable<Int8>,
         sender_verdict -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    submission_similarities (submission_id, similar_id) {
+        submission_id -> Int8,
+        similar_id -> Int8,
+        similarity -> Float4,
     }
 }
 
@@ -242,6 +259,7 @@ diesel::joinable!(proposed_revisions -> inbound_messages (inbound_message_id));
 diesel::joinable!(proposed_revisions -> submissions (submission_id));
 diesel::joinable!(proposed_revisions -> users (decided_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(submission_fingerprints -> submissions (submission_id));
 diesel::joinable!(submission_history -> submissions (submission_id));
 diesel::joinable!(submission_history -> users (actor_id));
 diesel::joinable!(submission_corrections -> submissions (submission_id));
@@ -263,10 +281,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     proposed_revisions,
     refresh_tokens,
+    submission_fingerprints,
     submission_history,
     submission_corrections,
     submission_notes,
     submission_revisions,
+    submission_similarities,
     submission_thread_ids,
     submissions,
     users,

@@ -5,6 +5,7 @@
 use super::Outcome;
 use super::auth_results::AuthVerdict;
 use super::draft::SubmissionDraft;
+use crate::submissions::similar::Similar;
 use crate::workflow::State;
 
 /// The submission a reply answers, as it stands when the reply is recorded.
@@ -23,6 +24,29 @@ pub fn outcome(automatic: Option<&str>, thread: Option<Thread>, has_marker: bool
         (None, None, true) => Outcome::Submission,
         (None, None, false) => Outcome::Unmatched,
     }
+}
+
+/// From this similarity a new piece is taken for a resend of the same
+/// author's piece that is still open: filed with it, not reviewed twice.
+pub const RESEND_FROM: f32 = 0.8;
+
+/// The open piece (`draft`, `in_review`: its response window still running)
+/// that a new piece from `sender` resends, if any, with their similarity.
+/// Only the same author's: a near-copy from someone else is a new piece that
+/// editors see flagged, not a reply.
+pub fn resend_of(sender: &str, similar: &[Similar]) -> Option<(Thread, f32)> {
+    similar
+        .iter()
+        .filter(|piece| piece.similarity >= RESEND_FROM)
+        .filter(|piece| matches!(piece.state, State::Draft | State::InReview))
+        .find(|piece| piece.author_email.eq_ignore_ascii_case(sender))
+        .map(|piece| {
+            let thread = Thread {
+                submission_id: piece.id,
+                state: piece.state,
+            };
+            (thread, piece.similarity)
+        })
 }
 
 /// What a reply does to the text of the piece it answers.
@@ -139,5 +163,37 @@ mod tests {
         assert!(acknowledge(&draft(false, AuthVerdict::None)));
         assert!(acknowledge(&draft(false, AuthVerdict::Pass)));
         assert!(!acknowledge(&draft(false, AuthVerdict::Fail)));
+    }
+
+    fn similar(id: i64, author: &str, state: State, similarity: f32) -> Similar {
+        Similar {
+            id,
+            reference: format!("OE-2026-{id:04}"),
+            author_email: author.into(),
+            state,
+            similarity,
+        }
+    }
+
+    #[test]
+    fn a_resend_is_the_same_authors_open_piece_and_nobody_elses() {
+        let found = [
+            similar(1, "someone@else.example", State::Draft, 0.99),
+            similar(2, "amal@example.net", State::Published, 0.97),
+            similar(3, "Amal@Example.NET", State::InReview, 0.93),
+            similar(4, "amal@example.net", State::Draft, 0.85),
+        ];
+        let (thread, similarity) = resend_of("amal@example.net", &found).unwrap();
+        assert_eq!(thread.submission_id, 3);
+        assert_eq!(similarity, 0.93);
+        assert_eq!(
+            resend_of(
+                "amal@example.net",
+                &[similar(5, "amal@example.net", State::Draft, 0.7)]
+            ),
+            None,
+            "similar is not the same piece"
+        );
+        assert_eq!(resend_of("nobody@example.org", &found), None);
     }
 }

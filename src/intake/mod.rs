@@ -22,6 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::IntakeConfig;
+use crate::text::fingerprint::{Fingerprint, fingerprint};
 use draft::{SubmissionDraft, build_draft};
 use parse::{ParsedMail, QuarantineReason};
 
@@ -107,6 +108,9 @@ pub struct Prepared {
     /// The submission or revision the mail carries; only built for mail that
     /// can become one (not machine mail, and with a marker or a thread).
     draft: Option<SubmissionDraft>,
+    /// The draft's text fingerprint, to find near-duplicates; only for mail
+    /// that may become a new submission.
+    fingerprint: Option<Fingerprint>,
 }
 
 /// Prepares a message for recording: everything that needs no database
@@ -125,7 +129,15 @@ pub fn prepare(raw: &[u8], config: &IntakeConfig) -> Prepared {
         }
         _ => None,
     };
-    Prepared { analysis, draft }
+    let fingerprint = match (&analysis, &draft) {
+        (Analysis::Mail(mail), Some(draft)) if mail.has_marker => fingerprint(&draft.body_text),
+        _ => None,
+    };
+    Prepared {
+        analysis,
+        draft,
+        fingerprint,
+    }
 }
 
 /// Records a prepared message in one transaction (a savepoint when the
@@ -160,6 +172,7 @@ pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, 
             );
             Ok(Prepared {
                 analysis: Analysis::Mail(mail),
+                fingerprint: fingerprint(&draft.body_text),
                 draft: Some(draft),
             })
         }
@@ -199,6 +212,7 @@ pub fn ingest_oversized(
     let prepared = Prepared {
         analysis: Analysis::Quarantine(reason),
         draft: None,
+        fingerprint: None,
     };
     store::record(
         conn,

@@ -17,8 +17,8 @@ use crate::schema::{
     attachments, correspondence, inbound_messages, submission_history, submission_thread_ids,
     submissions,
 };
-use crate::submissions::proposals;
 use crate::submissions::revision::{self, NewText, Origin};
+use crate::submissions::{proposals, similar};
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
 pub(super) struct RawMessage<'a> {
@@ -49,7 +49,11 @@ pub(super) fn record(
         raw_sha256: &raw_sha256,
     };
 
-    let Prepared { analysis, draft } = prepared;
+    let Prepared {
+        analysis,
+        draft,
+        fingerprint,
+    } = prepared;
     let analysis = match analysis {
         Analysis::Quarantine(reason) => {
             let detail = reason.to_string();
@@ -80,13 +84,32 @@ pub(super) fn record(
         // A delivery seen before is found by the insert itself: the unique
         // index on the dedup key turns it away, and it is then recorded as
         // a duplicate of the message that owns the key.
-        let thread = match (&analysis.automatic, analysis.may_be_reply()) {
+        let mut thread = match (&analysis.automatic, analysis.may_be_reply()) {
             (None, true) => find_thread(conn, &analysis)?,
             _ => None,
         };
+        // A new piece is compared with the last months' pieces; one that
+        // resends its author's open piece is filed with it.
+        let similar = match (&fingerprint, thread) {
+            (Some(print), None) => similar::find(conn, print, received_at)?,
+            _ => Vec::new(),
+        };
+        let resend = thread
+            .is_none()
+            .then(|| decide::resend_of(&mail.sender.email, &similar))
+            .flatten();
+        if let Some((open_piece, _)) = resend {
+            thread = Some(open_piece);
+        }
         let automatic = analysis.automatic.as_deref();
         let outcome = decide::outcome(automatic, thread, analysis.has_marker);
-        let detail = automatic.map(str::to_string);
+        let detail = match resend {
+            Some((_, similarity)) => Some(format!(
+                "a resend of an open piece ({:.0}% similar)",
+                similarity * 100.0
+            )),
+            None => automatic.map(str::to_string),
+        };
         let inserted = insert_message(
             conn,
             &NewInboundMessage {
@@ -106,6 +129,9 @@ pub(super) fn record(
             (Outcome::Submission, _, Some(draft)) => {
                 let (submission_id, reference, title) =
                     create_submission(conn, message_row, &analysis, draft, received_at)?;
+                if let Some(print) = &fingerprint {
+                    similar::remember(conn, submission_id, received_at, print, &similar)?;
+                }
                 acknowledge(
                     conn,
                     message_row,
@@ -485,8 +511,13 @@ pub fn promote(
         if linked.is_some() {
             return Err(PromoteError::NotInInbox);
         }
+        let received_at = Utc::now();
         let (submission_id, reference, _) =
-            create_submission(conn, message_row, &analysis, &draft, Utc::now())?;
+            create_submission(conn, message_row, &analysis, &draft, received_at)?;
+        if let Some(print) = &prepared.fingerprint {
+            let found = similar::find(conn, print, received_at)?;
+            similar::remember(conn, submission_id, received_at, print, &found)?;
+        }
         tracing::info!(message = message_row, %reference, "message promoted to a submission");
         Ok(submission_id)
     })

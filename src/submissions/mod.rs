@@ -6,4 +6,5 @@ pub mod corrections;
 pub mod edit;
 pub mod proposals;
 pub mod revision;
+pub mod similar;
 pub mod store;

@@ -26,6 +26,17 @@ pub struct SubmissionRecord {
     pub attachments: Vec<AttachmentInfo>,
     /// New texts from the author's mail that wait for an editor.
     pub pending_proposals: i64,
+    /// Pieces of the last 180 days with much the same text, most similar first.
+    pub similar: Vec<SimilarPiece>,
+}
+
+/// Another piece found to have much the same text (`submissions::similar`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct SimilarPiece {
+    pub id: i64,
+    pub reference: String,
+    /// 0 to 1.
+    pub similarity: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -46,10 +57,19 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
             (users::id, users::name).nullable(),
             pending_proposals(),
             submission_attachments(id),
+            submission_similar(id),
         ))
-        .first::<(Submission, Option<UserRef>, Option<i64>, serde_json::Value)>(conn)
+        .first::<(
+            Submission,
+            Option<UserRef>,
+            Option<i64>,
+            serde_json::Value,
+            serde_json::Value,
+        )>(conn)
         .optional()?
-        .map(|(row, assignee, pending, attachments)| record(row, assignee, pending, attachments))
+        .map(|(row, assignee, pending, attachments, similar)| {
+            record(row, assignee, pending, attachments, similar)
+        })
         .transpose()
 }
 
@@ -59,6 +79,11 @@ diesel::define_sql_function! {
     /// The attachments' [`AttachmentInfo`] as a JSON array, oldest first
     /// (a function of the migrations, so the statement stays prepared).
     fn submission_attachments(submission: diesel::sql_types::BigInt) -> diesel::sql_types::Jsonb;
+}
+
+diesel::define_sql_function! {
+    /// The [`SimilarPiece`]s as a JSON array, most similar first.
+    fn submission_similar(submission: diesel::sql_types::BigInt) -> diesel::sql_types::Jsonb;
 }
 
 /// [`find`] and the standing of the account that asks, in one statement:
@@ -84,6 +109,7 @@ pub fn find_for(
             (assignees.field(users::id), assignees.field(users::name)).nullable(),
             pending_proposals(),
             submission_attachments(id),
+            submission_similar(id),
         ))
         .first::<(
             AccountStanding,
@@ -91,13 +117,14 @@ pub fn find_for(
             Option<UserRef>,
             Option<i64>,
             serde_json::Value,
+            serde_json::Value,
         )>(conn)
         .optional()?;
-    let Some((standing, row, assignee, pending_proposals, attachments)) = found else {
+    let Some((standing, row, assignee, pending_proposals, attachments, similar)) = found else {
         return Ok(None);
     };
     let record = row
-        .map(|row| record(row, assignee, pending_proposals, attachments))
+        .map(|row| record(row, assignee, pending_proposals, attachments, similar))
         .transpose()?;
     Ok(Some((standing, record)))
 }
@@ -108,13 +135,15 @@ fn record(
     assignee: Option<UserRef>,
     pending_proposals: Option<i64>,
     attachments: serde_json::Value,
+    similar: serde_json::Value,
 ) -> QueryResult<SubmissionRecord> {
+    let from_json = |err: serde_json::Error| DbError::DeserializationError(err.into());
     Ok(SubmissionRecord {
         row,
         assignee,
-        attachments: serde_json::from_value(attachments)
-            .map_err(|err| DbError::DeserializationError(err.into()))?,
+        attachments: serde_json::from_value(attachments).map_err(from_json)?,
         pending_proposals: pending_proposals.unwrap_or(0),
+        similar: serde_json::from_value(similar).map_err(from_json)?,
     })
 }
 

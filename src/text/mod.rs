@@ -1,6 +1,7 @@
 //! Text as the desk keeps it, whoever wrote it: an author's mail or an
 //! editor's edit. Pure.
 
+pub mod fingerprint;
 pub mod html;
 
 /// Text that PostgreSQL can store and XML can carry: line ends become `\n`,

@@ -17,6 +17,7 @@ mod imap_intake;
 mod intake_rules;
 mod metrics;
 mod migrations;
+mod near_duplicates;
 mod outbox_email;
 mod parse_fuzz;
 mod public_api;

@@ -12,7 +12,8 @@ use crate::publishing::Site;
 use crate::submissions::corrections::CorrectionRow;
 use crate::submissions::proposals::ProposalRow;
 use crate::submissions::store::{
-    CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SubmissionRecord, UserRef,
+    CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SimilarPiece, SubmissionRecord,
+    UserRef,
 };
 use crate::workflow::{Action, allowed_actions};
 
@@ -105,6 +106,28 @@ pub struct SubmissionView {
     /// What the caller may do now.
     pub allowed_actions: Vec<Action>,
     pub attachments: Vec<AttachmentView>,
+    /// Pieces of the last 180 days with much the same text (a resend, a copy
+    /// sent by someone else), most similar first.
+    pub similar_to: Vec<SimilarView>,
+}
+
+/// "Similar to OE-2026-0042 (93%)".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarView {
+    pub id: i64,
+    pub reference: String,
+    /// Estimated share of the text in common, in percent.
+    pub percent: u8,
+}
+
+impl From<SimilarPiece> for SimilarView {
+    fn from(piece: SimilarPiece) -> Self {
+        SimilarView {
+            id: piece.id,
+            reference: piece.reference,
+            percent: (piece.similarity.clamp(0.0, 1.0) * 100.0).round() as u8,
+        }
+    }
 }
 
 impl SubmissionView {
@@ -146,6 +169,7 @@ impl SubmissionView {
                 .into_iter()
                 .map(AttachmentView::from)
                 .collect(),
+            similar_to: record.similar.into_iter().map(SimilarView::from).collect(),
         }
     }
 }

@@ -1,0 +1,138 @@
+//! Near-duplicates: the same piece arriving twice under different
+//! Message-IDs, from its author or from someone else, and a different piece
+//! on the same subject, seen the way editors see them in the API.
+
+use crate::common::desk::Desk;
+
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use oped::auth::Role;
+use oped::intake::Outcome;
+use oped::schema::{correspondence, submissions};
+use serde_json::Value;
+
+const PIECE: &str = "Libya's central bank and its two rival governments have spent a decade \
+arguing over who controls the country's oil revenue. Meanwhile salaries go unpaid, hospitals \
+run short of medicine and the dinar loses value every month. A unified budget, agreed by both \
+chambers and audited in public, would end the quarrel. It would let municipalities plan, \
+reassure lenders and give citizens a reason to trust the state again. The parliament should \
+vote on it before the summer recess, and the central bank should publish every transfer.";
+
+const OTHER_PIECE: &str = "The quarrel over Libya's oil revenue is not a technical problem \
+that a budget can solve. It is a contest between armed coalitions, each of which needs the \
+money to pay its fighters. Until the militias are disarmed, any budget will be a ceasefire on \
+paper. Donors should fund demobilisation first, and only then ask the two governments to \
+agree on spending, audited or not, by the central bank, before the summer recess.";
+
+fn mail(from: &str, message_id: &str, body: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: oped@news.example\r\nSubject: Op-Ed: A unified budget for Libya\r\n\
+         Message-ID: <{message_id}>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+}
+
+fn id_of(desk: &Desk, reference: &str) -> i64 {
+    submissions::table
+        .filter(submissions::reference.eq(reference))
+        .select(submissions::id)
+        .first(&mut desk.db.conn())
+        .unwrap()
+}
+
+async fn similar_to(desk: &Desk, token: &str, id: i64) -> Vec<(String, u64)> {
+    let (status, piece) = desk.get(token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{piece}");
+    piece["similar_to"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no similar_to in {piece}"))
+        .iter()
+        .map(|similar: &Value| {
+            (
+                similar["reference"].as_str().unwrap().to_string(),
+                similar["percent"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[actix_rt::test]
+async fn a_copy_from_someone_else_is_flagged_on_both_pieces_and_a_different_piece_is_not() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let original = desk.ingest_raw(&mail("Amal <amal@example.net>", "one@example.net", PIECE));
+    let original_ref = original.reference.unwrap();
+
+    // The same text, lightly edited, from another sender: a new piece.
+    let copied = PIECE.replace("a decade", "ten years");
+    let copy = desk.ingest_raw(&mail("Sami <sami@example.org>", "two@example.org", &copied));
+    assert_eq!(copy.outcome, Outcome::Submission);
+    let copy_ref = copy.reference.unwrap();
+
+    let on_copy = similar_to(&desk, &editor, id_of(&desk, &copy_ref)).await;
+    assert_eq!(on_copy.len(), 1, "{on_copy:?}");
+    assert_eq!(on_copy[0].0, original_ref);
+    assert!((60..100).contains(&on_copy[0].1), "{on_copy:?}");
+    let on_original = similar_to(&desk, &editor, id_of(&desk, &original_ref)).await;
+    assert_eq!(on_original, vec![(copy_ref.clone(), on_copy[0].1)]);
+
+    // A different argument on the same subject, even from the same author,
+    // is its own piece and nobody's twin.
+    let other = desk.ingest_raw(&mail(
+        "Amal <amal@example.net>",
+        "three@example.net",
+        OTHER_PIECE,
+    ));
+    assert_eq!(other.outcome, Outcome::Submission);
+    let other_id = id_of(&desk, &other.reference.unwrap());
+    assert_eq!(similar_to(&desk, &editor, other_id).await, vec![]);
+}
+
+#[actix_rt::test]
+async fn a_resend_by_the_author_of_an_open_piece_is_filed_with_it_not_reviewed_twice() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let first = desk.ingest_raw(&mail("Amal <amal@example.net>", "first@example.net", PIECE));
+    let first_ref = first.reference.unwrap();
+    let first_id = id_of(&desk, &first_ref);
+
+    // A second mail client sends it again, a new Message-ID and a new layout.
+    let resent = PIECE.replace(". ", ".\r\n\r\n");
+    let resend = desk.ingest_raw(&mail("amal@example.net", "again@example.net", &resent));
+    assert_eq!(resend.outcome, Outcome::Reply, "{resend:?}");
+    assert_eq!(resend.reference.as_deref(), Some(first_ref.as_str()));
+    assert!(
+        resend.detail.as_deref().unwrap().contains("resend"),
+        "{resend:?}"
+    );
+    let pieces: i64 = submissions::table
+        .count()
+        .get_result(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(pieces, 1, "not a second piece to review");
+    let filed: i64 = correspondence::table
+        .filter(correspondence::submission_id.eq(first_id))
+        .count()
+        .get_result(&mut desk.db.conn())
+        .unwrap();
+    assert!(filed >= 1, "the resend is in the piece's correspondence");
+
+    // Once the piece is decided, a resend is a new piece, flagged.
+    let version = desk.version(&editor, first_id).await;
+    let (status, body) = desk
+        .transition(
+            &editor,
+            first_id,
+            Some(version),
+            serde_json::json!({"action": "reject", "note": "not for us"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let later = desk.ingest_raw(&mail("amal@example.net", "later@example.net", PIECE));
+    assert_eq!(later.outcome, Outcome::Submission, "{later:?}");
+    let later_id = id_of(&desk, &later.reference.unwrap());
+    assert_eq!(
+        similar_to(&desk, &editor, later_id).await,
+        vec![(first_ref, 100)]
+    );
+}
