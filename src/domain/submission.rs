@@ -68,3 +68,82 @@ text_enum! {
         Discarded = "discarded",
     }
 }
+
+text_enum! {
+    /// What happens to a piece's text without moving its state, recorded in
+    /// its history beside the [`Action`]s.
+    pub enum TextEvent {
+        /// The author's mail brought a text that waits for an editor.
+        RevisionProposed = "revision_proposed",
+        RevisionAccepted = "revision_accepted",
+        RevisionDiscarded = "revision_discarded",
+    }
+}
+
+/// A history row's `action` (`submission_history.action`): a transition of
+/// the state machine, or an event of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum HistoryAction {
+    Transition(Action),
+    Text(TextEvent),
+}
+
+impl HistoryAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Transition(action) => action.as_str(),
+            HistoryAction::Text(event) => event.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for HistoryAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for HistoryAction {
+    type Err = super::UnknownName;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        name.parse()
+            .map(HistoryAction::Transition)
+            .or_else(|_| name.parse().map(HistoryAction::Text))
+            .map_err(|_| super::UnknownName {
+                kind: "HistoryAction",
+                name: name.to_string(),
+            })
+    }
+}
+
+impl serde::Serialize for HistoryAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+super::sql_text!(HistoryAction);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_history_action_is_a_transition_or_a_text_event_by_its_one_name() {
+        for action in Action::ALL {
+            let parsed: HistoryAction = action.as_str().parse().unwrap();
+            assert_eq!(parsed, HistoryAction::Transition(action));
+        }
+        for event in TextEvent::ALL {
+            let parsed: HistoryAction = event.as_str().parse().unwrap();
+            assert_eq!(parsed, HistoryAction::Text(event));
+            assert!(
+                event.as_str().parse::<Action>().is_err(),
+                "names never overlap"
+            );
+        }
+        assert!("revision_rewritten".parse::<HistoryAction>().is_err());
+    }
+}

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
-use crate::domain::{AuthVerdict, ProposalStatus, State};
+use crate::domain::{AuthVerdict, HistoryAction, ProposalStatus, State, TextEvent};
 use crate::publishing::Site;
 use crate::schema::{proposed_revisions, submission_history, submissions, users};
 
@@ -39,7 +39,14 @@ pub fn propose(
         .get_result(conn)?;
     let note =
         format!("proposal {id} from the author's reply (sender authentication: {sender_verdict})");
-    log_history(conn, submission_id, "revision_proposed", state, None, &note)?;
+    log_history(
+        conn,
+        submission_id,
+        TextEvent::RevisionProposed,
+        state,
+        None,
+        &note,
+    )?;
     Ok(id)
 }
 
@@ -153,7 +160,7 @@ pub fn accept(
         log_history(
             conn,
             submission_id,
-            "revision_accepted",
+            TextEvent::RevisionAccepted,
             state,
             Some(decider.user_id),
             &note,
@@ -186,7 +193,7 @@ pub fn discard(
         log_history(
             conn,
             submission_id,
-            "revision_discarded",
+            TextEvent::RevisionDiscarded,
             state,
             Some(user_id),
             &note,
@@ -270,7 +277,7 @@ fn decide(
 fn log_history(
     conn: &mut PgConnection,
     submission_id: i64,
-    action: &str,
+    event: TextEvent,
     state: State,
     actor: Option<i64>,
     note: &str,
@@ -278,7 +285,7 @@ fn log_history(
     diesel::insert_into(submission_history::table)
         .values((
             submission_history::submission_id.eq(submission_id),
-            submission_history::action.eq(action),
+            submission_history::action.eq(HistoryAction::Text(event)),
             submission_history::from_state.eq(state),
             submission_history::to_state.eq(state),
             submission_history::actor_id.eq(actor),

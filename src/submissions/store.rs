@@ -11,7 +11,7 @@ use super::revision::{self, Changes, Origin};
 use crate::auth::models::AccountStanding;
 use crate::db::cursor::Cursor;
 use crate::db::models::{AttachmentInfo, Submission};
-use crate::domain::{AuthVerdict, Direction, ProposalStatus, RevisionSource, State};
+use crate::domain::{AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State};
 use crate::publishing::Site;
 use crate::schema::{
     attachments, correspondence as letters, proposed_revisions, submission_history,
@@ -394,7 +394,7 @@ fn written_revisions(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<Revisi
 
 #[derive(Debug, Clone, Queryable)]
 pub struct HistoryRow {
-    pub action: String,
+    pub action: HistoryAction,
     pub from_state: State,
     pub to_state: State,
     pub actor: Option<UserRef>,

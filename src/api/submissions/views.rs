@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::db::models::AttachmentInfo;
-use crate::domain::{AuthVerdict, Direction, ProposalStatus, RevisionSource, State};
+use crate::domain::{AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State};
 use crate::publishing::Site;
 use crate::submissions::corrections::CorrectionRow;
 use crate::submissions::proposals::ProposalRow;
@@ -225,7 +225,10 @@ pub struct SubmissionPage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryView {
-    pub action: String,
+    /// A transition (`approve`, `publish`, …) or an event of the text
+    /// (`revision_proposed`, `revision_accepted`, `revision_discarded`).
+    #[schema(value_type = String)]
+    pub action: HistoryAction,
     #[schema(value_type = String)]
     pub from: State,
     #[schema(value_type = String)]
