@@ -12,7 +12,7 @@ pub mod outbox;
 pub mod submission;
 
 pub use inbound::{Direction, Outcome};
-pub use outbox::{DeliveryState, OutboxKind};
+pub use outbox::{DeliveryState, OutboxKind, WebhookEvent};
 pub use submission::{
     Action, AuthVerdict, HistoryAction, ProposalStatus, RevisionSource, State, TextEvent,
 };

@@ -22,3 +22,29 @@ text_enum! {
         Dead = "dead",
     }
 }
+
+/// What a webhook tells the site: the `event` of its body, its
+/// `Oped-Event` header and its outbox row's `topic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WebhookEvent {
+    Published,
+    Unpublished,
+    /// The public form changed: an edit, an accepted text, a correction.
+    Updated,
+}
+
+impl WebhookEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookEvent::Published => "opinion.published",
+            WebhookEvent::Unpublished => "opinion.unpublished",
+            WebhookEvent::Updated => "opinion.updated",
+        }
+    }
+}
+
+impl std::fmt::Display for WebhookEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -17,7 +17,7 @@ pub use retry::MAX_ATTEMPTS;
 
 pub use crate::db::models::OutboxJob;
 
-use crate::domain::{DeliveryState, OutboxKind};
+use crate::domain::{DeliveryState, OutboxKind, WebhookEvent};
 use crate::publishing::Site;
 use crate::publishing::store as public_store;
 use crate::publishing::view::PublicOpinion;
@@ -132,20 +132,20 @@ pub fn enqueue_message(
 pub fn enqueue_webhook(
     conn: &mut PgConnection,
     submission_id: i64,
-    event: &str,
+    event: WebhookEvent,
     site: &Site,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     let row = public_store::by_id(conn, submission_id)?;
     let body = json!({
-        "event": event,
+        "event": event.as_str(),
         "occurred_at": now,
         "opinion": PublicOpinion::from_row(&row, site),
     });
     diesel::insert_into(outbox::table)
         .values((
             outbox::kind.eq(OutboxKind::Webhook),
-            outbox::topic.eq(event),
+            outbox::topic.eq(event.as_str()),
             outbox::submission_id.eq(submission_id),
             outbox::payload.eq(body),
             outbox::created_at.eq(now),

@@ -8,7 +8,7 @@ use diesel::result::Error as DbError;
 
 use super::revision;
 use super::store::UserRef;
-use crate::domain::State;
+use crate::domain::{State, WebhookEvent};
 use crate::publishing::Site;
 use crate::schema::{submission_corrections, submissions, users};
 
@@ -82,7 +82,7 @@ pub fn add(
             .set(revision::next_version(now))
             .returning(submissions::version)
             .get_result(conn)?;
-        crate::outbox::enqueue_webhook(conn, id, "opinion.updated", site, now)?;
+        crate::outbox::enqueue_webhook(conn, id, WebhookEvent::Updated, site, now)?;
         Ok(version)
     })
 }

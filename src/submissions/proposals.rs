@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
-use crate::domain::{AuthVerdict, HistoryAction, ProposalStatus, State, TextEvent};
+use crate::domain::{AuthVerdict, HistoryAction, ProposalStatus, State, TextEvent, WebhookEvent};
 use crate::publishing::Site;
 use crate::schema::{proposed_revisions, submission_history, submissions, users};
 
@@ -169,7 +169,7 @@ pub fn accept(
             crate::outbox::enqueue_webhook(
                 conn,
                 submission_id,
-                "opinion.updated",
+                WebhookEvent::Updated,
                 site,
                 Utc::now(),
             )?;

@@ -11,7 +11,9 @@ use super::revision::{self, Changes, Origin};
 use crate::auth::models::AccountStanding;
 use crate::db::cursor::Cursor;
 use crate::db::models::{AttachmentInfo, Submission};
-use crate::domain::{AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State};
+use crate::domain::{
+    AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State, WebhookEvent,
+};
 use crate::publishing::Site;
 use crate::schema::{
     attachments, correspondence as letters, proposed_revisions, submission_history,
@@ -316,7 +318,7 @@ pub fn edit(
                 .then_some(Origin::Editor { user: editor_id });
             revision::revise(conn, id, changes, origin).map_err(slug_conflict)?;
             if state == State::Published {
-                crate::outbox::enqueue_webhook(conn, id, "opinion.updated", site, Utc::now())?;
+                crate::outbox::enqueue_webhook(conn, id, WebhookEvent::Updated, site, Utc::now())?;
             }
         }
         find(conn, id)?.ok_or(EditError::NotFound)

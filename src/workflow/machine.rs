@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::Role;
+use crate::domain::WebhookEvent;
 
 pub use crate::domain::{Action, State};
 
@@ -14,7 +15,7 @@ pub enum Effect {
     /// An email to the author, named by its template.
     EmailAuthor(&'static str),
     /// A webhook event to the site.
-    Webhook(&'static str),
+    Webhook(WebhookEvent),
 }
 
 struct Rule {
@@ -84,7 +85,7 @@ const RULES: &[Rule] = &[
         to: Published,
         role: Role::Publisher,
         effects: &[
-            Effect::Webhook("opinion.published"),
+            Effect::Webhook(WebhookEvent::Published),
             Effect::EmailAuthor("published"),
         ],
     },
@@ -93,7 +94,7 @@ const RULES: &[Rule] = &[
         from: &[Published],
         to: Approved,
         role: Role::Publisher,
-        effects: &[Effect::Webhook("opinion.unpublished")],
+        effects: &[Effect::Webhook(WebhookEvent::Unpublished)],
     },
     Rule {
         action: Action::Withdraw,
@@ -422,11 +423,11 @@ mod tests {
         );
         assert!(
             effects(Approved, Action::Publish, Role::Publisher)
-                .contains(&Effect::Webhook("opinion.published"))
+                .contains(&Effect::Webhook(WebhookEvent::Published))
         );
         assert_eq!(
             effects(Published, Action::Unpublish, Role::Admin),
-            &[Effect::Webhook("opinion.unpublished")]
+            &[Effect::Webhook(WebhookEvent::Unpublished)]
         );
         assert!(effects(Draft, Action::StartReview, Role::Editor).is_empty());
     }

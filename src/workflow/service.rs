@@ -171,7 +171,7 @@ pub fn apply(
                 Effect::EmailAuthor(template) => {
                     outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
                 }
-                Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, event, site, now)?,
+                Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, *event, site, now)?,
             }
         }
         store::find(conn, id)?.ok_or(TransitionError::NotFound)

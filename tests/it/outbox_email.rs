@@ -378,7 +378,7 @@ fn jobs_that_can_never_be_sent_die_and_webhooks_are_left_alone() {
     enqueue_webhook(
         &mut conn,
         id,
-        "opinion.published",
+        oped::domain::WebhookEvent::Published,
         &common::site(),
         Utc::now(),
     )
