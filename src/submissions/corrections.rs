@@ -56,13 +56,7 @@ pub fn add(
     site: &Site,
 ) -> Result<i32, CorrectionError> {
     conn.transaction(|conn| {
-        let (version, state): (i32, State) = submissions::table
-            .find(id)
-            .select((submissions::version, submissions::state))
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(CorrectionError::NotFound)?;
+        let (version, state) = revision::lock(conn, id)?.ok_or(CorrectionError::NotFound)?;
         if version != expected_version {
             return Err(CorrectionError::Stale { current: version });
         }

@@ -14,7 +14,7 @@ use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
 use crate::domain::{AuthVerdict, HistoryAction, ProposalStatus, State, TextEvent, WebhookEvent};
 use crate::publishing::Site;
-use crate::schema::{proposed_revisions, submission_history, submissions, users};
+use crate::schema::{proposed_revisions, submission_history, users};
 
 /// Files `text`, carried by inbound message `message_row`, as a proposal
 /// for the piece, now in `state`. Returns the proposal's id.
@@ -208,13 +208,7 @@ fn lock_submission(
     conn: &mut PgConnection,
     submission_id: i64,
 ) -> Result<(i32, State), ProposalError> {
-    submissions::table
-        .find(submission_id)
-        .select((submissions::version, submissions::state))
-        .for_update()
-        .first(conn)
-        .optional()?
-        .ok_or(ProposalError::NotFound)
+    revision::lock(conn, submission_id)?.ok_or(ProposalError::NotFound)
 }
 
 #[derive(Queryable)]

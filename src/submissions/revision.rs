@@ -11,7 +11,7 @@ use diesel::dsl::{Add, Eq, max};
 use diesel::prelude::*;
 
 use crate::db::models::{NewRevision, Submission};
-use crate::domain::{AuthVerdict, RevisionSource};
+use crate::domain::{AuthVerdict, RevisionSource, State};
 use crate::schema::{submission_revisions, submissions};
 
 /// Who or what a revision came from.
@@ -92,6 +92,18 @@ fn keep_original(conn: &mut PgConnection, submission_id: i64) -> QueryResult<()>
     .bind::<diesel::sql_types::Text, _>(RevisionSource::Email)
     .execute(conn)?;
     Ok(())
+}
+
+/// Locks piece `id` for a change and reads its version and state; `None`
+/// when there is no such piece. Every write takes the lock first, so two
+/// writers to one piece take turns and the second sees the first's version.
+pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(i32, State)>> {
+    submissions::table
+        .find(id)
+        .select((submissions::version, submissions::state))
+        .for_update()
+        .first(conn)
+        .optional()
 }
 
 /// What a change sets on the piece besides itself: its version moves on

@@ -67,13 +67,7 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<SubmissionRecord, TransitionError> {
     conn.transaction(|conn| {
-        let (version, state): (i32, State) = submissions::table
-            .find(id)
-            .select((submissions::version, submissions::state))
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(TransitionError::NotFound)?;
+        let (version, state) = revision::lock(conn, id)?.ok_or(TransitionError::NotFound)?;
         if expected_version.is_some_and(|expected| expected != version) {
             return Err(TransitionError::Stale { current: version });
         }
