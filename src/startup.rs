@@ -27,6 +27,7 @@ use crate::outbox::webhook::{WebhookSender, WebhookSetupError, WebhookTask};
 use crate::outbox::worker::EmailTask;
 use crate::publishing::Site;
 use crate::secret::Secret;
+use crate::submissions::similar::BackfillTask;
 use crate::workflow::scheduler::SchedulerTask;
 
 /// How long a request (or a worker) waits for a connection before giving up.
@@ -139,7 +140,9 @@ impl Outlets {
 /// (emails, webhooks) it and the API queue, and the mailbox poller.
 pub struct Workers {
     pub scheduler: Worker,
-    pub deliveries: Vec<Worker>,
+    /// What runs after the scheduler: the email and webhook deliveries, and
+    /// the fingerprinting of pieces older than near-duplicate detection.
+    pub tasks: Vec<Worker>,
     /// The mailbox poller, when `OPED_IMAP_URL` is set.
     pub mailbox: Option<Poller>,
 }
@@ -181,7 +184,7 @@ impl Workers {
             scheduler: worker(Arc::new(SchedulerTask {
                 site: Site::from_config(config),
             })),
-            deliveries: vec![
+            tasks: vec![
                 worker(Arc::new(EmailTask {
                     mailer: outlets.mailer,
                     composer,
@@ -189,6 +192,7 @@ impl Workers {
                 worker(Arc::new(WebhookTask {
                     sender: outlets.webhooks,
                 })),
+                worker(Arc::new(BackfillTask::default())),
             ],
         })
     }
@@ -196,7 +200,7 @@ impl Workers {
     /// Every worker on its own thread.
     pub fn spawn(self) -> std::io::Result<Vec<JoinHandle<()>>> {
         let mut handles: Vec<_> = std::iter::once(self.scheduler)
-            .chain(self.deliveries)
+            .chain(self.tasks)
             .map(Worker::spawn)
             .collect::<std::io::Result<_>>()?;
         if let Some(poller) = self.mailbox {
@@ -210,7 +214,7 @@ impl Workers {
     /// on its own thread.
     pub fn spawn_until_idle(self) -> std::io::Result<Vec<JoinHandle<()>>> {
         self.scheduler.run();
-        self.deliveries.into_iter().map(Worker::spawn).collect()
+        self.tasks.into_iter().map(Worker::spawn).collect()
     }
 }
 

@@ -1,6 +1,7 @@
 -- Near-duplicates: each submission's MinHash signature and its LSH bands
 -- (text::fingerprint), found by band overlap through the GIN index.
--- Pieces received before this migration have none and are not compared.
+-- Pieces received before this migration get theirs from the workers
+-- (submissions::similar::backfill).
 CREATE TABLE submission_fingerprints (
     submission_id BIGINT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
     received_at TIMESTAMPTZ NOT NULL,

@@ -2,12 +2,15 @@
 //! those of the last 180 days' pieces, and the pairs found, kept both ways
 //! for the editors' view. The fingerprint itself is `text::fingerprint`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 use crate::domain::State;
+use crate::jobs::Task;
 use crate::schema::{submission_fingerprints, submission_similarities, submissions};
-use crate::text::fingerprint::{Fingerprint, similarity};
+use crate::text::fingerprint::{Fingerprint, fingerprint, similarity};
 
 /// How far back a new piece is compared.
 pub const WINDOW_DAYS: i64 = 180;
@@ -100,4 +103,66 @@ pub fn remember(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Pieces fingerprinted in one transaction of [`backfill`].
+const BACKFILL_BATCH: i64 = 200;
+
+/// Fingerprints up to [`BACKFILL_BATCH`] pieces of the window before `now`
+/// that have none: those received before near-duplicates were looked for,
+/// so that new pieces are compared with them too. A text too short to
+/// compare gets an empty fingerprint (it matches nothing), so it is read
+/// once. Returns how many it did.
+pub fn backfill(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let pieces: Vec<(i64, DateTime<Utc>, String)> = submissions::table
+            .left_join(submission_fingerprints::table)
+            .filter(submission_fingerprints::submission_id.nullable().is_null())
+            .filter(submissions::received_at.ge(now - Duration::days(WINDOW_DAYS)))
+            .order(submissions::received_at.desc())
+            .limit(BACKFILL_BATCH)
+            .select((
+                submissions::id,
+                submissions::received_at,
+                submissions::body_text,
+            ))
+            .load(conn)?;
+        // No row lock: two workers starting at once may fingerprint one
+        // piece twice, and the second insert does nothing.
+        for (id, received_at, text) in &pieces {
+            let print = fingerprint(text).unwrap_or(Fingerprint {
+                signature: Vec::new(),
+                bands: Vec::new(),
+            });
+            remember(conn, *id, *received_at, &print, &[])?;
+        }
+        Ok(pieces.len())
+    })
+}
+
+/// Runs [`backfill`] in the workers until nothing is left, then stays idle
+/// without asking again: pieces received from now on are fingerprinted by
+/// intake itself.
+#[derive(Debug, Default)]
+pub struct BackfillTask {
+    done: AtomicBool,
+}
+
+impl Task for BackfillTask {
+    fn name(&self) -> &'static str {
+        "fingerprints"
+    }
+
+    fn run_once(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<bool> {
+        if self.done.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let done = backfill(conn, now)?;
+        if done > 0 {
+            tracing::info!(pieces = done, "fingerprinted for near-duplicates");
+        } else {
+            self.done.store(true, Ordering::Relaxed);
+        }
+        Ok(done > 0)
+    }
 }

@@ -136,3 +136,49 @@ async fn a_resend_by_the_author_of_an_open_piece_is_filed_with_it_not_reviewed_t
         vec![(first_ref, 100)]
     );
 }
+
+#[actix_rt::test]
+async fn pieces_received_before_fingerprints_existed_are_fingerprinted_by_the_workers() {
+    use oped::schema::submission_fingerprints;
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let old = desk.ingest_raw(&mail("Amal <amal@example.net>", "old@example.net", PIECE));
+    let old_ref = old.reference.unwrap();
+    let short = desk.ingest_raw(&mail(
+        "Sami <sami@example.org>",
+        "short@example.org",
+        "Too short.",
+    ));
+    assert_eq!(short.outcome, Outcome::Submission);
+    // As an upgrade finds them: no fingerprint at all.
+    diesel::delete(submission_fingerprints::table)
+        .execute(&mut desk.db.conn())
+        .unwrap();
+
+    desk.app.run_pending_jobs();
+    let kept: Vec<(i64, usize)> = submission_fingerprints::table
+        .select((
+            submission_fingerprints::submission_id,
+            submission_fingerprints::signature,
+        ))
+        .load::<(i64, Vec<i32>)>(&mut desk.db.conn())
+        .unwrap()
+        .into_iter()
+        .map(|(id, signature)| (id, signature.len()))
+        .collect();
+    assert_eq!(kept.len(), 2, "both read once: {kept:?}");
+    assert!(kept.contains(&(id_of(&desk, &old_ref), 64)), "{kept:?}");
+    assert_eq!(
+        oped::submissions::similar::backfill(&mut desk.db.conn(), chrono::Utc::now()).unwrap(),
+        0,
+        "nothing is read twice"
+    );
+
+    // A copy arriving now is compared with the old piece.
+    let copy = desk.ingest_raw(&mail("Rami <rami@example.com>", "copy@example.com", PIECE));
+    let copy_id = id_of(&desk, &copy.reference.unwrap());
+    assert_eq!(
+        similar_to(&desk, &editor, copy_id).await,
+        vec![(old_ref, 100)]
+    );
+}

@@ -65,8 +65,8 @@ impl TestApp {
         let workers = Workers::new(&self.config, &self.database_url, outlets, Stop::new(), true)
             .expect("the test workers start");
         workers.scheduler.run();
-        for delivery in &workers.deliveries {
-            delivery.run();
+        for task in &workers.tasks {
+            task.run();
         }
     }
 }
