@@ -19,8 +19,9 @@ CREATE TABLE submission_similarities (
     CHECK (submission_id <> similar_id)
 );
 
--- What the editors' detail shows: the similar pieces, most similar first
--- (a function, so the detail stays one prepared statement).
+-- What the editors' detail shows: the 20 most similar pieces, most similar
+-- first (a function, so the detail stays one prepared statement; a bound, so
+-- a piece copied a thousand times still reads in one small answer).
 CREATE FUNCTION submission_similar(submission bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -28,7 +29,9 @@ BEGIN
         SELECT coalesce(jsonb_agg(jsonb_build_object(
                    'id', s.id, 'reference', s.reference, 'similarity', x.similarity)
                    ORDER BY x.similarity DESC, s.id), '[]'::jsonb)
-        FROM submission_similarities x JOIN submissions s ON s.id = x.similar_id
-        WHERE x.submission_id = submission);
+        FROM (SELECT similar_id, similarity FROM submission_similarities
+              WHERE submission_id = submission
+              ORDER BY similarity DESC, similar_id LIMIT 20) x
+        JOIN submissions s ON s.id = x.similar_id);
 END
 $$;

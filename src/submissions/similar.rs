@@ -19,6 +19,9 @@ pub const SHOWN_FROM: f32 = 0.5;
 /// The most pieces compared with one new piece: the latest that share a band.
 /// Bounds the work a flood of copies can cause.
 const MAX_CANDIDATES: i64 = 200;
+/// The most pairs kept for one new piece: its closest. Editors need the
+/// nearest few, and a flood of copies must not write a pair per copy.
+const MAX_PAIRS: usize = 10;
 
 /// An earlier piece found similar to a new one.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +69,9 @@ pub fn find(
     Ok(found)
 }
 
-/// Keeps the new piece's fingerprint, and each pair with `similar` both
-/// ways, so that each piece's page names the other.
+/// Keeps the new piece's fingerprint, and its pairs with the
+/// [`MAX_PAIRS`] first of `similar` (most similar first, as [`find`] gives
+/// them) both ways, so that each piece's page names the other.
 pub fn remember(
     conn: &mut PgConnection,
     submission_id: i64,
@@ -86,6 +90,7 @@ pub fn remember(
         .execute(conn)?;
     let pairs: Vec<_> = similar
         .iter()
+        .take(MAX_PAIRS)
         .flat_map(|other| {
             [(submission_id, other.id), (other.id, submission_id)].map(|(from, to)| {
                 (

@@ -182,3 +182,32 @@ async fn pieces_received_before_fingerprints_existed_are_fingerprinted_by_the_wo
         vec![(old_ref, 100)]
     );
 }
+
+#[actix_rt::test]
+async fn a_flood_of_copies_writes_and_shows_a_bounded_number_of_pairs() {
+    use oped::schema::submission_similarities;
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let original = desk.ingest_raw(&mail("amal@example.net", "flood-0@example.net", PIECE));
+    let original_id = id_of(&desk, &original.reference.unwrap());
+    let mut last = 0;
+    for n in 1..=25 {
+        let copy = desk.ingest_raw(&mail(
+            &format!("copier{n}@example.org"),
+            &format!("flood-{n}@example.org"),
+            PIECE,
+        ));
+        assert_eq!(copy.outcome, Outcome::Submission);
+        last = id_of(&desk, &copy.reference.unwrap());
+    }
+    let pairs_of_last: i64 = submission_similarities::table
+        .filter(submission_similarities::submission_id.eq(last))
+        .count()
+        .get_result(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(pairs_of_last, 10, "the closest ten, not one per copy");
+    // Every copy names the original among its closest (ties go to the
+    // earliest piece), so the original has 25 pairs and shows 20.
+    let shown = similar_to(&desk, &editor, original_id).await;
+    assert_eq!(shown.len(), 20, "{shown:?}");
+}
