@@ -99,11 +99,16 @@ pub(super) fn record(
             .then(|| decide::resend_of(&mail.sender.email, &similar))
             .flatten();
         if let Some((open_piece, _)) = resend {
-            thread = Some(open_piece);
+            // Locked and read again, as `find_thread` does: what the reply
+            // may do to the text depends on the state it is in now.
+            thread = revision::lock(conn, open_piece.submission_id)?.map(|(_, state)| Thread {
+                submission_id: open_piece.submission_id,
+                state,
+            });
         }
         let automatic = analysis.automatic.as_deref();
         let outcome = decide::outcome(automatic, thread, analysis.has_marker);
-        let detail = match resend {
+        let detail = match resend.filter(|_| thread.is_some()) {
             Some((_, similarity)) => Some(format!(
                 "a resend of an open piece ({:.0}% similar)",
                 similarity * 100.0
