@@ -13,7 +13,7 @@ pub mod submission;
 
 pub use inbound::{Direction, Outcome};
 pub use outbox::{DeliveryState, OutboxKind};
-pub use submission::{Action, AuthVerdict, ProposalStatus, RevisionSource, State};
+pub use submission::{Action, AuthVerdict, NO_DISCLOSURE, ProposalStatus, RevisionSource, State};
 
 /// A name that is not one of an enum's: from the database (a constraint
 /// out of step with the code) or from a caller.

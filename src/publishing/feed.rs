@@ -60,7 +60,7 @@ fn entry(piece: &PublicOpinion) -> Entry {
         links: vec![link("alternate", &piece.url, "text/html")],
         summary: piece.standfirst.clone().map(Text::plain),
         content: Some(Content {
-            value: Some(piece.body_html.clone()),
+            value: Some(content_html(piece)),
             content_type: Some("html".into()),
             ..Content::default()
         }),
@@ -74,6 +74,26 @@ fn entry(piece: &PublicOpinion) -> Entry {
             .collect(),
         ..Entry::default()
     }
+}
+
+/// The piece's HTML, and its author's disclosure after it, as readers of
+/// the page see it.
+fn content_html(piece: &PublicOpinion) -> String {
+    match &piece.disclosure {
+        Some(disclosure) => format!(
+            "{}<p class=\"disclosure\"><em>Disclosure: {}</em></p>",
+            piece.body_html,
+            escape_html(disclosure)
+        ),
+        None => piece.body_html.clone(),
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn person(name: &str) -> Person {
@@ -106,6 +126,7 @@ mod tests {
             url: "https://news.example".into(),
             name: "Opinion & Analysis".into(),
             public_api_url: "https://desk.news.example".into(),
+            author_link_base: None,
         }
     }
 
@@ -124,6 +145,7 @@ mod tests {
             word_count: 3,
             published_at: "2026-11-20T08:00:00Z".parse().unwrap(),
             updated_at: "2026-11-21T09:30:00Z".parse().unwrap(),
+            disclosure: None,
         }
     }
 
@@ -161,5 +183,29 @@ mod tests {
             "{xml}"
         );
         assert_eq!(xml.matches("<entry>").count(), 2);
+    }
+
+    #[test]
+    fn a_disclosure_follows_the_text_escaped() {
+        let mut disclosed = piece("budgets", None);
+        disclosed.disclosure = Some("I own <shares> in A&B".into());
+        let xml = render(
+            &site(),
+            &[disclosed],
+            "2026-11-22T00:00:00Z".parse().unwrap(),
+        );
+        // Escaped once as HTML inside the entry, once more as XML text.
+        assert!(
+            xml.contains(
+                "&lt;em&gt;Disclosure: I own &amp;lt;shares&amp;gt; in A&amp;amp;B&lt;/em&gt;"
+            ),
+            "{xml}"
+        );
+        let plain = render(
+            &site(),
+            &[piece("other", None)],
+            "2026-11-22T00:00:00Z".parse().unwrap(),
+        );
+        assert!(!plain.contains("Disclosure"), "{plain}");
     }
 }

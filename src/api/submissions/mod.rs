@@ -1,6 +1,7 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
 mod attachments;
+mod author_link;
 mod correspondence;
 mod detail;
 mod history;
@@ -21,6 +22,7 @@ use crate::auth::Role;
 use crate::submissions::store;
 
 pub use attachments::__path_download;
+pub use author_link::__path_revoke;
 pub use correspondence::{__path_correspondence, __path_send_message};
 pub use detail::{__path_show, __path_update};
 pub use history::__path_history;
@@ -61,6 +63,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{id}/attachments/{n}",
                 web::get().to(attachments::download),
+            )
+            .route(
+                "/{id}/author-link/revoke",
+                web::post().to(author_link::revoke),
             ),
     );
 }
