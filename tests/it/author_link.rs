@@ -162,6 +162,19 @@ async fn the_acknowledgement_carries_a_link_that_opens_its_piece_only() {
         );
     }
 
+    // Amal's link acts on Amal's piece only.
+    let (status, body) = author_withdraw(&desk, &amal_token, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["title"], "Why Libya needs a budget");
+    let states: Vec<String> = submissions::table
+        .order(submissions::id)
+        .select(submissions::state)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(states, ["withdrawn", "draft"]);
+    let (_, omar) = author_get(&desk, &omar_token).await;
+    assert_eq!(omar["status"], "received");
+
     // A token of someone else's piece, altered by one character, too short,
     // or of another shape: all 404 alike.
     let mut altered = amal_token.clone().into_bytes();
@@ -706,4 +719,39 @@ async fn the_page_escapes_the_title_and_keeps_the_token_to_itself() {
     )
     .await;
     assert!(saved.contains("role=\"status\""), "{saved}");
+}
+
+#[actix_web::test]
+async fn one_address_gets_a_bounded_share_of_status_link_requests() {
+    let desk = Desk::new().await;
+    let from = |ip: &str| -> std::net::SocketAddr { format!("{ip}:40000").parse().unwrap() };
+    let unknown = "A".repeat(43);
+    for _ in 0..60 {
+        let (status, _, _) = desk
+            .call(
+                test::TestRequest::get()
+                    .uri(&format!("/api/v1/author/{unknown}"))
+                    .peer_addr(from("192.0.2.9")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, body, headers) = desk
+        .call(
+            test::TestRequest::get()
+                .uri(&format!("/a/{unknown}"))
+                .peer_addr(from("192.0.2.9")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["code"], "too_many_requests");
+    assert!(headers.contains_key("retry-after"));
+    let (status, _, _) = desk
+        .call(
+            test::TestRequest::get()
+                .uri(&format!("/api/v1/author/{unknown}"))
+                .peer_addr(from("192.0.2.10")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
