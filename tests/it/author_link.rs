@@ -223,6 +223,18 @@ async fn a_revoked_link_reads_nothing_and_a_reissued_one_arrives_by_mail() {
     let (status, _) = author_get(&desk, &other).await;
     assert_eq!(status, StatusCode::OK);
 
+    let (status, body, _) = desk.call(revoke(json!({"reissue": "yes"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_body");
+    let (status, body, _) = desk
+        .call(
+            test::TestRequest::post()
+                .uri(&format!("/api/v1/submissions/{id}/author-link/revoke"))
+                .insert_header(bearer(&editor)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"revoked": 0, "reissued": false}));
     let (status, body, _) = desk.call(revoke(json!({"reissue": true}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"revoked": 0, "reissued": true}));

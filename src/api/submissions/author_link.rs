@@ -37,16 +37,30 @@ pub struct RevokeResult {
     responses(
         (status = 200, body = RevokeResult),
         (status = 404, description = "No such submission: code `not_found`"),
+        (status = 422, description = "The body is not `{\"reissue\": bool}`: code `invalid_body`"),
         (status = 409, description = "A new link was asked for but `OPED_PUBLIC_URL` is not set: code `no_public_url`"),
     ),
     security(("bearer" = [])))]
 pub async fn revoke(
     caller: Caller,
     id: web::Path<i64>,
-    body: Option<web::Json<RevokeBody>>,
+    body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let reissue = body.is_some_and(|body| body.reissue);
+    // No body is a plain revocation; a body must say what it means (a
+    // mistyped `reissue` must not quietly leave the author without a link).
+    let body: RevokeBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RevokeBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|err| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("the JSON body does not fit: {err}"),
+            )
+        })?
+    };
+    let reissue = body.reissue;
     if reissue && state.site.author_link_base.is_none() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
