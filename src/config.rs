@@ -33,6 +33,11 @@ pub struct PublishingConfig {
     /// `OPED_PUBLIC_URL` (default `http://<OPED_BIND>`): where the public
     /// API and the feed are reached from outside; the feed links to itself.
     pub public_url: String,
+    /// `OPED_PUBLIC_URL` when it is set, and only then: the base of the
+    /// author's status link (`<it>/a/<token>`). The default above is a
+    /// listening address, rarely one an author could reach, so without the
+    /// variable the acknowledgement carries no link.
+    pub author_link_base: Option<String>,
 }
 
 /// Email to authors: how it leaves, from whom, and with what words.
@@ -479,10 +484,12 @@ fn read_publishing_config(
         ),
         (None, None) => {}
     }
-    let public_url = var("OPED_PUBLIC_URL").map_or_else(
-        || format!("http://{bind}"),
-        |value| value.trim().trim_end_matches('/').to_string(),
-    );
+    let public_url_set = var("OPED_PUBLIC_URL")
+        .map(|value| value.trim().trim_end_matches('/').to_string())
+        .filter(|value| !value.is_empty());
+    let public_url = public_url_set
+        .clone()
+        .unwrap_or_else(|| format!("http://{bind}"));
     if !url::Url::parse(&public_url).is_ok_and(|url| matches!(url.scheme(), "http" | "https")) {
         problems.push(format!(
             "OPED_PUBLIC_URL={public_url:?} is not an http:// or https:// URL"
@@ -492,6 +499,7 @@ fn read_publishing_config(
         webhook_url: webhook_url.map(Secret::new),
         webhook_secret: webhook_secret.map(Secret::new),
         public_url,
+        author_link_base: public_url_set,
     }
 }
 
@@ -873,6 +881,7 @@ mod tests {
         let defaults = config(&[]).unwrap();
         assert!(defaults.publishing.webhook_url.is_none());
         assert_eq!(defaults.publishing.public_url, "http://127.0.0.1:8080");
+        assert_eq!(defaults.publishing.author_link_base, None);
 
         let secret = "Zq8v3LmN0pR7sT2uW5xY9aB4cD6eF1gH";
         let read = config(&[
@@ -889,6 +898,10 @@ mod tests {
             "https://news.example/hooks/oped?token=abc"
         );
         assert_eq!(read.publishing.public_url, "https://desk.news.example");
+        assert_eq!(
+            read.publishing.author_link_base.as_deref(),
+            Some("https://desk.news.example")
+        );
 
         let err = config(&[(
             "OPED_PUBLISH_WEBHOOK_URL",

@@ -22,6 +22,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    author_links (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        token_sha256 -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     correspondence (id) {
         id -> Int8,
         submission_id -> Int8,
@@ -233,6 +243,9 @@ diesel::table! {
         revised_at -> Nullable<Timestamptz>,
         published_at -> Nullable<Timestamptz>,
         retracted_at -> Nullable<Timestamptz>,
+        exclusive_confirmed -> Nullable<Bool>,
+        disclosure -> Nullable<Text>,
+        declared_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -252,6 +265,7 @@ diesel::table! {
 
 diesel::joinable!(attachments -> inbound_messages (inbound_message_id));
 diesel::joinable!(attachments -> submissions (submission_id));
+diesel::joinable!(author_links -> submissions (submission_id));
 diesel::joinable!(correspondence -> inbound_messages (inbound_message_id));
 diesel::joinable!(correspondence -> submissions (submission_id));
 diesel::joinable!(outbox -> submissions (submission_id));
@@ -274,6 +288,7 @@ diesel::joinable!(submissions -> users (assignee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
+    author_links,
     correspondence,
     imap_mailboxes,
     inbound_messages,

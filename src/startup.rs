@@ -108,7 +108,7 @@ pub fn app(
     App::new()
         .wrap(api::cors(&http.cors_origins))
         .wrap(api::security_headers())
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
         .wrap(actix_web::middleware::from_fn(
             crate::metrics::track_requests,
         ))

@@ -23,3 +23,100 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// The request logger's span (`TracingLogger<RequestSpan>`): the fields of
+/// tracing-actix-web's default, except that a path holding a credential
+/// (the `{token}` of an author's status link) is logged as its route
+/// template. Every event of the request carries this span's fields, so a
+/// logged target would put the author's key in the logs.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+        let route = request.match_pattern();
+        let target = logged_target(
+            route.as_deref(),
+            request
+                .uri()
+                .path_and_query()
+                .map_or("", |target| target.as_str()),
+        )
+        .to_string();
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        let client_ip = request
+            .connection_info()
+            .realip_remote_addr()
+            .unwrap_or("")
+            .to_string();
+        let route = route.unwrap_or_else(|| "default".into());
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.client_ip = %client_ip,
+            http.user_agent = %user_agent,
+            http.target = %target,
+            http.status_code = tracing::field::Empty,
+            otel.name = %format!("{} {route}", request.method()),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+/// What the logs show of a request's path: the path and query, or the
+/// route template when the route holds a `{token}`.
+fn logged_target<'a>(route: Option<&'a str>, target: &'a str) -> &'a str {
+    match route {
+        Some(route) if route.contains("{token}") => route,
+        _ => target,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_in_the_path_is_logged_as_its_template() {
+        assert_eq!(
+            logged_target(Some("/a/{token}"), "/a/secret-token?done=declared"),
+            "/a/{token}"
+        );
+        assert_eq!(
+            logged_target(
+                Some("/api/v1/author/{token}/withdraw"),
+                "/api/v1/author/secret-token/withdraw"
+            ),
+            "/api/v1/author/{token}/withdraw"
+        );
+        assert_eq!(
+            logged_target(
+                Some("/api/v1/submissions/{id}"),
+                "/api/v1/submissions/7?x=1"
+            ),
+            "/api/v1/submissions/7?x=1"
+        );
+        assert_eq!(logged_target(None, "/nowhere"), "/nowhere");
+    }
+}

@@ -400,6 +400,15 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::PublishAtInPast => {
                 ApiError::invalid_field("publish_at", err.to_string())
             }
+            WorkflowError::AuthorsOnly { .. } => ApiError::forbidden(err.to_string()),
+            WorkflowError::ExclusivityUnconfirmed { .. } => ApiError {
+                field: Some("note"),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    "exclusivity_unconfirmed",
+                    err.to_string(),
+                )
+            },
         }
     }
 }

@@ -2,6 +2,7 @@
 //! on the blocking pool, map the result.
 
 mod auth;
+pub mod author;
 mod conditional;
 mod deliveries;
 pub mod error;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub replica: Option<Arc<crate::db::replica::ReadReplica>>,
     /// Who may read `GET /metrics` (nobody by default).
     pub metrics_access: Arc<metrics::MetricsAccess>,
+    /// Each client address's share of status-link requests.
+    pub author_lookups: Arc<author::limiter::LookupLimiter>,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             feed: Arc::default(),
             trusted_proxies: Arc::default(),
             metrics_access: Arc::default(),
+            author_lookups: Arc::default(),
             replica: None,
         }
     }
@@ -91,6 +95,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/metrics", web::get().to(metrics::show))
             .route("/api/openapi.json", web::get().to(openapi::document))
             .route("/feed.atom", web::get().to(public::feed))
+            .configure(author::page_routes)
             .service(
                 web::scope("/api/v1")
                     .route("/inbound/messages", web::post().to(inbound::receive))
@@ -100,6 +105,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .configure(inbox::routes)
                     .configure(deliveries::routes)
                     .route("/mailbox", web::get().to(mailbox::show))
+                    .configure(author::api_routes)
                     .configure(public::routes),
             )
             .default_service(web::to(not_found));

@@ -13,7 +13,9 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissions, users};
+use super::{
+    auth, author, deliveries, health, inbound, inbox, mailbox, public, submissions, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +48,7 @@ use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissio
         submissions::download,
         submissions::correspondence,
         submissions::send_message,
+        submissions::revoke,
         deliveries::index,
         deliveries::retry,
         inbox::index,
@@ -54,6 +57,9 @@ use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissio
         public::index,
         public::show,
         public::feed,
+        author::show,
+        author::withdraw,
+        author::declare,
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth, &SharedResponses),
@@ -66,6 +72,7 @@ use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissio
         (name = "intake", description = "Mail in"),
         (name = "operations", description = "Health"),
         (name = "public", description = "Published op-eds, without login"),
+        (name = "author", description = "The author's status link: the token in the path is the credential"),
     )
 )]
 pub struct ApiDoc;

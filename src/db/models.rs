@@ -91,6 +91,10 @@ pub struct Submission {
     pub revised_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub retracted_at: Option<DateTime<Utc>>,
+    /// The author's answers through their status link; `None` until given.
+    pub exclusive_confirmed: Option<bool>,
+    pub disclosure: Option<String>,
+    pub declared_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]

@@ -20,7 +20,8 @@ text_enum! {
 }
 
 text_enum! {
-    // What editors (or the scheduler) do to a piece: `submission_history.action`.
+    // What editors, the scheduler or the author (through the status link) do
+    // to a piece: `submission_history.action`.
     #[derive(utoipa::ToSchema)]
     pub enum Action {
         StartReview = "start_review",
@@ -34,8 +35,13 @@ text_enum! {
         Unpublish = "unpublish",
         Withdraw = "withdraw",
         Reopen = "reopen",
+        AuthorWithdraw = "author_withdraw",
     }
 }
+
+/// `submissions.disclosure` when the author has nothing to disclose: kept,
+/// shown to editors, never published.
+pub const NO_DISCLOSURE: &str = "none";
 
 text_enum! {
     /// The sender-authentication verdict (`intake::auth_results`):

@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use super::decide::{self, ReplyText, Thread};
 use super::draft::SubmissionDraft;
 use super::{Analysis, IngestReport, IntakeError, MailAnalysis, Outcome, Prepared, sha256_hex};
+use crate::author_link::store as author_links;
+use crate::author_link::token::RawToken;
 use crate::config::IntakeConfig;
 use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewSubmission, NewThreadId,
@@ -187,7 +189,21 @@ fn acknowledge(
         per_sender_per_hour: config.ack_limit_per_hour,
         total_per_hour: config.ack_limit_total_per_hour,
     };
-    if !crate::outbox::enqueue_acknowledgement(conn, submission_id, recipient, limits, now)? {
+    // The author's status link travels in the acknowledgement: the token is
+    // made here, its digest kept only when the email that carries it is
+    // queued (a link nobody receives would be a key to nothing).
+    let token = RawToken::generate();
+    let queued = crate::outbox::enqueue_acknowledgement(
+        conn,
+        submission_id,
+        recipient,
+        token.expose(),
+        limits,
+        now,
+    )?;
+    if queued {
+        author_links::keep(conn, submission_id, &token, now)?;
+    } else {
         tracing::info!(
             message = message_row,
             "not acknowledged: the acknowledgement limit was reached"

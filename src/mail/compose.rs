@@ -29,6 +29,8 @@ pub struct Composer {
     /// Our Message-IDs and loop header name it, so returning mail is known.
     own_domain: String,
     site_url: String,
+    /// `OPED_PUBLIC_URL` when set: the base of the author's status link.
+    author_link_base: Option<String>,
 }
 
 /// An email ready to hand to a transport, with what the outbox records of it.
@@ -40,6 +42,9 @@ pub struct Composed {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// The author's token the email carries, if any: the sent copy editors
+    /// read leaves it out.
+    pub author_token: Option<String>,
 }
 
 /// Why a job can never become an email; retrying would not help.
@@ -57,13 +62,16 @@ pub enum ComposeError {
 
 /// The part of an email job's payload the composer reads. `enqueue_email`
 /// writes `template` and `note`; the editors' free-form message adds
-/// `subject` and `body`.
+/// `subject` and `body`; the acknowledgement and the `author_link` email
+/// carry the author's token in clear, the one place it is written down
+/// until the email is sent (see `outbox::worker`).
 #[derive(Debug, Deserialize)]
 struct Payload {
     template: Option<String>,
     note: Option<String>,
     subject: Option<String>,
     body: Option<String>,
+    author_token: Option<String>,
 }
 
 impl Composer {
@@ -73,7 +81,15 @@ impl Composer {
             from,
             own_domain: own_domain.to_ascii_lowercase(),
             site_url: site_url.trim_end_matches('/').to_string(),
+            author_link_base: None,
         }
+    }
+
+    /// Emails that carry an author's token link to `<base>/a/<token>`;
+    /// without a base they carry no link.
+    pub fn with_author_links(mut self, base: Option<&str>) -> Composer {
+        self.author_link_base = base.map(|base| base.trim_end_matches('/').to_string());
+        self
     }
 
     /// Loads the templates (`OPED_TEMPLATE_DIR` over the built-in ones).
@@ -84,7 +100,8 @@ impl Composer {
             config.mail.from.clone(),
             &config.intake.own_domain,
             &config.mail.site_url,
-        ))
+        )
+        .with_author_links(config.publishing.author_link_base.as_deref()))
     }
 
     pub fn compose(
@@ -134,6 +151,11 @@ impl Composer {
             ),
             subject: payload.subject.as_deref().map(one_line),
             body: payload.body,
+            status_url: self
+                .author_link_base
+                .as_deref()
+                .zip(payload.author_token.as_deref())
+                .map(|(base, token)| crate::publishing::author_page_url(base, token)),
         };
         let rendered = self.templates.render(template, &context)?;
 
@@ -176,6 +198,7 @@ impl Composer {
             recipient: address.to_string(),
             subject: rendered.subject,
             body: rendered.body,
+            author_token: payload.author_token,
         })
     }
 }
@@ -261,6 +284,9 @@ mod tests {
             revised_at: None,
             published_at: None,
             retracted_at: None,
+            exclusive_confirmed: None,
+            disclosure: None,
+            declared_at: None,
         }
     }
 

@@ -12,7 +12,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 /// Every template an outbox job may name, with its built-in text.
-const BUILT_IN: [(&str, &str); 6] = [
+const BUILT_IN: [(&str, &str); 7] = [
     (
         "acknowledgement",
         include_str!("../../templates/acknowledgement.txt"),
@@ -25,6 +25,10 @@ const BUILT_IN: [(&str, &str); 6] = [
     ("rejected", include_str!("../../templates/rejected.txt")),
     ("published", include_str!("../../templates/published.txt")),
     ("message", include_str!("../../templates/message.txt")),
+    (
+        "author_link",
+        include_str!("../../templates/author_link.txt"),
+    ),
 ];
 
 /// What every template can use. Every field is always present (absent ones
@@ -44,6 +48,10 @@ pub struct TemplateContext {
     /// The free-form `message` template's subject and body.
     pub subject: Option<String>,
     pub body: Option<String>,
+    /// The author's private status link (`<OPED_PUBLIC_URL>/a/<token>`), in
+    /// the acknowledgement and the `author_link` email; absent without
+    /// `OPED_PUBLIC_URL`.
+    pub status_url: Option<String>,
 }
 
 /// A rendered email text.
@@ -149,6 +157,7 @@ impl TemplateContext {
             public_url: "https://news.example/opinion/a-sample-title".into(),
             subject: Some("A sample subject".into()),
             body: Some("A sample body.".into()),
+            status_url: Some("https://desk.news.example/a/sample".into()),
         }
     }
 }

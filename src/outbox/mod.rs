@@ -108,6 +108,24 @@ pub fn enqueue_email(
     Ok(())
 }
 
+/// A new status link for the author, after an editor revoked the old one:
+/// `author_token` in clear, as in the acknowledgement.
+pub fn enqueue_author_link(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    author_token: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(OutboxKind::Email),
+            outbox::topic.eq("author_link"),
+            outbox::submission_id.eq(submission_id),
+            outbox::payload.eq(json!({ "template": "author_link", "author_token": author_token })),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A free-form message from an editor to the author.
 pub fn enqueue_message(
     conn: &mut PgConnection,
@@ -167,7 +185,8 @@ pub struct AcknowledgementLimits {
 
 /// Queues the acknowledgement of a new submission to `recipient`, unless the
 /// hour before `now` already used up one of the `limits`. Returns whether
-/// one was queued.
+/// one was queued. `author_token` is the author's status-link token in
+/// clear, which the email carries.
 ///
 /// Call it in the transaction that records the submission. Addresses are
 /// compared case-insensitively, as the people behind them are.
@@ -175,6 +194,7 @@ pub fn enqueue_acknowledgement(
     conn: &mut PgConnection,
     submission_id: i64,
     recipient: &str,
+    author_token: &str,
     limits: AcknowledgementLimits,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
@@ -202,7 +222,10 @@ pub fn enqueue_acknowledgement(
     )
     .bind::<diesel::sql_types::Text, _>(&recipient)
     .bind::<diesel::sql_types::BigInt, _>(submission_id)
-    .bind::<diesel::sql_types::Jsonb, _>(json!({ "template": "acknowledgement" }))
+    .bind::<diesel::sql_types::Jsonb, _>(json!({
+        "template": "acknowledgement",
+        "author_token": author_token,
+    }))
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(1))
     .bind::<diesel::sql_types::BigInt, _>(i64::from(limits.per_sender_per_hour))

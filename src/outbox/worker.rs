@@ -95,6 +95,16 @@ fn mark_sent(
             outbox::recipient.eq(&composed.recipient),
         ))
         .execute(conn)?;
+    // The author's token was kept in clear only until it left in the email:
+    // the job forgets it, and the copy editors read shows no link that
+    // would let them act as the author.
+    let mut sent_body = composed.body.clone();
+    if let Some(token) = composed.author_token.as_deref() {
+        diesel::update(outbox::table.find(job.id))
+            .set(outbox::payload.eq(outbox::payload.remove("author_token")))
+            .execute(conn)?;
+        sent_body = sent_body.replace(token, WITHHELD_TOKEN);
+    }
     if let Some(submission_id) = job.submission_id {
         // The author's reply names this Message-ID: it attaches to the submission.
         diesel::insert_into(submission_thread_ids::table)
@@ -110,7 +120,7 @@ fn mark_sent(
                 direction: Direction::Outbound,
                 inbound_message_id: None,
                 subject: Some(&composed.subject),
-                body_text: &composed.body,
+                body_text: &sent_body,
             })
             .execute(conn)?;
     }
@@ -126,6 +136,9 @@ fn mark_sent(
         receipt: composed.message_id.clone(),
     })
 }
+
+/// Stands for the author's token in the sent copy of an email.
+pub const WITHHELD_TOKEN: &str = "[the author's private link]";
 
 /// The email worker's task: one due email per call.
 pub struct EmailTask {

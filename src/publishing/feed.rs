@@ -76,10 +76,17 @@ fn entry(piece: &PublicOpinion) -> Entry {
     }
 }
 
-/// The article, and after it every correction, dated: a feed reader keeps
-/// the entry it first fetched, so the correction must travel with the text.
+/// The article, then the author's disclosure as readers of the page see
+/// it, then every correction, dated: a feed reader keeps the entry it first
+/// fetched, so what belongs with the text must travel with it.
 fn content_html(piece: &PublicOpinion) -> String {
     let mut html = piece.body_html.clone();
+    if let Some(disclosure) = &piece.disclosure {
+        html.push_str(&format!(
+            "<p class=\"disclosure\"><em>Disclosure: {}</em></p>",
+            escape_html(disclosure)
+        ));
+    }
     if piece.corrections.is_empty() {
         return html;
     }
@@ -132,6 +139,7 @@ mod tests {
             url: "https://news.example".into(),
             name: "Opinion & Analysis".into(),
             public_api_url: "https://desk.news.example".into(),
+            author_link_base: None,
         }
     }
 
@@ -151,6 +159,7 @@ mod tests {
             published_at: "2026-11-20T08:00:00Z".parse().unwrap(),
             updated_at: "2026-11-21T09:30:00Z".parse().unwrap(),
             corrections: Vec::new(),
+            disclosure: None,
         }
     }
 
@@ -208,5 +217,29 @@ mod tests {
             .find("&lt;strong&gt;Correction, 23 November 2026:&lt;/strong&gt; The deficit was 4%, not 40% &amp;lt;sic&amp;gt;.")
             .unwrap_or_else(|| panic!("the correction, escaped, in {xml}"));
         assert!(article < correction, "{xml}");
+    }
+
+    #[test]
+    fn a_disclosure_follows_the_text_escaped() {
+        let mut disclosed = piece("budgets", None);
+        disclosed.disclosure = Some("I own <shares> in A&B".into());
+        let xml = render(
+            &site(),
+            &[disclosed],
+            "2026-11-22T00:00:00Z".parse().unwrap(),
+        );
+        // Escaped once as HTML inside the entry, once more as XML text.
+        assert!(
+            xml.contains(
+                "&lt;em&gt;Disclosure: I own &amp;lt;shares&amp;gt; in A&amp;amp;B&lt;/em&gt;"
+            ),
+            "{xml}"
+        );
+        let plain = render(
+            &site(),
+            &[piece("other", None)],
+            "2026-11-22T00:00:00Z".parse().unwrap(),
+        );
+        assert!(!plain.contains("Disclosure"), "{plain}");
     }
 }

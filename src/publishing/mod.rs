@@ -24,6 +24,10 @@ pub struct Site {
     /// `OPED_PUBLIC_URL`, without a trailing slash: where this service's
     /// public API and feed are reached (the feed links to itself).
     pub public_api_url: String,
+    /// `OPED_PUBLIC_URL` when it is set: authors' status links point here.
+    /// Unset, no link is made (the default listening address is rarely one
+    /// an author could reach).
+    pub author_link_base: Option<String>,
 }
 
 /// Everything but unreserved characters is escaped in a path segment; letters
@@ -53,6 +57,7 @@ impl Site {
                 .filter(|name| !name.trim().is_empty())
                 .unwrap_or_else(|| "Op-Ed Desk".into()),
             public_api_url: config.publishing.public_url.clone(),
+            author_link_base: config.publishing.author_link_base.clone(),
         }
     }
 
@@ -60,6 +65,13 @@ impl Site {
     pub fn opinion_url(&self, slug: &str) -> String {
         opinion_url(&self.url, slug)
     }
+}
+
+/// `<public_url>/a/<token>`: the author's private status page, served by
+/// this service (`OPED_PUBLIC_URL`), not by the site. The token is
+/// URL-safe base64, a path segment as it is.
+pub fn author_page_url(public_url: &str, token: &str) -> String {
+    format!("{}/a/{token}", public_url.trim_end_matches('/'))
 }
 
 /// `<site_url>/opinion/<slug>`, the slug percent-encoded.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Site;
-use crate::domain::State;
+use crate::domain::{NO_DISCLOSURE, State};
 use crate::schema::submissions;
 use crate::text::html::sanitize;
 
@@ -34,6 +34,7 @@ pub struct PublicRow {
     pub word_count: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    pub disclosure: Option<String>,
     #[diesel(
         select_expression = public_corrections(submissions::id),
         select_expression_type = public_corrections<submissions::id>
@@ -89,6 +90,10 @@ pub struct PublicOpinion {
     pub updated_at: DateTime<Utc>,
     /// Corrections the desk has published, oldest first; never removed.
     pub corrections: Vec<PublicCorrection>,
+    /// The author's disclosure of interests (who pays them, what they own),
+    /// as they gave it; `null` when they had nothing to disclose or did not
+    /// answer.
+    pub disclosure: Option<String>,
 }
 
 /// The author as the public sees them: never their address.
@@ -148,8 +153,17 @@ impl PublicOpinion {
             published_at: row.published_at?,
             updated_at: row.updated_at,
             corrections: row.corrections.0.clone(),
+            disclosure: public_disclosure(row.disclosure.as_deref()),
         })
     }
+}
+
+/// A disclosure is published unless it is `none`.
+fn public_disclosure(disclosure: Option<&str>) -> Option<String> {
+    disclosure
+        .map(str::trim)
+        .filter(|text| !text.is_empty() && *text != NO_DISCLOSURE)
+        .map(str::to_string)
 }
 
 impl PublicSummary {
@@ -200,6 +214,7 @@ mod tests {
             url: "https://news.example".into(),
             name: "Opinion".into(),
             public_api_url: "https://desk.news.example".into(),
+            author_link_base: None,
         }
     }
 
@@ -220,6 +235,7 @@ mod tests {
             published_at: Some("2026-11-26T10:00:00Z".parse().unwrap()),
             updated_at: "2026-11-26T11:00:00Z".parse().unwrap(),
             corrections: Corrections::default(),
+            disclosure: Some("none".into()),
         }
     }
 
@@ -252,6 +268,23 @@ mod tests {
             let opinion = PublicOpinion::from_row(&row, &site()).unwrap();
             assert_eq!(opinion.author.name, None, "{name}");
         }
+    }
+
+    #[test]
+    fn a_disclosure_is_public_unless_it_is_none() {
+        assert_eq!(
+            PublicOpinion::from_row(&row(), &site()).unwrap().disclosure,
+            None
+        );
+        let mut disclosed = row();
+        disclosed.disclosure = Some("I advise the central bank.".into());
+        assert_eq!(
+            PublicOpinion::from_row(&disclosed, &site())
+                .unwrap()
+                .disclosure
+                .as_deref(),
+            Some("I advise the central bank.")
+        );
     }
 
     #[test]

@@ -18,11 +18,19 @@ pub enum Effect {
     Webhook(WebhookEvent),
 }
 
+/// Who takes an action: someone at the desk with at least a role (the
+/// scheduler counts as a publisher), or the author through their status link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Desk(Role),
+    Author,
+}
+
 struct Rule {
     action: Action,
     from: &'static [State],
     to: State,
-    role: Role,
+    by: Party,
     effects: &'static [Effect],
 }
 
@@ -34,56 +42,56 @@ const RULES: &[Rule] = &[
         action: Action::StartReview,
         from: &[Draft],
         to: InReview,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
         effects: &[],
     },
     Rule {
         action: Action::RequestChanges,
         from: &[InReview],
         to: Draft,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
         effects: &[Effect::EmailAuthor("changes_requested")],
     },
     Rule {
         action: Action::Approve,
         from: &[InReview],
         to: Approved,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
         effects: &[Effect::EmailAuthor("approved")],
     },
     Rule {
         action: Action::Reject,
         from: &[Draft, InReview],
         to: Rejected,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
         effects: &[Effect::EmailAuthor("rejected")],
     },
     Rule {
         action: Action::ReturnToReview,
         from: &[Approved, Scheduled],
         to: InReview,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
         effects: &[],
     },
     Rule {
         action: Action::Schedule,
         from: &[Approved],
         to: Scheduled,
-        role: Role::Publisher,
+        by: Party::Desk(Role::Publisher),
         effects: &[],
     },
     Rule {
         action: Action::Unschedule,
         from: &[Scheduled],
         to: Approved,
-        role: Role::Publisher,
+        by: Party::Desk(Role::Publisher),
         effects: &[],
     },
     Rule {
         action: Action::Publish,
         from: &[Approved, Scheduled],
         to: Published,
-        role: Role::Publisher,
+        by: Party::Desk(Role::Publisher),
         effects: &[
             Effect::Webhook(WebhookEvent::Published),
             Effect::EmailAuthor("published"),
@@ -93,21 +101,30 @@ const RULES: &[Rule] = &[
         action: Action::Unpublish,
         from: &[Published],
         to: Approved,
-        role: Role::Publisher,
+        by: Party::Desk(Role::Publisher),
         effects: &[Effect::Webhook(WebhookEvent::Unpublished)],
     },
     Rule {
         action: Action::Withdraw,
         from: &[Draft, InReview, Approved, Scheduled],
         to: Withdrawn,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
         effects: &[],
     },
     Rule {
         action: Action::Reopen,
         from: &[Rejected, Withdrawn],
         to: Draft,
-        role: Role::Editor,
+        by: Party::Desk(Role::Editor),
+        effects: &[],
+    },
+    // The author takes the piece back before it is published (the reason,
+    // if any, is the note). Not in the spec's table, which is the desk's.
+    Rule {
+        action: Action::AuthorWithdraw,
+        from: &[Draft, InReview, Approved, Scheduled],
+        to: Withdrawn,
+        by: Party::Author,
         effects: &[],
     },
 ];
@@ -144,6 +161,12 @@ pub enum WorkflowError {
     MissingField { action: Action, field: &'static str },
     #[error("`publish_at` must be in the future")]
     PublishAtInPast,
+    #[error("`{action}` is the author's own, taken through their status link")]
+    AuthorsOnly { action: Action },
+    #[error(
+        "the author has not confirmed that the piece is exclusive: `{action}` needs a note saying why it goes ahead"
+    )]
+    ExclusivityUnconfirmed { action: Action },
 }
 
 fn rule(action: Action) -> &'static Rule {
@@ -154,8 +177,7 @@ fn rule(action: Action) -> &'static Rule {
 }
 
 /// Checks `action` from `state` by someone with `role` (the scheduler acts as
-/// a publisher) and returns the transition to apply. The role is checked
-/// first: someone who may never take an action learns nothing from the state.
+/// a publisher) and returns the transition to apply.
 pub fn plan(
     state: State,
     action: Action,
@@ -164,12 +186,29 @@ pub fn plan(
     request: TransitionRequest,
     now: DateTime<Utc>,
 ) -> Result<Transition, WorkflowError> {
+    plan_for(state, action, Party::Desk(role), actor_id, request, now)
+}
+
+/// [`plan`] for any party. Who may act is checked first: someone who may
+/// never take an action learns nothing from the state.
+pub fn plan_for(
+    state: State,
+    action: Action,
+    party: Party,
+    actor_id: Option<i64>,
+    request: TransitionRequest,
+    now: DateTime<Utc>,
+) -> Result<Transition, WorkflowError> {
     let rule = rule(action);
-    if !role.includes(rule.role) {
-        return Err(WorkflowError::RoleTooLow {
-            action,
-            needed: rule.role,
-        });
+    match (rule.by, party) {
+        (Party::Desk(needed), Party::Desk(role)) if !role.includes(needed) => {
+            return Err(WorkflowError::RoleTooLow { action, needed });
+        }
+        (Party::Desk(needed), Party::Author) => {
+            return Err(WorkflowError::RoleTooLow { action, needed });
+        }
+        (Party::Author, Party::Desk(_)) => return Err(WorkflowError::AuthorsOnly { action }),
+        _ => {}
     }
     if !rule.from.contains(&state) {
         return Err(WorkflowError::NotFromState { action, state });
@@ -217,9 +256,33 @@ pub fn plan(
 pub fn allowed_actions(state: State, role: Role) -> Vec<Action> {
     RULES
         .iter()
-        .filter(|rule| rule.from.contains(&state) && role.includes(rule.role))
+        .filter(|rule| rule.from.contains(&state))
+        .filter(|rule| matches!(rule.by, Party::Desk(needed) if role.includes(needed)))
         .map(|rule| rule.action)
         .collect()
+}
+
+/// Whether the author may still take `action` from `state`.
+pub fn author_may(state: State, action: Action) -> bool {
+    let rule = rule(action);
+    rule.by == Party::Author && rule.from.contains(&state)
+}
+
+/// A publisher puts a piece before readers (`publish`, or `schedule`, which
+/// publishes later without asking again) only when the author confirmed it
+/// is exclusive, or with a note saying why it goes ahead anyway. The
+/// scheduler is not asked: the publisher answered when scheduling.
+pub fn check_exclusivity(
+    transition: &Transition,
+    exclusive_confirmed: Option<bool>,
+) -> Result<(), WorkflowError> {
+    let puts_before_readers = matches!(transition.action, Action::Publish | Action::Schedule);
+    if puts_before_readers && exclusive_confirmed != Some(true) && transition.note.is_none() {
+        return Err(WorkflowError::ExclusivityUnconfirmed {
+            action: transition.action,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -430,6 +493,90 @@ mod tests {
             &[Effect::Webhook(WebhookEvent::Unpublished)]
         );
         assert!(effects(Draft, Action::StartReview, Role::Editor).is_empty());
+    }
+
+    #[test]
+    fn only_the_author_withdraws_as_the_author_and_only_before_publication() {
+        for state in State::ALL {
+            let by_author = plan_for(
+                state,
+                Action::AuthorWithdraw,
+                Party::Author,
+                None,
+                TransitionRequest::default(),
+                now(),
+            );
+            let open = matches!(state, Draft | InReview | Approved | Scheduled);
+            assert_eq!(by_author.is_ok(), open, "{state}");
+            assert_eq!(author_may(state, Action::AuthorWithdraw), open, "{state}");
+            assert_eq!(
+                plan(
+                    state,
+                    Action::AuthorWithdraw,
+                    Role::Admin,
+                    Some(1),
+                    request(),
+                    now()
+                ),
+                Err(WorkflowError::AuthorsOnly {
+                    action: Action::AuthorWithdraw
+                })
+            );
+            assert!(!allowed_actions(state, Role::Admin).contains(&Action::AuthorWithdraw));
+        }
+        assert!(!author_may(Draft, Action::Withdraw));
+        assert_eq!(
+            plan_for(
+                Draft,
+                Action::Reject,
+                Party::Author,
+                None,
+                TransitionRequest::default(),
+                now()
+            ),
+            Err(WorkflowError::RoleTooLow {
+                action: Action::Reject,
+                needed: Role::Editor
+            })
+        );
+    }
+
+    #[test]
+    fn publishing_without_confirmed_exclusivity_needs_a_note() {
+        let noteless = TransitionRequest {
+            note: Some("  ".into()),
+            ..request()
+        };
+        for (state, action) in [(Approved, Action::Publish), (Approved, Action::Schedule)] {
+            let bare = plan(
+                state,
+                action,
+                Role::Publisher,
+                Some(1),
+                noteless.clone(),
+                now(),
+            )
+            .unwrap();
+            for answer in [None, Some(false)] {
+                assert_eq!(
+                    check_exclusivity(&bare, answer),
+                    Err(WorkflowError::ExclusivityUnconfirmed { action })
+                );
+            }
+            assert_eq!(check_exclusivity(&bare, Some(true)), Ok(()));
+            let noted = plan(state, action, Role::Publisher, Some(1), request(), now()).unwrap();
+            assert_eq!(check_exclusivity(&noted, None), Ok(()));
+        }
+        let approve = plan(
+            InReview,
+            Action::Approve,
+            Role::Editor,
+            Some(1),
+            TransitionRequest::default(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(check_exclusivity(&approve, None), Ok(()));
     }
 
     #[test]

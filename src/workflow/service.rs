@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamptz};
 
 use super::State;
-use super::machine::{Action, Effect, TransitionRequest, WorkflowError, plan};
+use super::machine::{
+    Action, Effect, Party, TransitionRequest, WorkflowError, check_exclusivity, plan_for,
+};
 use crate::auth::{Actor, Role};
 use crate::outbox;
 use crate::publishing::{Site, slug};
@@ -29,25 +31,29 @@ pub enum TransitionError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Who acts: an editor through the API, or the scheduler (as a publisher).
+/// Who acts: an editor through the API, the scheduler (as a publisher), or
+/// the author through their status link. Only an editor is named in the
+/// history; the others leave its actor empty.
 #[derive(Debug, Clone, Copy)]
 pub enum Initiator {
     User(Actor),
     Scheduler,
+    Author,
 }
 
 impl Initiator {
-    fn role(self) -> Role {
+    fn party(self) -> Party {
         match self {
-            Initiator::User(actor) => actor.role,
-            Initiator::Scheduler => Role::Publisher,
+            Initiator::User(actor) => Party::Desk(actor.role),
+            Initiator::Scheduler => Party::Desk(Role::Publisher),
+            Initiator::Author => Party::Author,
         }
     }
 
     fn user_id(self) -> Option<i64> {
         match self {
             Initiator::User(actor) => Some(actor.user_id),
-            Initiator::Scheduler => None,
+            Initiator::Scheduler | Initiator::Author => None,
         }
     }
 }
@@ -67,18 +73,31 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<SubmissionRecord, TransitionError> {
     conn.transaction(|conn| {
-        let (version, state) = revision::lock(conn, id)?.ok_or(TransitionError::NotFound)?;
+        let (version, state, exclusive_confirmed): (i32, State, Option<bool>) = submissions::table
+            .find(id)
+            .select((
+                submissions::version,
+                submissions::state,
+                submissions::exclusive_confirmed,
+            ))
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(TransitionError::NotFound)?;
         if expected_version.is_some_and(|expected| expected != version) {
             return Err(TransitionError::Stale { current: version });
         }
-        let transition = plan(
+        let transition = plan_for(
             state,
             action,
-            initiator.role(),
+            initiator.party(),
             initiator.user_id(),
             request,
             now,
         )?;
+        if !matches!(initiator, Initiator::Scheduler) {
+            check_exclusivity(&transition, exclusive_confirmed)?;
+        }
 
         if let Some(assignee) = transition.assignee {
             let active: Option<bool> = users::table
@@ -115,7 +134,10 @@ pub fn apply(
                     .set(submissions::publish_at.eq(transition.publish_at))
                     .execute(conn)?;
             }
-            Action::Unschedule | Action::ReturnToReview | Action::Withdraw => {
+            Action::Unschedule
+            | Action::ReturnToReview
+            | Action::Withdraw
+            | Action::AuthorWithdraw => {
                 diesel::update(target)
                     .set(submissions::publish_at.eq(None::<DateTime<Utc>>))
                     .execute(conn)?;

@@ -7,6 +7,7 @@
 mod common;
 
 mod auth;
+mod author_link;
 mod cli_ingest;
 mod corpus;
 mod correspondence_api;

@@ -428,13 +428,21 @@ fn all_senders_together_get_at_most_the_desk_wide_limit_per_hour() {
     let queued: Vec<bool> = (0..7)
         .map(|n| {
             let to = format!("sender{n}@example.org");
-            enqueue_acknowledgement(&mut conn, id, &to, limits(3, 5), now).unwrap()
+            enqueue_acknowledgement(&mut conn, id, &to, "test-token", limits(3, 5), now).unwrap()
         })
         .collect();
     assert_eq!(queued, [true, true, true, true, true, false, false]);
     let later = now + chrono::Duration::minutes(61);
     assert!(
-        enqueue_acknowledgement(&mut conn, id, "sender6@example.org", limits(3, 5), later).unwrap()
+        enqueue_acknowledgement(
+            &mut conn,
+            id,
+            "sender6@example.org",
+            "test-token",
+            limits(3, 5),
+            later
+        )
+        .unwrap()
     );
 }
 
@@ -452,16 +460,46 @@ fn a_sender_gets_at_most_the_limit_of_acknowledgements_per_hour() {
         "a@example.org",
     ]
     .into_iter()
-    .map(|to| enqueue_acknowledgement(&mut conn, id, to, limits(3, 100), now).unwrap())
+    .map(|to| {
+        enqueue_acknowledgement(&mut conn, id, to, "test-token", limits(3, 100), now).unwrap()
+    })
     .collect();
     assert_eq!(queued, [true, true, true, false]);
     // Another sender is counted apart; an hour later the first one again.
-    assert!(enqueue_acknowledgement(&mut conn, id, "b@example.org", limits(3, 100), now).unwrap());
+    assert!(
+        enqueue_acknowledgement(
+            &mut conn,
+            id,
+            "b@example.org",
+            "test-token",
+            limits(3, 100),
+            now
+        )
+        .unwrap()
+    );
     let later = now + chrono::Duration::minutes(61);
     assert!(
-        enqueue_acknowledgement(&mut conn, id, "a@example.org", limits(3, 100), later).unwrap()
+        enqueue_acknowledgement(
+            &mut conn,
+            id,
+            "a@example.org",
+            "test-token",
+            limits(3, 100),
+            later
+        )
+        .unwrap()
     );
-    assert!(!enqueue_acknowledgement(&mut conn, id, "c@example.org", limits(0, 100), now).unwrap());
+    assert!(
+        !enqueue_acknowledgement(
+            &mut conn,
+            id,
+            "c@example.org",
+            "test-token",
+            limits(0, 100),
+            now
+        )
+        .unwrap()
+    );
 
     let sink = SmtpSink::start();
     let mailer = Mailer::smtp(&sink.url()).unwrap();

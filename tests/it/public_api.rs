@@ -69,7 +69,13 @@ impl Public {
     async fn publish(&self, id: i64) -> String {
         self.act(id, "start_review", json!({})).await;
         self.act(id, "approve", json!({})).await;
-        let published = self.act(id, "publish", json!({})).await;
+        let published = self
+            .act(
+                id,
+                "publish",
+                json!({ "note": "The author confirmed exclusivity by phone." }),
+            )
+            .await;
         assert_eq!(published["state"], "published");
         published["slug"].as_str().unwrap().to_string()
     }
@@ -150,7 +156,13 @@ async fn an_emailed_op_ed_reaches_its_public_page() {
     let (status, _) = public.get_json(&opinion_path("libya-unified-budget")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "approved is not public");
 
-    let published = public.act(id, "publish", json!({})).await;
+    let published = public
+        .act(
+            id,
+            "publish",
+            json!({ "note": "The author confirmed exclusivity by phone." }),
+        )
+        .await;
     assert_eq!(published["slug"], "libya-unified-budget");
 
     let (status, body, headers) = public.get(&opinion_path("libya-unified-budget"), &[]).await;
@@ -369,7 +381,13 @@ async fn a_retracted_piece_answers_410_and_comes_back_when_republished() {
     let (status, _) = public.get_json(&path).await;
     assert_eq!(status, StatusCode::GONE);
     public.act(id, "approve", json!({})).await;
-    public.act(id, "publish", json!({})).await;
+    public
+        .act(
+            id,
+            "publish",
+            json!({ "note": "The author confirmed exclusivity by phone." }),
+        )
+        .await;
     let (status, again) = public.get_json(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["slug"], slug.as_str());

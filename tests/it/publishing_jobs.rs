@@ -97,13 +97,24 @@ fn approve(conn: &mut PgConnection, id: i64, actor: Actor, now: DateTime<Utc>) {
     act(conn, id, actor, Action::Approve, Default::default(), now);
 }
 
+/// The note a publisher gives for a piece whose author has not confirmed
+/// exclusivity (none of these pieces has an answer).
+fn exclusivity_note() -> Option<String> {
+    Some("The author confirmed exclusivity by phone.".into())
+}
+
 fn publish(conn: &mut PgConnection, id: i64, actor: Actor, now: DateTime<Utc>) -> Submission {
-    act(conn, id, actor, Action::Publish, Default::default(), now)
+    let request = TransitionRequest {
+        note: exclusivity_note(),
+        ..Default::default()
+    };
+    act(conn, id, actor, Action::Publish, request, now)
 }
 
 fn schedule(conn: &mut PgConnection, id: i64, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) {
     let request = TransitionRequest {
         publish_at: Some(at),
+        note: exclusivity_note(),
         ..Default::default()
     };
     let row = act(conn, id, actor, Action::Schedule, request, now);
@@ -892,7 +903,7 @@ async fn deliveries_show_editors_the_webhook_a_transition_queued_and_its_failure
             &publisher_token,
             id,
             Some(version),
-            json!({ "action": "publish" }),
+            json!({ "action": "publish", "note": "The author confirmed exclusivity by phone." }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -1009,7 +1020,7 @@ async fn a_publish_over_the_api_reaches_the_author_and_the_site_through_the_work
             &publisher_token,
             id,
             Some(version),
-            json!({ "action": "publish" }),
+            json!({ "action": "publish", "note": "The author confirmed exclusivity by phone." }),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");

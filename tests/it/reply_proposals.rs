@@ -54,7 +54,13 @@ async fn published_piece(desk: &Desk, publisher: &str) -> (i64, String, String) 
     let id = desk.ingest("01-plain.eml");
     step(desk, publisher, id, json!({"action": "start_review"})).await;
     step(desk, publisher, id, json!({"action": "approve"})).await;
-    step(desk, publisher, id, json!({"action": "publish"})).await;
+    step(
+        desk,
+        publisher,
+        id,
+        json!({"action": "publish", "note": "The author confirmed exclusivity by phone."}),
+    )
+    .await;
     let (_, piece) = desk
         .get(publisher, &format!("/api/v1/submissions/{id}"))
         .await;
@@ -389,7 +395,13 @@ async fn control_characters_never_reach_the_feed() {
 
     step(&desk, &publisher, id, json!({"action": "start_review"})).await;
     step(&desk, &publisher, id, json!({"action": "approve"})).await;
-    step(&desk, &publisher, id, json!({"action": "publish"})).await;
+    step(
+        &desk,
+        &publisher,
+        id,
+        json!({"action": "publish", "note": "The author confirmed exclusivity by phone."}),
+    )
+    .await;
     let xml = feed(&desk).await;
     roxmltree::Document::parse(&xml).expect("the feed is well-formed XML");
     assert!(xml.contains("Bells and escapes"));

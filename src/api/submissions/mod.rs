@@ -1,6 +1,7 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
 mod attachments;
+mod author_link;
 mod corrections;
 mod correspondence;
 mod detail;
@@ -22,6 +23,7 @@ use crate::auth::Role;
 use crate::submissions::store;
 
 pub use attachments::__path_download;
+pub use author_link::__path_revoke;
 pub use corrections::{__path_add_correction, __path_corrections};
 pub use correspondence::{__path_correspondence, __path_send_message};
 pub use detail::{__path_show, __path_update};
@@ -68,6 +70,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{id}/attachments/{n}",
                 web::get().to(attachments::download),
+            )
+            .route(
+                "/{id}/author-link/revoke",
+                web::post().to(author_link::revoke),
             ),
     );
 }

@@ -103,6 +103,15 @@ pub struct SubmissionView {
     /// New texts from the author's replies that wait for an editor
     /// (`GET /submissions/{id}/proposals`).
     pub pending_proposals: i64,
+    /// The author's answer through their status link: the piece is
+    /// original and not offered elsewhere. `null` until answered; without
+    /// `true`, publishing or scheduling needs a note saying why.
+    pub exclusive_confirmed: Option<bool>,
+    /// The author's disclosure of interests, `none` for nothing; `null`
+    /// until answered. Published with the piece unless it is `none`.
+    pub disclosure: Option<String>,
+    /// When the author last gave those answers.
+    pub declared_at: Option<DateTime<Utc>>,
     /// What the caller may do now.
     pub allowed_actions: Vec<Action>,
     pub attachments: Vec<AttachmentView>,
@@ -163,6 +172,9 @@ impl SubmissionView {
             revised_at: row.revised_at,
             sender_authentication: row.auth_verdict,
             pending_proposals: record.pending_proposals,
+            exclusive_confirmed: row.exclusive_confirmed,
+            disclosure: row.disclosure,
+            declared_at: row.declared_at,
             allowed_actions: allowed_actions(state, viewer),
             attachments: record
                 .attachments
@@ -233,7 +245,7 @@ pub struct HistoryView {
     pub from: State,
     #[schema(value_type = String)]
     pub to: State,
-    /// Absent when the scheduler acted.
+    /// Absent when the scheduler or the author (through the status link) acted.
     pub actor: Option<UserView>,
     pub note: Option<String>,
     pub at: DateTime<Utc>,

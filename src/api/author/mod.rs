@@ -1,0 +1,182 @@
+//! The author's status link: `GET /a/{token}` (a small HTML page with plain
+//! forms) and `/api/v1/author/{token}` (the same as JSON). The token in the
+//! path is the only credential: no cookie, no login, so a page elsewhere
+//! cannot post on the author's behalf without knowing it. Every answer is
+//! `no-store` with `Referrer-Policy: no-referrer` (the app's defaults), so
+//! the token neither stays in caches nor leaks through links on the page.
+
+mod json;
+pub mod limiter;
+mod page;
+pub mod view;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use chrono::Utc;
+use diesel::PgConnection;
+
+use super::error::ApiError;
+use super::{AppState, blocking_db};
+use crate::author_link::status::normalise_disclosure;
+use crate::author_link::store::{self, DeclareError};
+use crate::author_link::{MAX_DISCLOSURE_CHARS, MAX_REASON_CHARS, service, token};
+use crate::publishing::Site;
+use crate::workflow::WorkflowError;
+use crate::workflow::service::TransitionError;
+use view::AuthorStatus;
+
+pub use json::{__path_declare, __path_show, __path_withdraw};
+
+/// Form and JSON bodies of the author's page: two short texts at most.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// `/api/v1/author/…`, mounted in the API scope.
+pub fn api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/author/{token}")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(|err, _| ApiError::from(err).into()),
+            )
+            .route("", web::get().to(json::show))
+            .route("/withdraw", web::post().to(json::withdraw))
+            .route("/declaration", web::put().to(json::declare)),
+    );
+}
+
+/// `/a/{token}`, the page the acknowledgement links to.
+pub fn page_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/a/{token}")
+            .app_data(
+                web::FormConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(|err, _| {
+                        ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "invalid_body",
+                            format!("the form does not fit: {err}"),
+                        )
+                        .into()
+                    }),
+            )
+            .route(web::get().to(page::show))
+            .route(web::post().to(page::act)),
+    );
+}
+
+/// 404 alike for a token of the wrong shape, an unknown one and a revoked
+/// one: the answer says nothing of which.
+fn unknown_link() -> ApiError {
+    ApiError::not_found("status link")
+}
+
+/// Runs `work` on the submission `token` opens, once the client's address
+/// is within its share of requests.
+async fn with_token<T, F>(
+    state: &AppState,
+    request: &HttpRequest,
+    token: String,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection, i64) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let address = super::auth::client_address(request, &state.trusted_proxies);
+    if let Err(seconds) = state
+        .author_lookups
+        .admit(address, std::time::Instant::now())
+    {
+        return Err(ApiError::too_many(
+            "too_many_requests",
+            "too many requests for status links from this address; try again later",
+            seconds,
+        ));
+    }
+    if !token::well_formed(&token) {
+        return Err(unknown_link());
+    }
+    blocking_db(state, move |conn| {
+        let id = store::open(conn, &token)?.ok_or_else(unknown_link)?;
+        work(conn, id)
+    })
+    .await
+}
+
+fn read_status(conn: &mut PgConnection, id: i64, site: &Site) -> Result<AuthorStatus, ApiError> {
+    let record = store::read(conn, id)?.ok_or_else(unknown_link)?;
+    Ok(AuthorStatus::new(record, site))
+}
+
+/// The reason for a withdrawal: optional, at most `MAX_REASON_CHARS`.
+fn checked_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
+    let reason = reason
+        .map(crate::text::clean)
+        .map(|reason| reason.trim().to_string())
+        .filter(|reason| !reason.is_empty());
+    if reason
+        .as_deref()
+        .is_some_and(|reason| reason.chars().count() > MAX_REASON_CHARS)
+    {
+        return Err(ApiError::invalid_field(
+            "reason",
+            format!("the reason is limited to {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
+}
+
+/// The disclosure: required ("none" when there is nothing), at most
+/// `MAX_DISCLOSURE_CHARS`.
+fn checked_disclosure(disclosure: &str) -> Result<String, ApiError> {
+    let disclosure = normalise_disclosure(&crate::text::clean(disclosure));
+    if disclosure.is_empty() {
+        return Err(ApiError::invalid_field(
+            "disclosure",
+            "write your disclosure, or \"none\" when there is nothing to disclose",
+        ));
+    }
+    if disclosure.chars().count() > MAX_DISCLOSURE_CHARS {
+        return Err(ApiError::invalid_field(
+            "disclosure",
+            format!("the disclosure is limited to {MAX_DISCLOSURE_CHARS} characters"),
+        ));
+    }
+    Ok(disclosure)
+}
+
+fn withdraw(
+    conn: &mut PgConnection,
+    id: i64,
+    reason: Option<String>,
+    site: &Site,
+) -> Result<(), ApiError> {
+    service::withdraw(conn, id, reason, site, Utc::now()).map_err(|err| match err {
+        TransitionError::Workflow(WorkflowError::NotFromState { .. }) => ApiError::new(
+            StatusCode::CONFLICT,
+            "not_withdrawable",
+            "the piece can no longer be withdrawn",
+        ),
+        TransitionError::NotFound => unknown_link(),
+        other => ApiError::from(other),
+    })
+}
+
+fn declare(
+    conn: &mut PgConnection,
+    id: i64,
+    exclusive: bool,
+    disclosure: &str,
+) -> Result<(), ApiError> {
+    store::declare(conn, id, exclusive, disclosure, Utc::now()).map_err(|err| match err {
+        DeclareError::NotFound => unknown_link(),
+        DeclareError::Closed(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            "declaration_closed",
+            "the answers can no longer be changed: the piece is scheduled, published or closed",
+        ),
+        DeclareError::Database(err) => ApiError::from(err),
+    })
+}
