@@ -206,6 +206,8 @@ diesel::table! {
         revised_at -> Nullable<Timestamptz>,
         published_at -> Nullable<Timestamptz>,
         retracted_at -> Nullable<Timestamptz>,
+        respond_by -> Timestamptz,
+        held_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -34,6 +34,7 @@ use super::{auth, deliveries, health, inbound, inbox, mailbox, public, submissio
         submissions::show,
         submissions::update,
         submissions::transition,
+        submissions::hold,
         submissions::history,
         submissions::revisions,
         submissions::proposals,

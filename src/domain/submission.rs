@@ -34,6 +34,8 @@ text_enum! {
         Unpublish = "unpublish",
         Withdraw = "withdraw",
         Reopen = "reopen",
+        // Extends the response window once; the state stays (`workflow::window`).
+        Hold = "hold",
     }
 }
 

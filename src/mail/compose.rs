@@ -9,7 +9,8 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use super::templates::{TemplateContext, TemplateError, Templates};
-use crate::config::Config;
+use crate::calendar::ResponseWindow;
+use crate::config::{Config, DEFAULT_WORD_LIMIT};
 use crate::db::models::OutboxJob;
 use crate::db::models::Submission;
 use crate::text::shorten;
@@ -29,6 +30,10 @@ pub struct Composer {
     /// Our Message-IDs and loop header name it, so returning mail is known.
     own_domain: String,
     site_url: String,
+    /// The desk's clock, on which deadlines are written out.
+    window: ResponseWindow,
+    /// `OPED_WORD_LIMIT`: the acknowledgement of a longer piece says so.
+    word_limit: u32,
 }
 
 /// An email ready to hand to a transport, with what the outbox records of it.
@@ -73,7 +78,17 @@ impl Composer {
             from,
             own_domain: own_domain.to_ascii_lowercase(),
             site_url: site_url.trim_end_matches('/').to_string(),
+            window: ResponseWindow::default(),
+            word_limit: DEFAULT_WORD_LIMIT,
         }
+    }
+
+    /// The desk's response window (for its clock) and word limit, in place
+    /// of the defaults.
+    pub fn with_desk_rules(mut self, window: ResponseWindow, word_limit: u32) -> Composer {
+        self.window = window;
+        self.word_limit = word_limit;
+        self
     }
 
     /// Loads the templates (`OPED_TEMPLATE_DIR` over the built-in ones).
@@ -84,7 +99,8 @@ impl Composer {
             config.mail.from.clone(),
             &config.intake.own_domain,
             &config.mail.site_url,
-        ))
+        )
+        .with_desk_rules(config.intake.window, config.intake.word_limit))
     }
 
     pub fn compose(
@@ -134,6 +150,10 @@ impl Composer {
             ),
             subject: payload.subject.as_deref().map(one_line),
             body: payload.body,
+            respond_by: self.window.describe(submission.respond_by),
+            word_count: submission.word_count,
+            word_limit: (i64::from(submission.word_count) > i64::from(self.word_limit))
+                .then_some(self.word_limit),
         };
         let rendered = self.templates.render(template, &context)?;
 
@@ -261,6 +281,8 @@ mod tests {
             revised_at: None,
             published_at: None,
             retracted_at: None,
+            respond_by: Utc.with_ymd_and_hms(2026, 12, 1, 9, 15, 0).unwrap(),
+            held_at: None,
         }
     }
 

@@ -117,6 +117,10 @@ pub struct TransitionRequest {
     pub note: Option<String>,
     pub assignee: Option<i64>,
     pub publish_at: Option<DateTime<Utc>>,
+    /// `reopen`: the piece's new response deadline, the window counted again
+    /// from now (the author has had an answer; a new promise starts). `None`
+    /// keeps the old one.
+    pub reopened_respond_by: Option<DateTime<Utc>>,
 }
 
 /// A transition that may be applied as it is.
@@ -143,13 +147,13 @@ pub enum WorkflowError {
     MissingField { action: Action, field: &'static str },
     #[error("`publish_at` must be in the future")]
     PublishAtInPast,
+    /// An action outside the table (`hold`), taken at its own endpoint.
+    #[error("`{action}` is not a transition: POST /api/v1/submissions/{{id}}/{action}")]
+    NotATransition { action: Action },
 }
 
-fn rule(action: Action) -> &'static Rule {
-    RULES
-        .iter()
-        .find(|rule| rule.action == action)
-        .expect("every action has a rule")
+fn rule(action: Action) -> Option<&'static Rule> {
+    RULES.iter().find(|rule| rule.action == action)
 }
 
 /// Checks `action` from `state` by someone with `role` (the scheduler acts as
@@ -163,7 +167,7 @@ pub fn plan(
     request: TransitionRequest,
     now: DateTime<Utc>,
 ) -> Result<Transition, WorkflowError> {
-    let rule = rule(action);
+    let rule = rule(action).ok_or(WorkflowError::NotATransition { action })?;
     if !role.includes(rule.role) {
         return Err(WorkflowError::RoleTooLow {
             action,
@@ -235,6 +239,7 @@ mod tests {
             note: Some("a note".into()),
             assignee: None,
             publish_at: Some(now() + Duration::hours(1)),
+            reopened_respond_by: None,
         }
     }
 
@@ -439,6 +444,19 @@ mod tests {
         }
         for action in Action::ALL {
             assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
+        }
+    }
+
+    #[test]
+    fn a_hold_is_not_a_transition() {
+        assert_eq!(
+            plan(Draft, Action::Hold, Role::Admin, Some(7), request(), now()),
+            Err(WorkflowError::NotATransition {
+                action: Action::Hold
+            })
+        );
+        for state in State::ALL {
+            assert!(!allowed_actions(state, Role::Admin).contains(&Action::Hold));
         }
     }
 }

@@ -29,25 +29,41 @@ pub enum TransitionError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Who acts: an editor through the API, or the scheduler (as a publisher).
+/// Who acts: an editor through the API, the scheduler (as a publisher), or
+/// the response window closing (as an editor, `workflow::window`).
 #[derive(Debug, Clone, Copy)]
 pub enum Initiator {
     User(Actor),
     Scheduler,
+    /// Releases a piece: its `reject` tells the author with the `released`
+    /// email instead of `rejected`.
+    WindowClosed,
 }
+
+/// The email that tells an author their piece was released.
+pub const RELEASED_TEMPLATE: &str = "released";
 
 impl Initiator {
     fn role(self) -> Role {
         match self {
             Initiator::User(actor) => actor.role,
             Initiator::Scheduler => Role::Publisher,
+            Initiator::WindowClosed => Role::Editor,
         }
     }
 
     fn user_id(self) -> Option<i64> {
         match self {
             Initiator::User(actor) => Some(actor.user_id),
-            Initiator::Scheduler => None,
+            Initiator::Scheduler | Initiator::WindowClosed => None,
+        }
+    }
+
+    /// The template of the author's email for a transition whose own is `template`.
+    fn author_template(self, template: &'static str) -> &'static str {
+        match self {
+            Initiator::WindowClosed => RELEASED_TEMPLATE,
+            Initiator::User(_) | Initiator::Scheduler => template,
         }
     }
 }
@@ -77,6 +93,7 @@ pub fn apply(
         if expected_version.is_some_and(|expected| expected != version) {
             return Err(TransitionError::Stale { current: version });
         }
+        let reopened_respond_by = request.reopened_respond_by;
         let transition = plan(
             state,
             action,
@@ -146,6 +163,18 @@ pub fn apply(
                     .set(submissions::retracted_at.eq(now))
                     .execute(conn)?;
             }
+            Action::Reopen => {
+                if let Some(respond_by) = reopened_respond_by {
+                    // Without it, a reopened piece would be released again
+                    // at once; the new window may be held once more.
+                    diesel::update(target)
+                        .set((
+                            submissions::respond_by.eq(respond_by),
+                            submissions::held_at.eq(None::<DateTime<Utc>>),
+                        ))
+                        .execute(conn)?;
+                }
+            }
             _ => {}
         }
         if matches!(
@@ -169,6 +198,7 @@ pub fn apply(
         for effect in transition.effects {
             match effect {
                 Effect::EmailAuthor(template) => {
+                    let template = initiator.author_template(template);
                     outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
                 }
                 Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, event, site, now)?,
