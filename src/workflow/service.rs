@@ -36,8 +36,11 @@ pub enum Initiator {
     User(Actor),
     Scheduler,
     /// Releases a piece: its `reject` tells the author with the `released`
-    /// email instead of `rejected`.
-    WindowClosed,
+    /// email instead of `rejected`, unless `tell_author` is false (a sender
+    /// who failed DMARC, never acknowledged either: the address may be forged).
+    WindowClosed {
+        tell_author: bool,
+    },
 }
 
 /// The email that tells an author their piece was released.
@@ -48,22 +51,23 @@ impl Initiator {
         match self {
             Initiator::User(actor) => actor.role,
             Initiator::Scheduler => Role::Publisher,
-            Initiator::WindowClosed => Role::Editor,
+            Initiator::WindowClosed { .. } => Role::Editor,
         }
     }
 
     fn user_id(self) -> Option<i64> {
         match self {
             Initiator::User(actor) => Some(actor.user_id),
-            Initiator::Scheduler | Initiator::WindowClosed => None,
+            Initiator::Scheduler | Initiator::WindowClosed { .. } => None,
         }
     }
 
-    /// The template of the author's email for a transition whose own is `template`.
-    fn author_template(self, template: &'static str) -> &'static str {
+    /// The template of the author's email for a transition whose own is
+    /// `template`; `None`: the author is not written to.
+    fn author_template(self, template: &'static str) -> Option<&'static str> {
         match self {
-            Initiator::WindowClosed => RELEASED_TEMPLATE,
-            Initiator::User(_) | Initiator::Scheduler => template,
+            Initiator::WindowClosed { tell_author } => tell_author.then_some(RELEASED_TEMPLATE),
+            Initiator::User(_) | Initiator::Scheduler => Some(template),
         }
     }
 }
@@ -198,8 +202,9 @@ pub fn apply(
         for effect in transition.effects {
             match effect {
                 Effect::EmailAuthor(template) => {
-                    let template = initiator.author_template(template);
-                    outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
+                    if let Some(template) = initiator.author_template(template) {
+                        outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
+                    }
                 }
                 Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, event, site, now)?,
             }

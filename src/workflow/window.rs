@@ -5,7 +5,8 @@
 //! history and the `released` email to the author, so the states stay as
 //! they are. Exactly once with any number of workers: the due row is claimed
 //! with `FOR UPDATE SKIP LOCKED`, and the transition checks its state under
-//! that lock; the email is an outbox row of the same transaction.
+//! that lock; the email is an outbox row of the same transaction (none for a
+//! sender who failed DMARC, who was not acknowledged either).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -37,15 +38,15 @@ pub fn release_due(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<i64>> {
     conn.transaction(|conn| {
-        let Some(id) = submissions::table
+        let Some((id, suspicious)) = submissions::table
             .filter(submissions::state.eq_any(OPEN_STATES))
             .filter(submissions::respond_by.le(now))
             .order((submissions::respond_by.asc(), submissions::id.asc()))
             .limit(1)
             .for_update()
             .skip_locked()
-            .select(submissions::id)
-            .first::<i64>(conn)
+            .select((submissions::id, submissions::suspicious))
+            .first::<(i64, bool)>(conn)
             .optional()?
         else {
             return Ok(None);
@@ -60,7 +61,11 @@ pub fn release_due(
             None,
             Action::Reject,
             request,
-            Initiator::WindowClosed,
+            // Like the acknowledgement: a sender who failed DMARC may be
+            // forged, and an unattended email would go to their victim.
+            Initiator::WindowClosed {
+                tell_author: !suspicious,
+            },
             site,
             now,
         ) {
