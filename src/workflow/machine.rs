@@ -117,9 +117,9 @@ pub struct TransitionRequest {
     pub note: Option<String>,
     pub assignee: Option<i64>,
     pub publish_at: Option<DateTime<Utc>>,
-    /// `reopen`: the piece's new response deadline, the window counted again
-    /// from now (the author has had an answer; a new promise starts). `None`
-    /// keeps the old one.
+    /// `reopen`, `return_to_review`: the piece's new response deadline, the
+    /// window counted again from now (the author has had an answer; a new
+    /// promise starts). `None` keeps the old one.
     pub reopened_respond_by: Option<DateTime<Utc>>,
 }
 

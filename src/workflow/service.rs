@@ -167,19 +167,21 @@ pub fn apply(
                     .set(submissions::retracted_at.eq(now))
                     .execute(conn)?;
             }
-            Action::Reopen => {
-                if let Some(respond_by) = reopened_respond_by {
-                    // Without it, a reopened piece would be released again
-                    // at once; the new window may be held once more.
-                    diesel::update(target)
-                        .set((
-                            submissions::respond_by.eq(respond_by),
-                            submissions::held_at.eq(None::<DateTime<Utc>>),
-                        ))
-                        .execute(conn)?;
-                }
-            }
             _ => {}
+        }
+        if let (Action::Reopen | Action::ReturnToReview, Some(respond_by)) =
+            (transition.action, reopened_respond_by)
+        {
+            // The author has had an answer (declined, approved); the piece
+            // is open again under a new promise. Without it, a piece whose
+            // old deadline has passed would be released at once. The new
+            // window may be held once more.
+            diesel::update(target)
+                .set((
+                    submissions::respond_by.eq(respond_by),
+                    submissions::held_at.eq(None::<DateTime<Utc>>),
+                ))
+                .execute(conn)?;
         }
         if matches!(
             transition.to,

@@ -256,7 +256,7 @@ fn two_workers_racing_release_each_expired_piece_exactly_once() {
 }
 
 #[actix_web::test]
-async fn a_released_author_is_told_politely_and_a_reopened_piece_gets_a_new_window() {
+async fn a_released_author_is_told_politely_and_a_piece_back_from_a_decision_gets_a_new_window() {
     let desk = Desk::new().await;
     let (_, token) = desk.user(Role::Editor);
     let id = desk.ingest("01-plain.eml");
@@ -297,6 +297,25 @@ async fn a_released_author_is_told_politely_and_a_reopened_piece_gets_a_new_wind
     desk.app.run_pending_jobs();
     assert_eq!(state_of(&mut desk.db.conn(), id), State::Draft);
     assert_eq!(mail_to(&desk.app, "amal.haddad@example.org").len(), 2);
+
+    // So does an approved piece sent back to review after its old deadline.
+    let approved = desk.ingest("09-en-dash.eml");
+    desk.force_state(approved, "approved");
+    set_deadline(&mut desk.db.conn(), approved, closed);
+    let version = desk.version(&token, approved).await;
+    let (status, returned) = desk
+        .transition(
+            &token,
+            approved,
+            Some(version),
+            json!({"action": "return_to_review"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{returned}");
+    let respond_by: DateTime<Utc> = returned["respond_by"].as_str().unwrap().parse().unwrap();
+    assert!(respond_by > Utc::now() + Duration::days(4), "{respond_by}");
+    desk.app.run_pending_jobs();
+    assert_eq!(state_of(&mut desk.db.conn(), approved), State::InReview);
 }
 
 #[actix_web::test]

@@ -94,8 +94,8 @@ pub async fn index(
     }))
 }
 
-/// The longest `due_within`: a year of hours.
-const MAX_DUE_WITHIN_HOURS: i64 = 24 * 366;
+/// The longest `due_within`: a year of hours (the OpenAPI `maximum`).
+const MAX_DUE_WITHIN_HOURS: i64 = 24 * 365;
 
 fn filter_from(
     query: ListQuery,

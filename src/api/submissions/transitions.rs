@@ -26,8 +26,8 @@ pub struct TransitionBody {
     publish_at: Option<DateTime<Utc>>,
 }
 
-/// Moves a submission through the workflow. `reopen` starts a new response
-/// window from now (`respond_by`).
+/// Moves a submission through the workflow. `reopen` and `return_to_review`
+/// start a new response window from now (`respond_by`).
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/transitions", tag = "submissions",
     params(("id" = i64, Path), ("If-Match" = String, Header, example = "\"3\"",
         description = "The ETag of the version you acted on (`\"3\"` or `W/\"3\"`); `*` names no version and gets 412")),
