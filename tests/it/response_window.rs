@@ -151,6 +151,48 @@ fn the_deadline_is_fixed_on_arrival_and_a_later_setting_does_not_move_it() {
     assert_eq!(deadline(&mut conn, first).1, respond_by);
 }
 
+#[test]
+fn pieces_already_here_get_the_default_window_from_when_they_arrived() {
+    use diesel_migrations::MigrationHarness;
+
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let config = common::intake_config();
+    let on_friday = ingest(&mut conn, &piece(1, 50), &config);
+    let on_saturday = ingest(&mut conn, &piece(2, 50), &config);
+    for (id, received_at) in [
+        (on_friday, "2026-12-04T15:30:00Z"),
+        (on_saturday, "2026-12-05T10:00:00Z"),
+    ] {
+        let received_at: DateTime<Utc> = received_at.parse().unwrap();
+        diesel::update(submissions::table.find(id))
+            .set(submissions::received_at.eq(received_at))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    // Back to before the window (and whatever came after it), then up again.
+    let window_migration = "20261201200001";
+    while conn
+        .applied_migrations()
+        .unwrap()
+        .iter()
+        .any(|version| version.to_string().replace('-', "") == window_migration)
+    {
+        conn.revert_last_migration(oped::db::MIGRATIONS).unwrap();
+    }
+    conn.run_pending_migrations(oped::db::MIGRATIONS).unwrap();
+
+    let expected = [
+        (on_friday, "2026-12-11T15:30:00Z"),
+        (on_saturday, "2026-12-14T00:00:00Z"),
+    ];
+    for (id, respond_by) in expected {
+        let (received_at, stored) = deadline(&mut conn, id);
+        assert_eq!(stored, respond_by.parse::<DateTime<Utc>>().unwrap(), "{id}");
+        assert_eq!(stored, ResponseWindow::default().respond_by(received_at));
+    }
+}
+
 #[actix_web::test]
 async fn editors_see_the_deadline_on_the_detail_and_the_list() {
     let desk = Desk::new().await;
