@@ -92,7 +92,7 @@ SELECT greatest(1, round(:words / 16.0 / 5))::int AS run \gset
 INSERT INTO submissions (
     id, reference, state, title, author_name, author_email, received_at, message_id,
     body_text, body_html, cover_note, word_count, auth_verdict, suspicious,
-    inbound_message_id, version, created_at, updated_at, standfirst, tags, assignee_id)
+    inbound_message_id, version, created_at, updated_at, standfirst, tags, assignee_id, respond_by)
 SELECT g,
        'OE-' || to_char(t.at AT TIME ZONE 'UTC', 'YYYY') || '-' || lpad(g::text, 7, '0'),
        CASE WHEN p.st < 0.80 THEN 'draft'
@@ -117,7 +117,8 @@ SELECT g,
        1, t.at, t.at,
        CASE WHEN g % 3 = 0 THEN ti.title END,
        CASE WHEN g % 5 = 0 THEN ARRAY['politics', 'opinion'] ELSE '{}' END,
-       CASE WHEN p.asg < 0.3 THEN :first_assignee + (g % 20) END
+       CASE WHEN p.asg < 0.3 THEN :first_assignee + (g % 20) END,
+       greatest(t.at, now()) + interval '7 days'
 FROM generate_series(:lo, :hi) AS g
 -- Spread over 2019-01-01 .. 2026-11-01, in id order (mail arrives in order),
 -- with jitter so that neighbours are not evenly spaced.

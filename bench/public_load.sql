@@ -111,7 +111,7 @@ INSERT INTO submissions (
     id, reference, state, title, author_name, author_email, received_at, message_id,
     body_text, body_html, cover_note, word_count, auth_verdict, suspicious,
     inbound_message_id, version, created_at, updated_at, standfirst, slug, author_bio,
-    tags, published_at, retracted_at)
+    tags, published_at, retracted_at, respond_by)
 SELECT r.g,
        'OE-' || to_char(t.at AT TIME ZONE 'UTC', 'YYYY') || '-' || lpad(r.g::text, 6, '0'),
        CASE r.kind WHEN 'published' THEN 'published' WHEN 'retracted' THEN 'approved'
@@ -138,7 +138,8 @@ SELECT r.g,
        CASE WHEN r.kind <> 'other' THEN a.first || ' ' || a.last || ' writes about ' || tg.t1 || ' and ' || tg.t2 || '.' END,
        CASE WHEN r.kind <> 'other' THEN ARRAY[tg.t1, tg.t2] ELSE '{}' END,
        CASE WHEN r.kind <> 'other' THEN t.at END,
-       CASE WHEN r.kind = 'retracted' THEN t.at + interval '3 days' END
+       CASE WHEN r.kind = 'retracted' THEN t.at + interval '3 days' END,
+       greatest(t.at, now()) + interval '7 days'
 FROM pb_rows AS r
 -- Spread over 2019-01-01 .. 2026-11-01 in g order, with jitter.
 CROSS JOIN LATERAL (

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::calendar::{ResponseWindow, WorkingDays};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]
@@ -201,6 +202,70 @@ pub struct IntakeConfig {
     /// senders together can receive per hour, so a flood from many forged
     /// addresses cannot either.
     pub ack_limit_total_per_hour: u32,
+    /// When the desk owes an answer: `OPED_RESPONSE_BUSINESS_DAYS` (default
+    /// 5, from 1 to 60) working days (`OPED_BUSINESS_DAYS`, default
+    /// `mon-fri`) on the desk's clock (`OPED_TIMEZONE`, an IANA name such as
+    /// `America/New_York`, default `UTC`). Each piece's deadline is fixed
+    /// when it arrives.
+    pub window: ResponseWindow,
+    /// `OPED_WORD_LIMIT` (default 1,200): longer pieces are flagged for
+    /// editors and their acknowledgement says the desk prefers shorter ones.
+    pub word_limit: u32,
+}
+
+/// The longest response window accepted: twelve working weeks.
+const MAX_RESPONSE_BUSINESS_DAYS: u32 = 60;
+
+/// The response window's variables, every bad one reported.
+fn read_response_window(
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> ResponseWindow {
+    let mut window = ResponseWindow::default();
+    if let Some(value) = var("OPED_RESPONSE_BUSINESS_DAYS") {
+        match value.trim().parse::<u32>() {
+            Ok(days) if (1..=MAX_RESPONSE_BUSINESS_DAYS).contains(&days) => {
+                window.business_days = days;
+            }
+            _ => problems.push(format!(
+                "OPED_RESPONSE_BUSINESS_DAYS={value:?} must be a whole number of working days from 1 to {MAX_RESPONSE_BUSINESS_DAYS}"
+            )),
+        }
+    }
+    if let Some(value) = var("OPED_BUSINESS_DAYS") {
+        match value.parse::<WorkingDays>() {
+            Ok(days) => window.working_days = days,
+            Err(err) => problems.push(format!("OPED_BUSINESS_DAYS: {err}")),
+        }
+    }
+    if let Some(value) = var("OPED_TIMEZONE") {
+        match value.trim().parse::<chrono_tz::Tz>() {
+            Ok(timezone) => window.timezone = timezone,
+            Err(_) => problems.push(format!(
+                "OPED_TIMEZONE={:?} is not a time zone name such as \"Europe/London\" or \"UTC\"",
+                value.chars().take(64).collect::<String>()
+            )),
+        }
+    }
+    window
+}
+
+/// The words a piece may have before editors see it flagged.
+pub const DEFAULT_WORD_LIMIT: u32 = 1_200;
+
+fn read_word_limit(var: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> u32 {
+    match var("OPED_WORD_LIMIT") {
+        None => DEFAULT_WORD_LIMIT,
+        Some(value) => match value.trim().replace([',', '_'], "").parse::<u32>() {
+            Ok(words) if (1..=1_000_000).contains(&words) => words,
+            _ => {
+                problems.push(format!(
+                    "OPED_WORD_LIMIT={value:?} must be a whole number of words from 1 to 1000000"
+                ));
+                DEFAULT_WORD_LIMIT
+            }
+        },
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,6 +417,8 @@ impl Config {
             problems.push(format!("OPED_METRICS_TOKEN is too weak: {weakness}"));
         }
         let publishing = read_publishing_config(&var, bind, &mut problems);
+        let window = read_response_window(&var, &mut problems);
+        let word_limit = read_word_limit(&var, &mut problems);
         let imap = read_imap_config(&var, &mut problems);
 
         if !problems.is_empty() {
@@ -380,6 +447,8 @@ impl Config {
                 limits,
                 ack_limit_per_hour,
                 ack_limit_total_per_hour,
+                window,
+                word_limit,
             },
             auth: AuthConfig {
                 jwt_secret: jwt_secret.map(Secret::new),
@@ -976,6 +1045,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("/path") && err.contains("\"*\""), "{err}");
+    }
+
+    #[test]
+    fn the_response_window_and_word_limit_are_read_and_checked_together() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.intake.window, ResponseWindow::default());
+        assert_eq!(defaults.intake.window.business_days, 5);
+        assert_eq!(defaults.intake.word_limit, 1_200);
+
+        let read = config(&[
+            ("OPED_RESPONSE_BUSINESS_DAYS", "3"),
+            ("OPED_BUSINESS_DAYS", "sun-thu"),
+            ("OPED_TIMEZONE", "Asia/Jerusalem"),
+            ("OPED_WORD_LIMIT", "900"),
+        ])
+        .unwrap();
+        assert_eq!(read.intake.window.business_days, 3);
+        assert_eq!(
+            read.intake.window.working_days,
+            "sun,mon,tue,wed,thu".parse().unwrap()
+        );
+        assert_eq!(read.intake.window.timezone, chrono_tz::Asia::Jerusalem);
+        assert_eq!(read.intake.word_limit, 900);
+
+        let err = config(&[
+            ("OPED_RESPONSE_BUSINESS_DAYS", "0"),
+            ("OPED_BUSINESS_DAYS", "weekdays"),
+            ("OPED_TIMEZONE", "Mars/Olympus_Mons"),
+            ("OPED_WORD_LIMIT", "lots"),
+            ("OPED_BIND", "nowhere"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 5, "{err}");
+        for name in [
+            "OPED_RESPONSE_BUSINESS_DAYS",
+            "OPED_BUSINESS_DAYS",
+            "OPED_TIMEZONE",
+            "OPED_WORD_LIMIT",
+        ] {
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+        assert!(config(&[("OPED_RESPONSE_BUSINESS_DAYS", "61")]).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod author_link;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;

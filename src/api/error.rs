@@ -27,6 +27,7 @@ use crate::submissions::proposals::ProposalError;
 use crate::submissions::store::EditError;
 use crate::workflow::WorkflowError;
 use crate::workflow::service::TransitionError;
+use crate::workflow::window::HoldError;
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECONDS: u64 = 30;
@@ -385,6 +386,23 @@ impl From<TransitionError> for ApiError {
     }
 }
 
+impl From<HoldError> for ApiError {
+    fn from(err: HoldError) -> Self {
+        match err {
+            HoldError::NotFound => ApiError::not_found("submission"),
+            HoldError::Stale { current } => ApiError::stale(Some(current)),
+            HoldError::MissingNote => ApiError::invalid_field("note", err.to_string()),
+            HoldError::NotOpen { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
+            }
+            HoldError::AlreadyHeld { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "already_held", err.to_string())
+            }
+            HoldError::Database(err) => err.into(),
+        }
+    }
+}
+
 /// What the workflow's table refuses: the role (403), the state (409), a
 /// missing or impossible field (422).
 impl From<WorkflowError> for ApiError {
@@ -409,6 +427,9 @@ impl From<WorkflowError> for ApiError {
                     err.to_string(),
                 )
             },
+            WorkflowError::NotATransition { .. } => {
+                ApiError::invalid_field("action", err.to_string())
+            }
         }
     }
 }

@@ -135,14 +135,20 @@ pub async fn promote(
         let _turn = state.gates.intake().await?;
         web::block(move || intake::prepare_promotion(&raw, &config)).await??
     };
+    let window = state.intake.window;
     let (actor, record) = caller
         .db(&state, Role::Editor, move |conn, _| {
-            let submission = intake::promote(conn, id, prepared)?;
+            let submission = intake::promote(conn, id, prepared, &window)?;
             store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
         })
         .await?;
     let version = record.row.version;
     Ok(HttpResponse::Created()
         .insert_header(super::preconditions::etag(version))
-        .json(SubmissionView::new(record, actor.role, &state.site)))
+        .json(SubmissionView::new(
+            record,
+            actor.role,
+            &state.site,
+            state.intake.word_limit,
+        )))
 }

@@ -36,6 +36,7 @@ use super::{
         submissions::show,
         submissions::update,
         submissions::transition,
+        submissions::hold,
         submissions::history,
         submissions::revisions,
         submissions::proposals,

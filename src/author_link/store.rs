@@ -72,6 +72,7 @@ pub struct AuthorRow {
     pub exclusive_confirmed: Option<bool>,
     pub disclosure: Option<String>,
     pub declared_at: Option<DateTime<Utc>>,
+    pub respond_by: DateTime<Utc>,
 }
 
 /// The row and whether a rejection was a release.

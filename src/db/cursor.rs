@@ -1,6 +1,9 @@
 //! Keyset cursors for newest-first lists: the (received_at, id) of the last
 //! item shown. New mail sorts before every cursor, so paging neither repeats
-//! nor skips items while mail keeps arriving.
+//! nor skips items while mail keeps arriving. Lists in deadline order (the
+//! soonest `respond_by` first) page by (respond_by, id) with a
+//! [`DeadlineCursor`], which is written differently so that neither kind is
+//! taken for the other.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,19 +26,64 @@ impl Cursor {
 
     /// `None` for anything that is not a cursor this server wrote.
     pub fn decode(text: &str) -> Option<Cursor> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let text = std::str::from_utf8(&bytes).ok()?;
-        let (micros, id) = text.split_once('.')?;
-        let received_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-        // Only dates PostgreSQL can compare with: this server never wrote others.
-        if !(1970..=9999).contains(&received_at.year()) {
-            return None;
-        }
-        Some(Cursor {
-            received_at,
-            id: id.parse().ok()?,
-        })
+        let (received_at, id) = decode_position(text, "")?;
+        Some(Cursor { received_at, id })
     }
+}
+
+/// The (respond_by, id) of the last item of a page in deadline order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineCursor {
+    pub respond_by: DateTime<Utc>,
+    pub id: i64,
+}
+
+const DEADLINE_TAG: &str = "d";
+
+impl DeadlineCursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!(
+            "{DEADLINE_TAG}{}.{}",
+            self.respond_by.timestamp_micros(),
+            self.id
+        ))
+    }
+
+    /// `None` for anything that is not a deadline cursor this server wrote.
+    pub fn decode(text: &str) -> Option<DeadlineCursor> {
+        let (respond_by, id) = decode_position(text, DEADLINE_TAG)?;
+        Some(DeadlineCursor { respond_by, id })
+    }
+}
+
+/// Where a page ends, written for the next request.
+pub trait Position {
+    fn encode(&self) -> String;
+}
+
+impl Position for Cursor {
+    fn encode(&self) -> String {
+        Cursor::encode(self)
+    }
+}
+
+impl Position for DeadlineCursor {
+    fn encode(&self) -> String {
+        DeadlineCursor::encode(self)
+    }
+}
+
+/// `<tag><micros>.<id>`, base64url, back to its parts.
+fn decode_position(text: &str, tag: &str) -> Option<(DateTime<Utc>, i64)> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?.strip_prefix(tag)?;
+    let (micros, id) = text.split_once('.')?;
+    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    // Only dates PostgreSQL can compare with: this server never wrote others.
+    if !(1970..=9999).contains(&at.year()) {
+        return None;
+    }
+    Some((at, id.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -58,5 +106,21 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn deadline_cursors_are_not_taken_for_received_ones() {
+        let at = "2026-12-08T15:00:00Z".parse().unwrap();
+        let deadline = DeadlineCursor {
+            respond_by: at,
+            id: 7,
+        };
+        assert_eq!(DeadlineCursor::decode(&deadline.encode()), Some(deadline));
+        assert_eq!(Cursor::decode(&deadline.encode()), None);
+        let received = Cursor {
+            received_at: at,
+            id: 7,
+        };
+        assert_eq!(DeadlineCursor::decode(&received.encode()), None);
     }
 }

@@ -51,6 +51,8 @@ pub struct NewSubmission<'a> {
     pub author_name: Option<&'a str>,
     pub author_email: &'a str,
     pub received_at: DateTime<Utc>,
+    /// When the desk owes an answer (`calendar::ResponseWindow::respond_by`).
+    pub respond_by: DateTime<Utc>,
     pub message_id: Option<&'a str>,
     pub body_text: &'a str,
     pub body_html: &'a str,
@@ -95,6 +97,11 @@ pub struct Submission {
     pub exclusive_confirmed: Option<bool>,
     pub disclosure: Option<String>,
     pub declared_at: Option<DateTime<Utc>>,
+    /// When the desk owes the author an answer; released when it passes in
+    /// `draft` or `in_review`.
+    pub respond_by: DateTime<Utc>,
+    /// When an editor extended the window (once at most).
+    pub held_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]

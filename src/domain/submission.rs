@@ -36,6 +36,8 @@ text_enum! {
         Withdraw = "withdraw",
         Reopen = "reopen",
         AuthorWithdraw = "author_withdraw",
+        // Extends the response window once; the state stays (`workflow::window`).
+        Hold = "hold",
     }
 }
 

@@ -10,6 +10,7 @@ use super::draft::SubmissionDraft;
 use super::{Analysis, IngestReport, IntakeError, MailAnalysis, Outcome, Prepared, sha256_hex};
 use crate::author_link::store as author_links;
 use crate::author_link::token::RawToken;
+use crate::calendar::ResponseWindow;
 use crate::config::IntakeConfig;
 use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewSubmission, NewThreadId,
@@ -134,8 +135,15 @@ pub(super) fn record(
         let mut report = report(outcome, message_row, detail);
         match (outcome, thread, &draft) {
             (Outcome::Submission, _, Some(draft)) => {
-                let (submission_id, reference, title) =
-                    create_submission(conn, message_row, &analysis, draft, received_at)?;
+                let respond_by = config.window.respond_by(received_at);
+                let (submission_id, reference, title) = create_submission(
+                    conn,
+                    message_row,
+                    &analysis,
+                    draft,
+                    received_at,
+                    respond_by,
+                )?;
                 if let Some(print) = &fingerprint {
                     similar::remember(conn, submission_id, received_at, print, &similar)?;
                 }
@@ -298,6 +306,7 @@ fn create_submission(
     analysis: &MailAnalysis,
     draft: &SubmissionDraft,
     received_at: DateTime<Utc>,
+    respond_by: DateTime<Utc>,
 ) -> QueryResult<(i64, String, String)> {
     let mail = &analysis.mail;
     let new_submission = NewSubmission {
@@ -305,6 +314,7 @@ fn create_submission(
         author_name: mail.sender.name.as_deref(),
         author_email: &mail.sender.email,
         received_at,
+        respond_by,
         message_id: mail.message_id.as_deref(),
         body_text: &draft.body_text,
         body_html: &draft.body_html,
@@ -511,11 +521,13 @@ pub fn promotable(conn: &mut PgConnection, message_row: i64) -> Result<Vec<u8>, 
 /// Turns a message from the inbox into a new submission, as an editor
 /// decided; `prepared` comes from [`super::prepare_promotion`], made with no
 /// connection held. Its recorded intake outcome stays what it was; the link
-/// to the submission takes it out of the inbox.
+/// to the submission takes it out of the inbox. It is received now, and its
+/// response window runs from now.
 pub fn promote(
     conn: &mut PgConnection,
     message_row: i64,
     prepared: Prepared,
+    window: &ResponseWindow,
 ) -> Result<i64, PromoteError> {
     let (Analysis::Mail(analysis), Some(draft)) = (prepared.analysis, prepared.draft) else {
         return Err(PromoteError::Unreadable(
@@ -533,8 +545,14 @@ pub fn promote(
             return Err(PromoteError::NotInInbox);
         }
         let received_at = Utc::now();
-        let (submission_id, reference, _) =
-            create_submission(conn, message_row, &analysis, &draft, received_at)?;
+        let (submission_id, reference, _) = create_submission(
+            conn,
+            message_row,
+            &analysis,
+            &draft,
+            received_at,
+            window.respond_by(received_at),
+        )?;
         if let Some(print) = &prepared.fingerprint {
             let found = similar::find(conn, print, received_at)?;
             similar::remember(conn, submission_id, received_at, print, &found)?;

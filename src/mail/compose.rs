@@ -9,7 +9,8 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use super::templates::{TemplateContext, TemplateError, Templates};
-use crate::config::Config;
+use crate::calendar::ResponseWindow;
+use crate::config::{Config, DEFAULT_WORD_LIMIT};
 use crate::db::models::OutboxJob;
 use crate::db::models::Submission;
 use crate::text::shorten;
@@ -31,6 +32,10 @@ pub struct Composer {
     site_url: String,
     /// `OPED_PUBLIC_URL` when set: the base of the author's status link.
     author_link_base: Option<String>,
+    /// The desk's clock, on which deadlines are written out.
+    window: ResponseWindow,
+    /// `OPED_WORD_LIMIT`: the acknowledgement of a longer piece says so.
+    word_limit: u32,
 }
 
 /// An email ready to hand to a transport, with what the outbox records of it.
@@ -82,6 +87,8 @@ impl Composer {
             own_domain: own_domain.to_ascii_lowercase(),
             site_url: site_url.trim_end_matches('/').to_string(),
             author_link_base: None,
+            window: ResponseWindow::default(),
+            word_limit: DEFAULT_WORD_LIMIT,
         }
     }
 
@@ -89,6 +96,14 @@ impl Composer {
     /// without a base they carry no link.
     pub fn with_author_links(mut self, base: Option<&str>) -> Composer {
         self.author_link_base = base.map(|base| base.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// The desk's response window (for its clock) and word limit, in place
+    /// of the defaults.
+    pub fn with_desk_rules(mut self, window: ResponseWindow, word_limit: u32) -> Composer {
+        self.window = window;
+        self.word_limit = word_limit;
         self
     }
 
@@ -101,7 +116,8 @@ impl Composer {
             &config.intake.own_domain,
             &config.mail.site_url,
         )
-        .with_author_links(config.publishing.author_link_base.as_deref()))
+        .with_author_links(config.publishing.author_link_base.as_deref())
+        .with_desk_rules(config.intake.window, config.intake.word_limit))
     }
 
     pub fn compose(
@@ -156,6 +172,10 @@ impl Composer {
                 .as_deref()
                 .zip(payload.author_token.as_deref())
                 .map(|(base, token)| crate::publishing::author_page_url(base, token)),
+            respond_by: self.window.describe(submission.respond_by),
+            word_count: submission.word_count,
+            word_limit: (i64::from(submission.word_count) > i64::from(self.word_limit))
+                .then_some(self.word_limit),
         };
         let rendered = self.templates.render(template, &context)?;
 
@@ -287,6 +307,8 @@ mod tests {
             exclusive_confirmed: None,
             disclosure: None,
             declared_at: None,
+            respond_by: Utc.with_ymd_and_hms(2026, 12, 1, 9, 15, 0).unwrap(),
+            held_at: None,
         }
     }
 

@@ -12,7 +12,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 /// Every template an outbox job may name, with its built-in text.
-const BUILT_IN: [(&str, &str); 7] = [
+const BUILT_IN: [(&str, &str); 9] = [
     (
         "acknowledgement",
         include_str!("../../templates/acknowledgement.txt"),
@@ -29,6 +29,8 @@ const BUILT_IN: [(&str, &str); 7] = [
         "author_link",
         include_str!("../../templates/author_link.txt"),
     ),
+    ("released", include_str!("../../templates/released.txt")),
+    ("held", include_str!("../../templates/held.txt")),
 ];
 
 /// What every template can use. Every field is always present (absent ones
@@ -52,6 +54,14 @@ pub struct TemplateContext {
     /// the acknowledgement and the `author_link` email; absent without
     /// `OPED_PUBLIC_URL`.
     pub status_url: Option<String>,
+    /// When the desk owes the author an answer, on the desk's clock:
+    /// "Tuesday 8 December 2026, 15:00 (Europe/London)".
+    pub respond_by: String,
+    /// The words of the piece as the desk counts them.
+    pub word_count: i32,
+    /// The desk's word limit (`OPED_WORD_LIMIT`), only when the piece is
+    /// over it.
+    pub word_limit: Option<u32>,
 }
 
 /// A rendered email text.
@@ -158,6 +168,9 @@ impl TemplateContext {
             subject: Some("A sample subject".into()),
             body: Some("A sample body.".into()),
             status_url: Some("https://desk.news.example/a/sample".into()),
+            respond_by: "Tuesday 8 December 2026, 15:00 (UTC)".into(),
+            word_count: 1_500,
+            word_limit: Some(1_200),
         }
     }
 }
@@ -227,6 +240,67 @@ mod tests {
         let without = templates.render("rejected", &context(None)).unwrap();
         assert!(!without.body.contains("note"));
         assert!(!without.body.contains("\n\n\n"), "{}", without.body);
+    }
+
+    #[test]
+    fn the_acknowledgement_asks_for_a_shorter_piece_only_when_it_is_over_the_limit() {
+        let templates = Templates::built_in();
+        let over = templates
+            .render(
+                "acknowledgement",
+                &TemplateContext {
+                    word_count: 1_850,
+                    word_limit: Some(1_200),
+                    ..context(None)
+                },
+            )
+            .unwrap();
+        assert!(
+            over.body
+                .contains("The desk prefers pieces under 1200 words; yours has 1850."),
+            "{}",
+            over.body
+        );
+        let under = templates
+            .render(
+                "acknowledgement",
+                &TemplateContext {
+                    word_count: 800,
+                    word_limit: None,
+                    ..context(None)
+                },
+            )
+            .unwrap();
+        assert!(!under.body.contains("prefers"), "{}", under.body);
+        assert!(!under.body.contains("\n\n\n"), "{}", under.body);
+        for body in [&over.body, &under.body] {
+            assert!(
+                body.contains("by Tuesday 8 December 2026, 15:00 (UTC)."),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn released_and_held_emails_name_the_deadline() {
+        let templates = Templates::built_in();
+        let released = templates.render("released", &context(None)).unwrap();
+        assert!(
+            released
+                .body
+                .contains("free to offer it to other publications")
+        );
+        assert!(
+            released
+                .body
+                .contains("Tuesday 8 December 2026, 15:00 (UTC)")
+        );
+        let held = templates.render("held", &context(None)).unwrap();
+        assert!(held.subject.contains("more time"), "{}", held.subject);
+        assert!(
+            held.body
+                .contains("by Tuesday 8 December 2026, 15:00 (UTC)")
+        );
     }
 
     #[test]

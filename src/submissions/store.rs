@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use super::edit::ValidEdit;
 use super::revision::{self, Changes, Origin};
 use crate::auth::models::AccountStanding;
-use crate::db::cursor::Cursor;
+use crate::db::cursor::{Cursor, DeadlineCursor};
 use crate::db::models::{AttachmentInfo, Submission};
 use crate::domain::{
     AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State, WebhookEvent,
@@ -179,8 +179,20 @@ pub struct ListFilter {
     pub query: Option<String>,
     pub received_after: Option<DateTime<Utc>>,
     pub received_before: Option<DateTime<Utc>>,
-    pub after: Option<Cursor>,
+    /// Only pieces still waiting for an answer (`draft`, `in_review`) whose
+    /// window closes before this.
+    pub respond_before: Option<DateTime<Utc>>,
+    pub order: ListOrder,
     pub limit: i64,
+}
+
+/// The order of a list, with where the page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Newest first (by `received_at`).
+    Newest { after: Option<Cursor> },
+    /// The soonest `respond_by` first: what the desk must answer next.
+    Deadline { after: Option<DeadlineCursor> },
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -193,6 +205,7 @@ pub struct ListRow {
     pub author_name: Option<String>,
     pub author_email: String,
     pub received_at: DateTime<Utc>,
+    pub respond_by: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub word_count: i32,
     pub assignee_id: Option<i64>,
@@ -228,20 +241,40 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Lis
     if let Some(before) = filter.received_before {
         query = query.filter(submissions::received_at.lt(before));
     }
-    if let Some(cursor) = filter.after {
-        // A row comparison, so PostgreSQL walks the (…, received_at, id) index.
-        query = query.filter(
-            sql::<Bool>("(submissions.received_at, submissions.id) < (")
-                .bind::<Timestamptz, _>(cursor.received_at)
-                .sql(", ")
-                .bind::<BigInt, _>(cursor.id)
-                .sql(")"),
-        );
+    if let Some(before) = filter.respond_before {
+        query = query
+            .filter(submissions::state.eq_any([State::Draft, State::InReview]))
+            .filter(submissions::respond_by.lt(before));
     }
-    query
-        .order((submissions::received_at.desc(), submissions::id.desc()))
-        .limit(filter.limit + 1)
-        .load(conn)
+    query = match filter.order {
+        ListOrder::Newest { after } => {
+            if let Some(cursor) = after {
+                // A row comparison, so PostgreSQL walks the (…, received_at, id) index.
+                query = query.filter(
+                    sql::<Bool>("(submissions.received_at, submissions.id) < (")
+                        .bind::<Timestamptz, _>(cursor.received_at)
+                        .sql(", ")
+                        .bind::<BigInt, _>(cursor.id)
+                        .sql(")"),
+                );
+            }
+            query.order((submissions::received_at.desc(), submissions::id.desc()))
+        }
+        ListOrder::Deadline { after } => {
+            if let Some(cursor) = after {
+                // The (respond_by, id) index of open pieces serves it.
+                query = query.filter(
+                    sql::<Bool>("(submissions.respond_by, submissions.id) > (")
+                        .bind::<Timestamptz, _>(cursor.respond_by)
+                        .sql(", ")
+                        .bind::<BigInt, _>(cursor.id)
+                        .sql(")"),
+                );
+            }
+            query.order((submissions::respond_by.asc(), submissions::id.asc()))
+        }
+    };
+    query.limit(filter.limit + 1).load(conn)
 }
 
 #[derive(Debug, thiserror::Error)]

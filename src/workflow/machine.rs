@@ -135,6 +135,10 @@ pub struct TransitionRequest {
     pub note: Option<String>,
     pub assignee: Option<i64>,
     pub publish_at: Option<DateTime<Utc>>,
+    /// `reopen`, `return_to_review`: the piece's new response deadline, the
+    /// window counted again from now (the author has had an answer; a new
+    /// promise starts). `None` keeps the old one.
+    pub reopened_respond_by: Option<DateTime<Utc>>,
 }
 
 /// A transition that may be applied as it is.
@@ -167,13 +171,13 @@ pub enum WorkflowError {
         "the author has not confirmed that the piece is exclusive: `{action}` needs a note saying why it goes ahead"
     )]
     ExclusivityUnconfirmed { action: Action },
+    /// An action outside the table (`hold`), taken at its own endpoint.
+    #[error("`{action}` is not a transition: POST /api/v1/submissions/{{id}}/{action}")]
+    NotATransition { action: Action },
 }
 
-fn rule(action: Action) -> &'static Rule {
-    RULES
-        .iter()
-        .find(|rule| rule.action == action)
-        .expect("every action has a rule")
+fn rule(action: Action) -> Option<&'static Rule> {
+    RULES.iter().find(|rule| rule.action == action)
 }
 
 /// Checks `action` from `state` by someone with `role` (the scheduler acts as
@@ -199,7 +203,7 @@ pub fn plan_for(
     request: TransitionRequest,
     now: DateTime<Utc>,
 ) -> Result<Transition, WorkflowError> {
-    let rule = rule(action);
+    let rule = rule(action).ok_or(WorkflowError::NotATransition { action })?;
     match (rule.by, party) {
         (Party::Desk(needed), Party::Desk(role)) if !role.includes(needed) => {
             return Err(WorkflowError::RoleTooLow { action, needed });
@@ -264,8 +268,7 @@ pub fn allowed_actions(state: State, role: Role) -> Vec<Action> {
 
 /// Whether the author may still take `action` from `state`.
 pub fn author_may(state: State, action: Action) -> bool {
-    let rule = rule(action);
-    rule.by == Party::Author && rule.from.contains(&state)
+    rule(action).is_some_and(|rule| rule.by == Party::Author && rule.from.contains(&state))
 }
 
 /// A publisher puts a piece before readers (`publish`, or `schedule`, which
@@ -299,6 +302,7 @@ mod tests {
             note: Some("a note".into()),
             assignee: None,
             publish_at: Some(now() + Duration::hours(1)),
+            reopened_respond_by: None,
         }
     }
 
@@ -587,6 +591,19 @@ mod tests {
         }
         for action in Action::ALL {
             assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
+        }
+    }
+
+    #[test]
+    fn a_hold_is_not_a_transition() {
+        assert_eq!(
+            plan(Draft, Action::Hold, Role::Admin, Some(7), request(), now()),
+            Err(WorkflowError::NotATransition {
+                action: Action::Hold
+            })
+        );
+        for state in State::ALL {
+            assert!(!allowed_actions(state, Role::Admin).contains(&Action::Hold));
         }
     }
 }

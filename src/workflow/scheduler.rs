@@ -1,6 +1,7 @@
 //! Publishes scheduled pieces when their time comes, as a publisher would:
 //! the same transition, the same effects (the site is told, the author gets
-//! the link), with no user in the history row.
+//! the link), with no user in the history row. When none is due, it
+//! releases a piece whose response window closed (`window::release_due`).
 //!
 //! Exactly once with any number of workers: the due row is claimed with
 //! `FOR UPDATE SKIP LOCKED`, and the transition checks the state under that
@@ -73,6 +74,9 @@ impl Task for SchedulerTask {
     }
 
     fn run_once(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<bool> {
-        publish_due(conn, &self.site, now).map(|published| published.is_some())
+        if publish_due(conn, &self.site, now)?.is_some() {
+            return Ok(true);
+        }
+        Ok(super::window::release_due(conn, &self.site, now)?.is_some())
     }
 }

@@ -32,14 +32,24 @@ pub enum TransitionError {
 }
 
 /// Who acts: an editor through the API, the scheduler (as a publisher), or
-/// the author through their status link. Only an editor is named in the
+/// the author through their status link, or the response window closing
+/// (as an editor, `workflow::window`). Only an editor is named in the
 /// history; the others leave its actor empty.
 #[derive(Debug, Clone, Copy)]
 pub enum Initiator {
     User(Actor),
     Scheduler,
     Author,
+    /// Releases a piece: its `reject` tells the author with the `released`
+    /// email instead of `rejected`, unless `tell_author` is false (a sender
+    /// who failed DMARC, never acknowledged either: the address may be forged).
+    WindowClosed {
+        tell_author: bool,
+    },
 }
+
+/// The email that tells an author their piece was released.
+pub const RELEASED_TEMPLATE: &str = "released";
 
 impl Initiator {
     fn party(self) -> Party {
@@ -47,13 +57,23 @@ impl Initiator {
             Initiator::User(actor) => Party::Desk(actor.role),
             Initiator::Scheduler => Party::Desk(Role::Publisher),
             Initiator::Author => Party::Author,
+            Initiator::WindowClosed { .. } => Party::Desk(Role::Editor),
         }
     }
 
     fn user_id(self) -> Option<i64> {
         match self {
             Initiator::User(actor) => Some(actor.user_id),
-            Initiator::Scheduler | Initiator::Author => None,
+            Initiator::Scheduler | Initiator::Author | Initiator::WindowClosed { .. } => None,
+        }
+    }
+
+    /// The template of the author's email for a transition whose own is
+    /// `template`; `None`: the author is not written to.
+    fn author_template(self, template: &'static str) -> Option<&'static str> {
+        match self {
+            Initiator::WindowClosed { tell_author } => tell_author.then_some(RELEASED_TEMPLATE),
+            Initiator::User(_) | Initiator::Scheduler | Initiator::Author => Some(template),
         }
     }
 }
@@ -87,6 +107,7 @@ pub fn apply(
         if expected_version.is_some_and(|expected| expected != version) {
             return Err(TransitionError::Stale { current: version });
         }
+        let reopened_respond_by = request.reopened_respond_by;
         let transition = plan_for(
             state,
             action,
@@ -164,6 +185,20 @@ pub fn apply(
             }
             _ => {}
         }
+        if let (Action::Reopen | Action::ReturnToReview, Some(respond_by)) =
+            (transition.action, reopened_respond_by)
+        {
+            // The author has had an answer (declined, approved); the piece
+            // is open again under a new promise. Without it, a piece whose
+            // old deadline has passed would be released at once. The new
+            // window may be held once more.
+            diesel::update(target)
+                .set((
+                    submissions::respond_by.eq(respond_by),
+                    submissions::held_at.eq(None::<DateTime<Utc>>),
+                ))
+                .execute(conn)?;
+        }
         if matches!(
             transition.to,
             State::Approved | State::Scheduled | State::Published
@@ -185,7 +220,9 @@ pub fn apply(
         for effect in transition.effects {
             match effect {
                 Effect::EmailAuthor(template) => {
-                    outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
+                    if let Some(template) = initiator.author_template(template) {
+                        outbox::enqueue_email(conn, id, template, transition.note.as_deref())?;
+                    }
                 }
                 Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, *event, site, now)?,
             }

@@ -6,7 +6,7 @@ checks:
 * ids in the paths of submissions and the inbox are folded, most of the time,
   onto the few rows the seed created, so that the 200 answers (and their
   schemas) get tested, not only 404s;
-* `If-Match` on the two conditional writes is, half of the time, replaced by
+* `If-Match` on the conditional writes (edit, transition, hold) is, half of the time, replaced by
   the submission's current ETag, so that edits and transitions get past the
   precondition and reach the validation and the workflow;
 * the raw mail of `POST /inbound/messages` (`message/rfc822`, a string in the
@@ -38,6 +38,7 @@ SEEDED_IDS = 16
 _SEEDED_PATHS = (
     "/api/v1/submissions/{id}",
     "/api/v1/submissions/{id}/transitions",
+    "/api/v1/submissions/{id}/hold",
     "/api/v1/submissions/{id}/history",
     "/api/v1/submissions/{id}/revisions",
     "/api/v1/submissions/{id}/notes",
@@ -49,6 +50,7 @@ _SEEDED_PATHS = (
 _CONDITIONAL = {
     ("PATCH", "/api/v1/submissions/{id}"),
     ("POST", "/api/v1/submissions/{id}/transitions"),
+    ("POST", "/api/v1/submissions/{id}/hold"),
 }
 _turn = itertools.count()
 

@@ -115,7 +115,7 @@ async fn step(desk: &Desk, token: &str, id: i64, body: Value) -> (StatusCode, Va
 #[actix_web::test]
 async fn the_acknowledgement_carries_a_link_that_opens_its_piece_only() {
     let desk = Desk::new().await;
-    let (_, amal_token) = submit(
+    let (amal_id, amal_token) = submit(
         &desk,
         1,
         "amal@example.org",
@@ -129,7 +129,13 @@ async fn the_acknowledgement_carries_a_link_that_opens_its_piece_only() {
     assert_eq!(amal["status"], "received");
     assert!(amal["reference"].as_str().unwrap().starts_with("OE-"));
     assert!(amal["received_at"].is_string());
-    assert_eq!(amal["respond_by"], Value::Null);
+    // The author sees by when the desk answers, as editors do.
+    let (_, editor) = desk.user(Role::Editor);
+    let (_, detail) = desk
+        .get(&editor, &format!("/api/v1/submissions/{amal_id}"))
+        .await;
+    assert_eq!(amal["respond_by"], detail["respond_by"]);
+    assert!(amal["respond_by"].is_string(), "{amal}");
     let (_, omar) = author_get(&desk, &omar_token).await;
     assert_eq!(omar["title"], "Ports and power");
     assert_ne!(amal_token, omar_token);
@@ -322,8 +328,11 @@ async fn the_author_sees_a_coarse_status_through_the_life_of_the_piece() {
     .await;
     let reviewing = status_of(token.clone()).await;
     assert_eq!(reviewing["status"], "under_review");
+    assert!(reviewing["respond_by"].is_string(), "{reviewing}");
     step(&desk, &editor, id, json!({"action": "approve"})).await;
-    assert_eq!(status_of(token.clone()).await["status"], "accepted");
+    let accepted = status_of(token.clone()).await;
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["respond_by"], Value::Null, "answered: no deadline");
 
     let at = "2030-03-01T08:00:00Z";
     let (status, body) = step(

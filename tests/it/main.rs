@@ -25,5 +25,6 @@ mod public_api;
 mod publishing_jobs;
 mod replica;
 mod reply_proposals;
+mod response_window;
 mod submissions_api;
 mod users;

@@ -23,8 +23,8 @@ pub struct AuthorStatus {
     pub scheduled_for: Option<DateTime<Utc>>,
     /// Where it can be read (`published`).
     pub public_url: Option<String>,
-    /// The desk's response deadline. Not yet kept by the desk: always
-    /// `null` for now.
+    /// By when the desk answers, while the piece waits for a decision
+    /// (`received`, `under_review`); `null` once decided.
     pub respond_by: Option<DateTime<Utc>>,
     /// The author's answer: the piece is original and not offered
     /// elsewhere. `null` until answered.
@@ -53,7 +53,8 @@ impl AuthorStatus {
                 .as_deref()
                 .filter(|_| row.state == State::Published)
                 .map(|slug| site.opinion_url(slug)),
-            respond_by: None,
+            respond_by: matches!(row.state, State::Draft | State::InReview)
+                .then_some(row.respond_by),
             exclusive_confirmed: row.exclusive_confirmed,
             disclosure: row.disclosure,
             declared_at: row.declared_at,

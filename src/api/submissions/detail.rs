@@ -6,7 +6,6 @@ use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, not_modified, required_version};
 use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
-use crate::publishing::Site;
 use crate::submissions::edit::{self, SubmissionPatch};
 use crate::submissions::store;
 
@@ -41,7 +40,7 @@ pub async fn show(
             .insert_header(etag(record.row.version))
             .finish());
     }
-    respond(record, actor, &state.site)
+    respond(record, actor, &state)
 }
 
 /// Edits title, standfirst, text, author bio, slug or tags; keeps a revision.
@@ -82,16 +81,21 @@ pub async fn update(
             )?)
         })
         .await?;
-    respond(record, actor, &state.site)
+    respond(record, actor, &state)
 }
 
 pub(super) fn respond(
     record: store::SubmissionRecord,
     actor: Actor,
-    site: &Site,
+    state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     let version = record.row.version;
     Ok(HttpResponse::Ok()
         .insert_header(etag(version))
-        .json(SubmissionView::new(record, actor.role, site)))
+        .json(SubmissionView::new(
+            record,
+            actor.role,
+            &state.site,
+            state.intake.word_limit,
+        )))
 }

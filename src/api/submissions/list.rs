@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -8,8 +8,8 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::{AppState, paging};
 use crate::auth::Role;
-use crate::db::cursor::Cursor;
-use crate::submissions::store::{self, AssigneeFilter, ListFilter};
+use crate::db::cursor::{Cursor, DeadlineCursor};
+use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
 
 const DEFAULT_LIMIT: i64 = 20;
@@ -30,6 +30,18 @@ pub struct ListQuery {
     q: Option<String>,
     received_after: Option<DateTime<Utc>>,
     received_before: Option<DateTime<Utc>>,
+    /// Only pieces still waiting for an answer (`draft`, `in_review`) whose
+    /// response window closes before this time.
+    respond_before: Option<DateTime<Utc>>,
+    /// Only pieces still waiting for an answer whose window closes within
+    /// this many hours from now (0 to 8760; 0: already closed, not yet
+    /// released). With `respond_before`, the earlier of the two.
+    #[param(minimum = 0, maximum = 8760, example = 24)]
+    due_within: Option<i64>,
+    /// `received` (default: newest first) or `deadline` (the soonest
+    /// `respond_by` first). A cursor belongs to one order.
+    #[param(pattern = r"^(received|deadline)?$", example = "deadline")]
+    sort: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// 1 to 100, default 20.
@@ -37,18 +49,20 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-/// Submissions, newest first, a page at a time.
+/// Submissions, newest first (or the soonest deadline first), a page at a time.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListQuery),
     responses((status = 200, body = SubmissionPage),
-        (status = 422, description = "Unknown state, bad assignee, limit out of range or a foreign cursor: code `invalid_field`, `field` names it")),
+        (status = 422, description = "Unknown state or sort, bad assignee, `due_within` or limit out of range, or a foreign cursor: code `invalid_field`, `field` names it")),
     security(("bearer" = [])))]
 pub async fn index(
     caller: Caller,
     query: web::Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = filter_from(query.into_inner(), caller.user_id())?;
+    let filter = filter_from(query.into_inner(), caller.user_id(), Utc::now())?;
     let limit = filter.limit;
+    let order = filter.order;
+    let word_limit = state.intake.word_limit;
     // Searches may hold only their share of the connections.
     let _search = match filter.query {
         Some(_) => Some(state.gates.search().await?),
@@ -59,17 +73,35 @@ pub async fn index(
             Ok(store::list(conn, &filter)?)
         })
         .await?;
-    let next_cursor = paging::finish_page(&mut rows, limit, |last| Cursor {
-        received_at: last.received_at,
-        id: last.id,
-    });
+    let next_cursor = match order {
+        ListOrder::Newest { .. } => paging::finish_page(&mut rows, limit, |last| Cursor {
+            received_at: last.received_at,
+            id: last.id,
+        }),
+        ListOrder::Deadline { .. } => {
+            paging::finish_page(&mut rows, limit, |last| DeadlineCursor {
+                respond_by: last.respond_by,
+                id: last.id,
+            })
+        }
+    };
     Ok(HttpResponse::Ok().json(SubmissionPage {
-        items: rows.into_iter().map(SubmissionListItem::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| SubmissionListItem::new(row, word_limit))
+            .collect(),
         next_cursor,
     }))
 }
 
-fn filter_from(query: ListQuery, caller_id: i64) -> Result<ListFilter, ApiError> {
+/// The longest `due_within`: a year of hours (the OpenAPI `maximum`).
+const MAX_DUE_WITHIN_HOURS: i64 = 24 * 365;
+
+fn filter_from(
+    query: ListQuery,
+    caller_id: i64,
+    now: DateTime<Utc>,
+) -> Result<ListFilter, ApiError> {
     let states = match query.state.as_deref() {
         None | Some("") => Vec::new(),
         Some(list) => list
@@ -91,7 +123,33 @@ fn filter_from(query: ListQuery, caller_id: i64) -> Result<ListFilter, ApiError>
         ),
     };
     let limit = paging::limit(query.limit, DEFAULT_LIMIT)?;
-    let after = paging::cursor(query.cursor.as_deref())?;
+    let order = match query.sort.as_deref() {
+        None | Some("" | "received") => ListOrder::Newest {
+            after: paging::cursor(query.cursor.as_deref())?,
+        },
+        Some("deadline") => ListOrder::Deadline {
+            after: paging::deadline_cursor(query.cursor.as_deref())?,
+        },
+        Some(_) => {
+            return Err(ApiError::invalid_field("sort", "`received` or `deadline`"));
+        }
+    };
+    let due_before = match query.due_within {
+        None => None,
+        Some(hours) if (0..=MAX_DUE_WITHIN_HOURS).contains(&hours) => {
+            Some(now + Duration::hours(hours))
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "due_within",
+                format!("hours from 0 to {MAX_DUE_WITHIN_HOURS}"),
+            ));
+        }
+    };
+    let respond_before = match (query.respond_before, due_before) {
+        (Some(at), Some(due)) => Some(at.min(due)),
+        (at, due) => at.or(due),
+    };
     Ok(ListFilter {
         states,
         assignee,
@@ -101,7 +159,8 @@ fn filter_from(query: ListQuery, caller_id: i64) -> Result<ListFilter, ApiError>
             .filter(|q| !q.is_empty()),
         received_after: query.received_after,
         received_before: query.received_before,
-        after,
+        respond_before,
+        order,
         limit,
     })
 }

@@ -6,6 +6,7 @@ mod corrections;
 mod correspondence;
 mod detail;
 mod history;
+mod hold;
 mod list;
 mod notes;
 mod proposals;
@@ -28,6 +29,7 @@ pub use corrections::{__path_add_correction, __path_corrections};
 pub use correspondence::{__path_correspondence, __path_send_message};
 pub use detail::{__path_show, __path_update};
 pub use history::__path_history;
+pub use hold::__path_hold;
 pub use list::__path_index;
 pub use notes::{__path_add_note, __path_notes};
 pub use proposals::{__path_accept, __path_discard, __path_proposals};
@@ -41,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::get().to(detail::show))
             .route("/{id}", web::patch().to(detail::update))
             .route("/{id}/transitions", web::post().to(transitions::transition))
+            .route("/{id}/hold", web::post().to(hold::hold))
             .route("/{id}/history", web::get().to(history::history))
             .route("/{id}/revisions", web::get().to(revisions::revisions))
             .route("/{id}/notes", web::get().to(notes::notes))

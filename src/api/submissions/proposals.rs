@@ -58,7 +58,7 @@ pub async fn accept(
             )?)
         })
         .await?;
-    respond(record, actor, &state.site)
+    respond(record, actor, &state)
 }
 
 /// Sets a proposed text aside; the piece keeps its text.

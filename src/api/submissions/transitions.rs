@@ -26,7 +26,8 @@ pub struct TransitionBody {
     publish_at: Option<DateTime<Utc>>,
 }
 
-/// Moves a submission through the workflow.
+/// Moves a submission through the workflow. `reopen` and `return_to_review`
+/// start a new response window from now (`respond_by`).
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/transitions", tag = "submissions",
     params(("id" = i64, Path), ("If-Match" = String, Header, example = "\"3\"",
         description = "The ETag of the version you acted on (`\"3\"` or `W/\"3\"`); `*` names no version and gets 412")),
@@ -52,10 +53,12 @@ pub async fn transition(
     let expected = required_version(&request)?;
     let body = body.into_inner();
     let id = id.into_inner();
+    let now = Utc::now();
     let asked = TransitionRequest {
         note: body.note,
         assignee: body.assignee,
         publish_at: body.publish_at,
+        reopened_respond_by: Some(state.intake.window.respond_by(now)),
     };
     let site = state.site.clone();
     let (actor, record) = caller
@@ -68,10 +71,10 @@ pub async fn transition(
                 asked,
                 Initiator::User(actor),
                 &site,
-                Utc::now(),
+                now,
             )
             .map_err(ApiError::from)
         })
         .await?;
-    respond(record, actor, &state.site)
+    respond(record, actor, &state)
 }

@@ -79,8 +79,18 @@ pub struct SubmissionView {
     pub body_html: String,
     pub cover_note: Option<String>,
     pub word_count: i32,
+    /// The desk's word limit (`OPED_WORD_LIMIT`).
+    pub word_limit: u32,
+    /// `word_count` is over `word_limit`.
+    pub over_word_limit: bool,
     pub tags: Vec<String>,
     pub received_at: DateTime<Utc>,
+    /// When the desk owes the author an answer, fixed on arrival: a piece
+    /// still in `draft` or `in_review` then is released (rejected with the
+    /// note `released`, and the author told they may offer it elsewhere).
+    pub respond_by: DateTime<Utc>,
+    /// When an editor held the piece, extending its window (once at most).
+    pub held_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     /// When the scheduler publishes it (`scheduled`).
     pub publish_at: Option<DateTime<Utc>>,
@@ -140,7 +150,12 @@ impl From<SimilarPiece> for SimilarView {
 }
 
 impl SubmissionView {
-    pub fn new(record: SubmissionRecord, viewer: Role, site: &Site) -> SubmissionView {
+    pub fn new(
+        record: SubmissionRecord,
+        viewer: Role,
+        site: &Site,
+        word_limit: u32,
+    ) -> SubmissionView {
         let row = record.row;
         let state = row.state;
         SubmissionView {
@@ -159,8 +174,12 @@ impl SubmissionView {
             body_html: row.body_html,
             cover_note: row.cover_note,
             word_count: row.word_count,
+            word_limit,
+            over_word_limit: over_word_limit(row.word_count, word_limit),
             tags: row.tags.into_iter().flatten().collect(),
             received_at: row.received_at,
+            respond_by: row.respond_by,
+            held_at: row.held_at,
             updated_at: row.updated_at,
             publish_at: row.publish_at,
             published_at: row.published_at,
@@ -194,7 +213,13 @@ pub struct SubmissionListItem {
     pub title: String,
     pub author: ListAuthorView,
     pub word_count: i32,
+    /// The desk's word limit (`OPED_WORD_LIMIT`).
+    pub word_limit: u32,
+    /// `word_count` is over `word_limit`.
+    pub over_word_limit: bool,
     pub received_at: DateTime<Utc>,
+    /// When the desk owes the author an answer (see the detail).
+    pub respond_by: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub assignee_id: Option<i64>,
     pub suspicious: bool,
@@ -207,8 +232,13 @@ pub struct ListAuthorView {
     pub email: String,
 }
 
-impl From<ListRow> for SubmissionListItem {
-    fn from(row: ListRow) -> Self {
+/// Whether a piece of `words` is longer than the desk's `limit`.
+fn over_word_limit(words: i32, limit: u32) -> bool {
+    i64::from(words) > i64::from(limit)
+}
+
+impl SubmissionListItem {
+    pub fn new(row: ListRow, word_limit: u32) -> Self {
         SubmissionListItem {
             id: row.id,
             reference: row.reference,
@@ -219,7 +249,10 @@ impl From<ListRow> for SubmissionListItem {
                 email: row.author_email,
             },
             word_count: row.word_count,
+            word_limit,
+            over_word_limit: over_word_limit(row.word_count, word_limit),
             received_at: row.received_at,
+            respond_by: row.respond_by,
             updated_at: row.updated_at,
             assignee_id: row.assignee_id,
             suspicious: row.suspicious,
