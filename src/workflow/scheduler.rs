@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::service::{Initiator, TransitionError, apply};
+use super::service::{Initiator, apply_claimed};
 use super::{Action, State, TransitionRequest};
 use crate::jobs::Task;
 use crate::publishing::Site;
@@ -38,28 +38,19 @@ pub fn publish_due(
             return Ok(None);
         };
         let request = TransitionRequest::default();
-        match apply(
+        let published = apply_claimed(
             conn,
             id,
-            None,
             Action::Publish,
             request,
             Initiator::Scheduler,
             site,
             now,
-        ) {
-            Ok(_) => {
-                tracing::info!(submission = id, "scheduled piece published");
-                Ok(Some(id))
-            }
-            Err(TransitionError::Database(err)) => Err(err),
-            // Cannot happen to a locked scheduled row; if it did, the piece
-            // stays scheduled for an editor to see, and the error is logged.
-            Err(err) => {
-                tracing::error!(submission = id, error = %err, "scheduled piece not published");
-                Ok(None)
-            }
+        )?;
+        if published {
+            tracing::info!(submission = id, "scheduled piece published");
         }
+        Ok(published.then_some(id))
     })
 }
 

@@ -78,6 +78,29 @@ impl Initiator {
     }
 }
 
+/// [`apply`] for a worker (the scheduler, the response window) to a row it
+/// claimed and locked; whether it was applied. A database error rolls back,
+/// and the row is claimed again. Any other cannot happen to such a row; if
+/// one did, the piece stays as it is for an editor to see, and it is logged.
+pub fn apply_claimed(
+    conn: &mut PgConnection,
+    id: i64,
+    action: Action,
+    request: TransitionRequest,
+    initiator: Initiator,
+    site: &Site,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    match apply(conn, id, None, action, request, initiator, site, now) {
+        Ok(_) => Ok(true),
+        Err(TransitionError::Database(err)) => Err(err),
+        Err(err) => {
+            tracing::error!(submission = id, %action, error = %err, "claimed piece not changed");
+            Ok(false)
+        }
+    }
+}
+
 /// Takes `action` on submission `id`, which the caller last saw at
 /// `expected_version` (`None`: the scheduler, which acts on what it finds).
 /// `site` is where the piece is public, for the webhooks this may queue.

@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::service::{Initiator, TransitionError, apply};
+use super::service::{Initiator, apply_claimed};
 use super::{Action, State, TransitionRequest};
 use crate::auth::Actor;
 use crate::calendar::ResponseWindow;
@@ -55,10 +55,9 @@ pub fn release_due(
             note: Some(RELEASED_NOTE.into()),
             ..TransitionRequest::default()
         };
-        match apply(
+        let released = apply_claimed(
             conn,
             id,
-            None,
             Action::Reject,
             request,
             // Like the acknowledgement: a sender who failed DMARC may be
@@ -68,19 +67,11 @@ pub fn release_due(
             },
             site,
             now,
-        ) {
-            Ok(_) => {
-                tracing::info!(submission = id, "response window closed: piece released");
-                Ok(Some(id))
-            }
-            Err(TransitionError::Database(err)) => Err(err),
-            // Cannot happen to a locked open row; if it did, the piece stays
-            // for an editor to see, and the error is logged.
-            Err(err) => {
-                tracing::error!(submission = id, error = %err, "piece not released");
-                Ok(None)
-            }
+        )?;
+        if released {
+            tracing::info!(submission = id, "response window closed: piece released");
         }
+        Ok(released.then_some(id))
     })
 }
 
