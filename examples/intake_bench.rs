@@ -218,6 +218,22 @@ enum ParseVerdict {
     },
 }
 
+impl ParseVerdict {
+    fn label(self) -> &'static str {
+        match self {
+            ParseVerdict::Quarantined => "quarantined",
+            ParseVerdict::Automatic => "automatic",
+            ParseVerdict::NoDraft => "no draft",
+            ParseVerdict::Draft {
+                from_document: false,
+            } => "draft from the text",
+            ParseVerdict::Draft {
+                from_document: true,
+            } => "draft from a document",
+        }
+    }
+}
+
 struct Mail {
     kind: Kind,
     raw: Vec<u8>,
@@ -1323,10 +1339,16 @@ fn parse_step(raw: &[u8], config: &IntakeConfig) -> ParseVerdict {
 /// Checks, once and untimed, that every mail takes the path its kind claims,
 /// that hostile HTML is sanitised and that Arabic is decoded: a benchmark over
 /// mail that is quarantined or misread would measure the wrong thing.
-fn verify_mix(mails: &[Mail], config: &IntakeConfig) -> anyhow::Result<()> {
+/// Returns how many mails the parse step gave each verdict.
+fn verify_mix(
+    mails: &[Mail],
+    config: &IntakeConfig,
+) -> anyhow::Result<BTreeMap<&'static str, usize>> {
     let mut problems = Vec::new();
+    let mut verdicts = BTreeMap::new();
     for (index, mail) in mails.iter().enumerate() {
         let verdict = parse_step(&mail.raw, config);
+        *verdicts.entry(verdict.label()).or_default() += 1;
         if verdict != mail.parse_verdict {
             problems.push(format!(
                 "mail {index} ({}): parse step gave {verdict:?}, expected {:?}",
@@ -1388,7 +1410,7 @@ fn verify_mix(mails: &[Mail], config: &IntakeConfig) -> anyhow::Result<()> {
                 .join("\n  ")
         );
     }
-    Ok(())
+    Ok(verdicts)
 }
 
 /// Parse-mode figures, reused by the end-to-end report to split server time.
@@ -1420,8 +1442,16 @@ fn parse_benchmark(
         options.passes
     );
     println!("  load average before: {}", load_average());
-    verify_mix(mails, &config)?;
+    let verdicts = verify_mix(mails, &config)?;
     println!("  every mail takes the path its kind claims (checked untimed)");
+    println!(
+        "  parse-step outcomes: {}",
+        verdicts
+            .iter()
+            .map(|(verdict, count)| format!("{verdict} {count}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
     // Warm-up: lazy regexes, allocator arenas, page faults of the input.
     for mail in mails {
