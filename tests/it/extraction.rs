@@ -2,14 +2,13 @@
 //! recorded, the attachment kept with a reason, and the server and the next
 //! mail are unaffected.
 
-use crate::common::{self, TestApp};
+use crate::common::{self, TestApp, mail};
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::test as web;
-use base64::Engine as _;
 use diesel::prelude::*;
 use lopdf::{Document, Object, Stream, dictionary};
 use oped::schema::{attachments, inbound_messages, submissions};
@@ -93,30 +92,19 @@ fn plain_pdf(text: &str) -> Vec<u8> {
 
 /// An op-ed mail from `sender` with a cover note and `documents` attached.
 fn oped_mail(sender: &str, subject: &str, documents: &[(String, &str, &[u8])]) -> Vec<u8> {
-    let mut mail = format!(
+    let mut raw = format!(
         "From: {sender}\r\nTo: oped@desk.example\r\nSubject: Op-Ed: {subject}\r\n\
-         Message-ID: <{}.{}@example.org>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"b0undary\"\r\n\r\n\
-         --b0undary\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDear editor, my piece is attached.\r\n",
+         Message-ID: <{}.{}@example.org>\r\nMIME-Version: 1.0\r\n",
         subject.replace(' ', "-"),
         std::process::id(),
-    );
-    for (filename, content_type, content) in documents {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(content);
-        let lines: Vec<&str> = encoded
-            .as_bytes()
-            .chunks(76)
-            .map(|line| std::str::from_utf8(line).unwrap())
-            .collect();
-        mail.push_str(&format!(
-            "--b0undary\r\nContent-Type: {content_type}\r\n\
-             Content-Disposition: attachment; filename=\"{filename}\"\r\n\
-             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            lines.join("\r\n")
-        ));
-    }
-    mail.push_str("--b0undary--\r\n");
-    mail.into_bytes()
+    )
+    .into_bytes();
+    let mut parts = vec![mail::text_8bit("Dear editor, my piece is attached.\r\n")];
+    parts.extend(documents.iter().map(|(filename, content_type, content)| {
+        mail::attachment(filename, content_type, content.to_vec())
+    }));
+    mail::mixed("b0undary", parts).write_part(&mut raw);
+    raw
 }
 
 #[derive(Debug, Queryable)]

@@ -5,6 +5,8 @@ pub mod app;
 pub mod desk;
 /// A real IMAP server (Dovecot) on a free local port.
 pub mod dovecot;
+/// Builders of mail and .docx, shared with the intake bench.
+pub mod mail;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -18,6 +20,7 @@ use oped::intake::IntakeLimits;
 use oped::secret::Secret;
 
 pub use app::TestApp;
+pub use mail::zip_of;
 
 pub const INBOUND_TOKEN: &str = "test-inbound-token-0123456789";
 pub const JWT_SECRET: &str = "test-jwt-secret-Zr2LwXv9Tn4Kp7Yc1Hm6Fd3Sb0Ge5J";
@@ -339,18 +342,6 @@ pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
     ])
 }
 
-pub fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in entries {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(content).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
-
 /// A message with one base64 attachment after a plain-text body.
 pub fn mail_with_attachment(
     headers: &str,
@@ -359,21 +350,16 @@ pub fn mail_with_attachment(
     content_type: &str,
     content: &[u8],
 ) -> Vec<u8> {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(content);
-    let wrapped: Vec<&str> = encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|line| std::str::from_utf8(line).unwrap())
-        .collect();
-    format!(
-        "{headers}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0undary\"\r\n\r\n\
-         --b0undary\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\
-         --b0undary\r\nContent-Type: {content_type}\r\nContent-Disposition: attachment; filename=\"{filename}\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b0undary--\r\n",
-        wrapped.join("\r\n")
+    let mut raw = format!("{headers}MIME-Version: 1.0\r\n").into_bytes();
+    mail::mixed(
+        "b0undary",
+        vec![
+            mail::text_8bit(body),
+            mail::attachment(filename, content_type, content.to_vec()),
+        ],
     )
-    .into_bytes()
+    .write_part(&mut raw);
+    raw
 }
 
 // Accounts and logins, for any test that needs a real logged-in user.
