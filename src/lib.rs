@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod desk;
 pub mod domain;
 pub mod intake;
 pub mod jobs;

@@ -206,17 +206,29 @@ pub struct Credentials {
 }
 
 /// Checks the throttle, then the password, and starts a session.
-///
-/// An unknown address, a wrong password and a deactivated account take the
-/// same path (one argon2 verification, one failure recorded) and end in the
-/// same `InvalidCredentials`, so neither the answer nor its timing says
-/// which accounts exist.
 pub fn log_in(
     pool: &PgPool,
     keys: &TokenKeys,
     credentials: &Credentials,
     now: DateTime<Utc>,
 ) -> Result<Session, AuthError> {
+    let user = authenticate(pool, credentials, now)?;
+    Ok(refresh::start(&mut *pool.get()?, keys, &user, now)?)
+}
+
+/// Checks the throttle, then the password: the account whose credentials
+/// these are, active. The API starts a token session on it, the desk a
+/// cookie session.
+///
+/// An unknown address, a wrong password and a deactivated account take the
+/// same path (one argon2 verification, one failure recorded) and end in the
+/// same `InvalidCredentials`, so neither the answer nor its timing says
+/// which accounts exist.
+pub fn authenticate(
+    pool: &PgPool,
+    credentials: &Credentials,
+    now: DateTime<Utc>,
+) -> Result<User, AuthError> {
     let email = normalise_email(&credentials.email);
     let attempt = AttemptKeys::new(&email, credentials.address);
     let user = {
@@ -235,7 +247,7 @@ pub fn log_in(
     match user {
         Some(user) if password_ok && user.active => {
             throttle::record_success(&mut conn, &attempt)?;
-            Ok(refresh::start(&mut conn, keys, &user, now)?)
+            Ok(user)
         }
         user => {
             crate::metrics::login_failed();

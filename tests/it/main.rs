@@ -10,6 +10,7 @@ mod auth;
 mod cli_ingest;
 mod corpus;
 mod correspondence_api;
+mod desk;
 mod embedded_serve;
 mod extraction;
 mod http_inbound;

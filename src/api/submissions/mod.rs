@@ -1,12 +1,12 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
-mod attachments;
+pub(crate) mod attachments;
 mod corrections;
 mod correspondence;
 mod detail;
 mod history;
 mod list;
-mod notes;
+pub(crate) mod notes;
 mod proposals;
 mod revisions;
 mod transitions;

@@ -1,0 +1,301 @@
+//! The desk's rules that need no browser (`tests/browser/` drives the rest
+//! in chromium): sign-in through the API's accounts and throttle, the
+//! session cookie, CSRF refusals, sessions ending with a password change,
+//! and the workflow's roles.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use oped::auth::Role;
+
+use crate::common::desk::Desk;
+use crate::common::{PASSWORD, TestApp, TestDb, bearer, create_user, login};
+
+/// A browser's view of the desk: the session cookie it holds.
+struct Browser {
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    headers: actix_web::http::header::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the page's first form.
+    fn csrf(&self) -> String {
+        let start = self.body.find(r#"name="csrf" value=""#).expect("a form") + 19;
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_string()
+    }
+}
+
+impl Browser {
+    fn new() -> Browser {
+        Browser { cookie: None }
+    }
+
+    async fn send(&mut self, app: &TestApp, mut request: test::TestRequest) -> Page {
+        if let Some(cookie) = &self.cookie {
+            request = request.insert_header(("Cookie", cookie.clone()));
+        }
+        let response = test::call_service(app, request.to_request()).await;
+        let headers = response.headers().clone();
+        for set in headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let pair = set.split(';').next().unwrap();
+            self.cookie = (!pair.ends_with('=')).then(|| pair.to_string());
+        }
+        let status = response.status();
+        let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+        Page {
+            status,
+            location: headers
+                .get("location")
+                .map(|value| value.to_str().unwrap().to_string()),
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, app: &TestApp, uri: &str) -> Page {
+        self.send(app, test::TestRequest::get().uri(uri)).await
+    }
+
+    async fn post(&mut self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = test::TestRequest::post()
+            .uri(uri)
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(body);
+        self.send(app, request).await
+    }
+
+    async fn sign_in(&mut self, app: &TestApp, email: &str, password: &str) -> Page {
+        let form = self.get(app, "/desk/signin").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.csrf();
+        self.post(
+            app,
+            "/desk/signin",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+async fn signed_in(desk: &Desk, role: Role) -> (Browser, String) {
+    let email = format!("{}@desk.example", role.as_str());
+    create_user(&mut desk.db.conn(), &email, role, PASSWORD);
+    let mut browser = Browser::new();
+    let signed = browser.sign_in(&desk.app, &email, PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed.location.as_deref(), Some("/desk/queue"));
+    (browser, email)
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_http_only_lax_for_the_desk_and_secure_off_loopback() {
+    let desk = Desk::new().await;
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let queue = browser.get(&desk.app, "/desk/queue").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains("<h1>Queue</h1>"));
+    let csp = queue
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+
+    let db = TestDb::new();
+    let app = TestApp::builder(&db.url)
+        .with_config(|config| config.http.bind = "0.0.0.0:8080".parse().unwrap())
+        .build()
+        .await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/desk/signin").to_request(),
+    )
+    .await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/desk", "Secure"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let local = test::call_service(
+        &desk.app,
+        test::TestRequest::get().uri("/desk/signin").to_request(),
+    )
+    .await;
+    let cookie = local.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+}
+
+#[actix_web::test]
+async fn a_form_without_its_csrf_token_is_refused_with_a_page() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let uri = format!("/desk/pieces/{id}/notes");
+
+    let refused = browser.post(&desk.app, &uri, &[("body", "no token")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("This form has expired"),
+        "{}",
+        refused.body
+    );
+    let forged = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[("body", "a forged token"), ("csrf", "AAAA")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // A token of another session is no better.
+    let mut other = Browser::new();
+    let stranger = other.get(&desk.app, "/desk/signin").await.csrf();
+    let foreign = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[("body", "a stranger's token"), ("csrf", &stranger)],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (_, notes) = desk
+        .get(&token, &format!("/api/v1/submissions/{id}/notes"))
+        .await;
+    assert_eq!(notes, serde_json::json!([]), "nothing was written");
+
+    let csrf = browser
+        .get(&desk.app, &format!("/desk/pieces/{id}"))
+        .await
+        .csrf();
+    let added = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[("body", "with its token"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let (_, notes) = desk
+        .get(&token, &format!("/api/v1/submissions/{id}/notes"))
+        .await;
+    assert_eq!(notes[0]["body"], "with its token");
+
+    // Signing in needs the sign-in page's token too.
+    let mut fresh = Browser::new();
+    let blind = fresh
+        .post(
+            &desk.app,
+            "/desk/signin",
+            &[("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(blind.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn a_password_change_ends_the_desk_session() {
+    let desk = Desk::new().await;
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    assert_eq!(
+        browser.get(&desk.app, "/desk/queue").await.status,
+        StatusCode::OK
+    );
+
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (status, _, _) = desk
+        .call(
+            test::TestRequest::post()
+                .uri("/api/v1/me/password")
+                .insert_header(bearer(&token))
+                .set_json(serde_json::json!({
+                    "current_password": PASSWORD,
+                    "new_password": "an entirely new passphrase",
+                })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let after = browser.get(&desk.app, "/desk/queue").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location.as_deref(), Some("/desk/signin"));
+    let old = browser.sign_in(&desk.app, &email, PASSWORD).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    assert!(old.body.contains("not correct"));
+    let new = browser
+        .sign_in(&desk.app, &email, "an entirely new passphrase")
+        .await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn failed_desk_sign_ins_lock_the_account_for_the_api_too() {
+    let desk = Desk::new().await;
+    let email = "editor@desk.example";
+    create_user(&mut desk.db.conn(), email, Role::Editor, PASSWORD);
+    let mut browser = Browser::new();
+    let mut last = StatusCode::OK;
+    for _ in 0..6 {
+        last = browser
+            .sign_in(&desk.app, email, "a wrong password!")
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let (status, body, _) = desk
+        .call(crate::common::login_request(email, PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[actix_web::test]
+async fn an_editor_is_refused_a_publisher_action() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    desk.force_state(id, "approved");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let page = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    assert!(page.body.contains(r#"data-action="withdraw""#));
+    assert!(!page.body.contains(r#"data-action="publish""#));
+    assert!(!page.body.contains(r#"data-action="schedule""#));
+    let csrf = page.csrf();
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let version = desk.version(&token, id).await.to_string();
+
+    let refused = browser
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/actions"),
+            &[
+                ("csrf", &csrf),
+                ("action", "publish"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("Not allowed"), "{}", refused.body);
+    assert!(refused.body.contains("publisher"), "{}", refused.body);
+    let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(piece["state"], "approved");
+}
