@@ -9,7 +9,7 @@ pub(crate) mod extract;
 pub mod gates;
 mod health;
 mod inbound;
-mod inbox;
+pub(crate) mod inbox;
 mod mailbox;
 pub mod metrics;
 pub mod openapi;

@@ -395,10 +395,6 @@ pub struct PasswordChange {
 
 /// Changes the actor's own password after checking the current one, ends
 /// every other session, and starts a new one for the caller.
-///
-/// A wrong current password counts as a failed login (and the throttle
-/// applies): otherwise a stolen access token would be a free password
-/// oracle.
 pub fn change_own_password(
     pool: &PgPool,
     keys: &TokenKeys,
@@ -406,6 +402,23 @@ pub fn change_own_password(
     change: PasswordChange,
     now: DateTime<Utc>,
 ) -> Result<Session, AuthError> {
+    let user = replace_own_password(pool, actor, change, now)?;
+    Ok(refresh::start(&mut *pool.get()?, keys, &user, now)?)
+}
+
+/// Changes the actor's own password after checking the current one and ends
+/// every session of the account (the epoch is raised); returns the account
+/// as it is now, for the caller's new session (a token or a desk cookie).
+///
+/// A wrong current password counts as a failed login (and the throttle
+/// applies): otherwise a stolen access token would be a free password
+/// oracle.
+pub fn replace_own_password(
+    pool: &PgPool,
+    actor: Actor,
+    change: PasswordChange,
+    now: DateTime<Utc>,
+) -> Result<User, AuthError> {
     let new_password =
         NewPassword::parse(change.new_password).map_err(|err| invalid("new_password", err))?;
     let (user, attempt) = {
@@ -452,7 +465,7 @@ pub fn change_own_password(
             .get_result(conn)?;
         refresh::revoke_all(conn, user.id, now)?;
         tracing::info!(user_id = user.id, "password changed; other sessions ended");
-        Ok(refresh::start(conn, keys, &user, now)?)
+        Ok(user)
     })
 }
 

@@ -1,6 +1,6 @@
-//! Every form the desk serves carries a token in a hidden `csrf` field: the
-//! HMAC of the session's nonce, so only a page we rendered for this session
-//! can hold it. A POST whose token is missing or wrong is refused (403)
+//! Every form the desk serves carries a token in a hidden `csrf` field
+//! (`Session::csrf_token`: the HMAC of the session's nonce, so only a page
+//! we rendered for this session can hold it). A POST whose token is missing or wrong is refused (403)
 //! before its fields are read; the session cookie being `SameSite=Lax` is a
 //! second wall, not the only one.
 
@@ -9,8 +9,6 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
@@ -23,15 +21,10 @@ pub const FIELD: &str = "csrf";
 /// No desk form has more fields than this.
 const MAX_FIELDS: usize = 32;
 
-/// The token for forms of `session`.
-pub fn token(session: &Session, key: &[u8; 32]) -> String {
-    let data = format!("csrf|{}", session.nonce);
-    URL_SAFE_NO_PAD.encode(session::sign(key, data.as_bytes()))
-}
-
 /// Whether `presented` is the token of `session`, compared in constant time.
 pub fn matches(session: &Session, key: &[u8; 32], presented: &str) -> bool {
-    token(session, key)
+    session
+        .csrf_token(key)
         .as_bytes()
         .ct_eq(presented.as_bytes())
         .into()
@@ -102,7 +95,7 @@ mod tests {
         let now = chrono::Utc::now();
         let session = Session::anonymous(now);
         let key = [1; 32];
-        let token = token(&session, &key);
+        let token = session.csrf_token(&key);
         assert!(matches(&session, &key, &token));
         assert!(!matches(&session, &[2; 32], &token));
         assert!(!matches(&Session::anonymous(now), &key, &token));

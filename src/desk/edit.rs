@@ -9,10 +9,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::csrf::{self, Posted};
+use super::csrf::Posted;
 use super::piece::{piece_id, piece_url};
 use super::session::Editor;
-use super::views::{self, DeskError, Frame};
+use super::views::{self, DeskError};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::submissions::views::SubmissionView;
@@ -43,6 +43,7 @@ pub async fn form(
     render(
         &editor,
         &state,
+        actor.role,
         StatusCode::OK,
         "edit.html",
         json!({
@@ -89,6 +90,7 @@ pub async fn save(
             return render(
                 &editor,
                 &state,
+                actor.role,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "edit.html",
                 json!({
@@ -127,6 +129,7 @@ pub async fn save(
             render(
                 &editor,
                 &state,
+                actor.role,
                 StatusCode::CONFLICT,
                 "conflict.html",
                 json!({
@@ -170,19 +173,16 @@ fn sent_fields(sent: &EditForm, version: i32) -> serde_json::Value {
 fn render(
     editor: &Editor,
     state: &AppState,
+    role: Role,
     status: StatusCode,
     template: &str,
     mut context: serde_json::Value,
 ) -> Result<HttpResponse, DeskError> {
-    let token = csrf::token(&editor.session, state.tokens.cookie_key());
-    context["csrf"] = json!(token);
+    context["csrf"] = json!(editor.session.csrf_token(state.tokens.cookie_key()));
     views::page(
         status,
         template,
-        Some(Frame {
-            name: editor.name(),
-            csrf: token,
-        }),
+        Some(editor.frame(state.tokens.cookie_key(), role)),
         context,
     )
 }

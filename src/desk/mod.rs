@@ -4,9 +4,11 @@
 //! through the same gates and blocking-pool hand-offs (`api::extract::Caller`),
 //! so every rule lives in one place.
 
+mod account;
 mod assets;
 mod csrf;
 mod edit;
+mod inbox;
 mod piece;
 mod queue;
 pub mod session;
@@ -78,6 +80,12 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 )
                 .route("/pieces/{id}/edit", web::get().to(edit::form))
                 .route("/pieces/{id}/edit", web::post().to(edit::save))
+                .route("/inbox", web::get().to(inbox::show))
+                .route("/inbox/{id}/promote", web::post().to(inbox::promote))
+                .route("/password", web::get().to(account::password_form))
+                .route("/password", web::post().to(account::change_password))
+                .route("/accounts", web::get().to(account::accounts))
+                .route("/accounts", web::post().to(account::add_account))
                 .default_service(web::to(views::not_found)),
         );
     }

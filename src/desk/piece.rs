@@ -8,10 +8,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::csrf::{self, Posted};
+use super::csrf::Posted;
 use super::queue::state_label;
 use super::session::Editor;
-use super::views::{self, DeskError, Frame};
+use super::views::{self, DeskError};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::submissions::attachments::file_response;
@@ -62,16 +62,13 @@ pub async fn show(
         "notes": notes.into_iter().map(NoteView::from).collect::<Vec<_>>(),
         "actions": actions,
         "withheld": withheld,
-        "csrf": csrf::token(&editor.session, state.tokens.cookie_key()),
+        "csrf": editor.session.csrf_token(state.tokens.cookie_key()),
         "max_note_chars": MAX_NOTE_CHARS,
     });
     views::page(
         StatusCode::OK,
         "piece.html",
-        Some(Frame {
-            name: editor.name(),
-            csrf: csrf::token(&editor.session, state.tokens.cookie_key()),
-        }),
+        Some(editor.frame(state.tokens.cookie_key(), actor.role)),
         context,
     )
 }

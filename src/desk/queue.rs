@@ -7,9 +7,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::csrf;
 use super::session::Editor;
-use super::views::{self, DeskError, Frame};
+use super::views::{self, DeskError};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::paging;
@@ -70,7 +69,7 @@ pub async fn show(
         Some(_) => Some(state.gates.search().await?),
         None => None,
     };
-    let (_, (mut rows, counts)) = editor
+    let (actor, (mut rows, counts)) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
             let rows = store::list(conn, &filter)?;
@@ -109,10 +108,7 @@ pub async fn show(
     views::page(
         StatusCode::OK,
         "queue.html",
-        Some(Frame {
-            name: editor.name(),
-            csrf: csrf::token(&editor.session, key),
-        }),
+        Some(editor.frame(key, actor.role)),
         json!({
             "states": states,
             "total": total,

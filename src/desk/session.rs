@@ -20,9 +20,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::DeskSettings;
-use super::views::DeskError;
+use super::views::{DeskError, Frame};
 use crate::api::AppState;
 use crate::api::extract::Caller;
+use crate::auth::Role;
 
 pub const COOKIE_NAME: &str = "oped_desk";
 /// A working day and then some; signing in again after that is no burden.
@@ -130,6 +131,13 @@ impl Session {
         })
     }
 
+    /// The token every form of this session carries (`csrf`): the HMAC of
+    /// its nonce, so only a page rendered for this session can hold it.
+    pub fn csrf_token(&self, key: &[u8; 32]) -> String {
+        let data = format!("csrf|{}", self.nonce);
+        URL_SAFE_NO_PAD.encode(sign(key, data.as_bytes()))
+    }
+
     /// The cookie that carries this session: `HttpOnly` (no script reads
     /// it), `SameSite=Lax` (no other site's form posts with it), for
     /// `/desk` only, `Secure` unless served on loopback.
@@ -157,7 +165,7 @@ pub fn removal(settings: DeskSettings) -> Cookie<'static> {
     cookie
 }
 
-pub(super) fn sign(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
+fn sign(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
@@ -190,6 +198,16 @@ impl Editor {
             .account
             .as_ref()
             .map_or("", |account| account.name.as_str())
+    }
+
+    /// The page frame for this editor, whose role was read with the page's
+    /// data.
+    pub fn frame(&self, key: &[u8; 32], role: Role) -> Frame<'_> {
+        Frame {
+            name: self.name(),
+            csrf: self.session.csrf_token(key),
+            admin: role.includes(Role::Admin),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::DeskSettings;
-use super::csrf::{self, Posted};
+use super::csrf::Posted;
 use super::session::{self, Account, Session};
 use super::views::{self, DeskError};
 use crate::api::AppState;
@@ -39,7 +39,7 @@ pub async fn form(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             return views::see_other("/desk/queue");
         }
     }
-    signin_page(&state, StatusCode::OK, "", None, settings(&request))
+    signin_page(&state, StatusCode::OK, "", None, desk_settings(&request))
         .unwrap_or_else(|err| actix_web::ResponseError::error_response(&err))
 }
 
@@ -49,7 +49,7 @@ pub async fn sign_in(
     form: Posted<SignInForm>,
 ) -> Result<HttpResponse, DeskError> {
     let SignInForm { email, password } = form.fields;
-    let settings = settings(&request);
+    let settings = desk_settings(&request);
     if email.chars().count() > MAX_FIELD_CHARS || password.chars().count() > MAX_FIELD_CHARS {
         return signin_page(
             &state,
@@ -109,12 +109,12 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, DeskError> {
     let mut response = views::see_other("/desk/signin");
     response
-        .add_cookie(&session::removal(settings(&request)))
+        .add_cookie(&session::removal(desk_settings(&request)))
         .map_err(|err| DeskError::internal(&err))?;
     Ok(response)
 }
 
-fn settings(request: &HttpRequest) -> DeskSettings {
+pub(super) fn desk_settings(request: &HttpRequest) -> DeskSettings {
     request.app_data::<web::Data<DeskSettings>>().map_or(
         DeskSettings {
             secure_cookies: true,
@@ -135,7 +135,7 @@ fn signin_page(
     let key = state.tokens.cookie_key();
     let session = Session::anonymous(Utc::now());
     let context = json!({
-        "csrf": csrf::token(&session, key),
+        "csrf": session.csrf_token(key),
         "email": email,
         "error": error,
     });

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::api::error::ApiError;
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../../templates/desk/base.html")),
     (
         "signin.html",
@@ -34,6 +34,18 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "error.html",
         include_str!("../../templates/desk/error.html"),
+    ),
+    (
+        "inbox.html",
+        include_str!("../../templates/desk/inbox.html"),
+    ),
+    (
+        "password.html",
+        include_str!("../../templates/desk/password.html"),
+    ),
+    (
+        "accounts.html",
+        include_str!("../../templates/desk/accounts.html"),
     ),
 ];
 
@@ -58,11 +70,12 @@ fn when(value: String) -> String {
     })
 }
 
-/// What every page's frame shows: who is signed in, and the token for the
-/// sign-out form.
+/// What every page's frame shows: who is signed in, the token for the
+/// sign-out form, and the admins' link to the accounts.
 pub struct Frame<'a> {
     pub name: &'a str,
     pub csrf: String,
+    pub admin: bool,
 }
 
 /// `template` with `context` (a JSON object) and the frame, as a page.
@@ -76,7 +89,9 @@ pub fn page(
         object.insert(
             "frame".into(),
             match frame {
-                Some(frame) => json!({ "name": frame.name, "csrf": frame.csrf }),
+                Some(frame) => {
+                    json!({ "name": frame.name, "csrf": frame.csrf, "admin": frame.admin })
+                }
                 None => Value::Null,
             },
         );
@@ -256,4 +271,21 @@ pub async fn not_found() -> Result<HttpResponse, DeskError> {
         cause: None,
         back: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_template_compiles() {
+        for (name, _) in TEMPLATES {
+            assert!(PAGES.get_template(name).is_ok(), "{name}");
+        }
+        assert_eq!(
+            when("2026-12-01T12:00:00.5Z".into()),
+            "2026-12-01 12:00 UTC"
+        );
+        assert_eq!(when("not a time".into()), "not a time");
+    }
 }

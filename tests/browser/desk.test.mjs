@@ -137,6 +137,16 @@ test('an edit from a stale second tab shows the conflict and overwrites nothing'
   assert.match(await first.locator('#article').textContent(), /central bank is left to improvise/);
 });
 
+test('an editor has no accounts page', async () => {
+  await page.goto(`${base}/desk/queue`);
+  assert.equal(await page.getByRole('link', { name: 'Accounts' }).count(), 0);
+  const response = await page.goto(`${base}/desk/accounts`);
+  assert.equal(response.status(), 403);
+  assert.equal(await page.locator('h1').textContent(), 'Not allowed');
+  assert.equal(await page.locator('table').count(), 0);
+  await page.goto(pieceUrl);
+});
+
 test('approve; an editor gets no publisher button', async () => {
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.waitForURL(pieceUrl);
@@ -170,6 +180,27 @@ test('a publisher schedules the piece, then publishes it', async () => {
   assert.equal(await page.locator('.piece-row').count(), 1);
 });
 
+test('mail without the marker waits in the inbox, and becomes a piece', async () => {
+  await page.goto(`${base}/desk/inbox`);
+  const row = page.locator('.inbox-row', { hasText: 'Opinion piece for your site' });
+  assert.match(await row.textContent(), /unmatched/);
+  await row.getByRole('button', { name: /Make a piece/ }).click();
+  await page.waitForURL(/\/desk\/pieces\/\d+$/);
+  assert.equal(await stateOfPiece(), 'New');
+  await page.goto(`${base}/desk/inbox`);
+  assert.equal(await page.locator('.inbox-row').count(), 0);
+});
+
+test('an admin sees the accounts', async () => {
+  await signOut();
+  await signIn('admin@desk.example');
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.waitForURL(`${base}/desk/accounts`);
+  for (const role of ['admin', 'editor', 'publisher']) {
+    assert.match(await page.locator('table').textContent(), new RegExp(`${role}@desk.example`));
+  }
+});
+
 test('an Arabic piece reads right to left', async () => {
   await page.goto(`${base}/desk/queue`);
   await page.getByRole('link', { name: arabicTitle }).click();
@@ -199,7 +230,7 @@ test('a form posted without its CSRF token is refused', async () => {
 
 test('the desk fits a 360 px screen, and nothing broke the CSP', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const url of [`${base}/desk/queue`, pieceUrl, `${pieceUrl}/edit`]) {
+  for (const url of [`${base}/desk/queue`, pieceUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
     await page.goto(url);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${url} is ${width}px wide`);

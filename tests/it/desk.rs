@@ -299,3 +299,152 @@ async fn an_editor_is_refused_a_publisher_action() {
     let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
     assert_eq!(piece["state"], "approved");
 }
+
+#[actix_web::test]
+async fn the_accounts_page_is_for_admins_only() {
+    let desk = Desk::new().await;
+    let (mut editor, _) = signed_in(&desk, Role::Editor).await;
+    let refused = editor.get(&desk.app, "/desk/accounts").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("this needs the admin role"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !editor
+            .get(&desk.app, "/desk/queue")
+            .await
+            .body
+            .contains("/desk/accounts")
+    );
+
+    let (mut admin, _) = signed_in(&desk, Role::Admin).await;
+    let page = admin.get(&desk.app, "/desk/accounts").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("editor@desk.example"));
+    let csrf = page.csrf();
+    let added = admin
+        .post(
+            &desk.app,
+            "/desk/accounts",
+            &[
+                ("csrf", &csrf),
+                ("email", "New.Writer@Desk.Example"),
+                ("name", "New Writer"),
+                ("role", "publisher"),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let mut newcomer = Browser::new();
+    let signed = newcomer
+        .sign_in(
+            &desk.app,
+            "new.writer@desk.example",
+            "a long enough passphrase",
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let again = admin
+        .post(
+            &desk.app,
+            "/desk/accounts",
+            &[
+                ("csrf", &csrf),
+                ("email", "new.writer@desk.example"),
+                ("name", "Twice"),
+                ("role", "editor"),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("already exists"), "{}", again.body);
+}
+
+#[actix_web::test]
+async fn a_new_password_from_the_desk_keeps_this_browser_and_ends_the_others() {
+    let desk = Desk::new().await;
+    let (mut here, email) = signed_in(&desk, Role::Editor).await;
+    let mut elsewhere = Browser::new();
+    elsewhere.sign_in(&desk.app, &email, PASSWORD).await;
+    let csrf = here.get(&desk.app, "/desk/password").await.csrf();
+
+    let wrong = here
+        .post(
+            &desk.app,
+            "/desk/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "not it at all"),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(
+        wrong.body.contains("current password is not correct"),
+        "{}",
+        wrong.body
+    );
+
+    let changed = here
+        .post(
+            &desk.app,
+            "/desk/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        here.get(&desk.app, "/desk/queue").await.status,
+        StatusCode::OK
+    );
+    let ended = elsewhere.get(&desk.app, "/desk/queue").await;
+    assert_eq!(ended.location.as_deref(), Some("/desk/signin"));
+}
+
+#[actix_web::test]
+async fn unmatched_mail_is_promoted_from_the_inbox() {
+    let desk = Desk::new().await;
+    let report = desk
+        .ingest_raw(&String::from_utf8(crate::common::corpus_file("08-no-marker.eml")).unwrap());
+    assert!(report.reference.is_none());
+    let (mut editor, _) = signed_in(&desk, Role::Editor).await;
+    let inbox = editor.get(&desk.app, "/desk/inbox").await;
+    assert!(
+        inbox.body.contains("Opinion piece for your site"),
+        "{}",
+        inbox.body
+    );
+    let start = inbox.body.find("/desk/inbox/").unwrap();
+    let end = start + inbox.body[start..].find('"').unwrap();
+    let action = inbox.body[start..end].to_string();
+
+    let promoted = editor
+        .post(&desk.app, &action, &[("csrf", &inbox.csrf())])
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    let piece = editor
+        .get(&desk.app, promoted.location.as_deref().unwrap())
+        .await;
+    assert_eq!(piece.status, StatusCode::OK);
+    assert!(piece.body.contains("OE-"));
+    let again = editor
+        .post(&desk.app, &action, &[("csrf", &inbox.csrf())])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        !editor
+            .get(&desk.app, "/desk/inbox")
+            .await
+            .body
+            .contains("Opinion piece for your site")
+    );
+}
