@@ -61,7 +61,7 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("Referrer-Policy", "no-referrer"))
                         .add(("Cache-Control", "no-store")),
                 )
                 .route("", web::get().to(queue::redirect_to_queue))

@@ -48,7 +48,7 @@ impl Browser {
             self.cookie = (!pair.ends_with('=')).then(|| pair.to_string());
         }
         let status = response.status();
-        let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+        let body = String::from_utf8_lossy(&test::read_body(response).await).into_owned();
         Page {
             status,
             location: headers
@@ -447,4 +447,89 @@ async fn unmatched_mail_is_promoted_from_the_inbox() {
             .body
             .contains("Opinion piece for your site")
     );
+}
+
+#[actix_web::test]
+async fn a_stale_edit_shows_the_piece_as_it_is_and_saves_nothing() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let uri = format!("/desk/pieces/{id}/edit");
+    let form = browser.get(&desk.app, &uri).await;
+    let version = desk
+        .version(&login(&desk.app, &email, PASSWORD).await, id)
+        .await
+        .to_string();
+    assert!(
+        form.body
+            .contains(&format!(r#"name="version" value="{version}""#))
+    );
+    let csrf = form.csrf();
+    let edit = |title: &'static str, text: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", version.clone()),
+            ("title", title.to_string()),
+            ("standfirst", String::new()),
+            ("body_text", text.to_string()),
+        ]
+    };
+    let first = edit("A unified budget for Libya", "The first tab's text.");
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = browser.post(&desk.app, &uri, &first).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+
+    let second = edit("The budget Libya needs", "The second tab's text.");
+    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stale = browser.post(&desk.app, &uri, &second).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.body.contains("Someone else changed this piece"));
+    assert!(
+        stale.body.contains("A unified budget for Libya"),
+        "the title now"
+    );
+    assert!(
+        stale.body.contains("The budget Libya needs"),
+        "the title sent"
+    );
+    assert!(
+        stale.body.contains("The second tab&#x27;s text.")
+            || stale.body.contains("The second tab's text.")
+    );
+
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(piece["title"], "A unified budget for Libya");
+    assert_eq!(piece["body_text"], "The first tab's text.");
+}
+
+#[actix_web::test]
+async fn attachments_download_from_the_desk_and_never_render() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("02-gmail-docx.eml");
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let piece = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    let link = format!("/desk/pieces/{id}/attachments/1");
+    assert!(piece.body.contains(&link), "{}", piece.body);
+    let file = browser.get(&desk.app, &link).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.body.starts_with("PK"), "the .docx as it came");
+    let disposition = file
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let csp = file
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("sandbox"), "{csp}");
+    let missing = browser
+        .get(&desk.app, &format!("/desk/pieces/{id}/attachments/9"))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
