@@ -55,7 +55,10 @@ pub async fn sign_in(
             &state,
             StatusCode::UNAUTHORIZED,
             &email,
-            Some(AuthError::InvalidCredentials.to_string()),
+            Some(format!(
+                "{}.",
+                capitalised(&AuthError::InvalidCredentials.to_string())
+            )),
             settings,
         );
     }
@@ -71,13 +74,10 @@ pub async fn sign_in(
     let user = match outcome.map_err(ApiError::from)? {
         Ok(user) => user,
         Err(err @ (AuthError::InvalidCredentials | AuthError::Locked(_))) => {
+            // The API's words: one answer for every wrong address or
+            // password, and how long a lock lasts.
+            let message = format!("{}.", capitalised(&err.to_string()));
             let status = ApiError::from(err).status;
-            let message = match status {
-                StatusCode::TOO_MANY_REQUESTS => {
-                    "Too many failed attempts. Wait a few minutes and try again.".to_string()
-                }
-                _ => AuthError::InvalidCredentials.to_string(),
-            };
             return signin_page(&state, status, &email, Some(message), settings);
         }
         Err(err) => return Err(ApiError::from(err).into()),
@@ -144,4 +144,11 @@ fn signin_page(
         .add_cookie(&session.cookie(key, settings))
         .map_err(|err| DeskError::internal(&err))?;
     Ok(response)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

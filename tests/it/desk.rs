@@ -254,14 +254,25 @@ async fn failed_desk_sign_ins_lock_the_account_for_the_api_too() {
     let email = "editor@desk.example";
     create_user(&mut desk.db.conn(), email, Role::Editor, PASSWORD);
     let mut browser = Browser::new();
-    let mut last = StatusCode::OK;
-    for _ in 0..6 {
-        last = browser
-            .sign_in(&desk.app, email, "a wrong password!")
-            .await
-            .status;
+    let first = browser.sign_in(&desk.app, email, "a wrong password!").await;
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        first
+            .body
+            .contains("The email address or password is not correct.")
+    );
+    for _ in 0..4 {
+        browser.sign_in(&desk.app, email, "a wrong password!").await;
     }
-    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let locked = browser.sign_in(&desk.app, email, PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        locked
+            .body
+            .contains("Too many failed attempts; try again in"),
+        "{}",
+        locked.body
+    );
     let (status, body, _) = desk
         .call(crate::common::login_request(email, PASSWORD))
         .await;
