@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod desk;
 pub mod domain;
 pub mod intake;
 pub mod jobs;

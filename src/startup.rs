@@ -112,6 +112,9 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(
             crate::metrics::track_requests,
         ))
+        .configure(crate::desk::routes(crate::desk::DeskSettings::for_bind(
+            http.bind,
+        )))
         .configure(api::routes(state))
 }
 

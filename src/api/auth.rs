@@ -148,7 +148,7 @@ pub(super) fn session_response(session: Session) -> HttpResponse {
 /// proxy, the nearest address in `X-Forwarded-For` that is not one (each
 /// proxy appends the address it received from; only what our own proxies
 /// appended can be believed).
-pub(super) fn client_address(request: &HttpRequest, proxies: &[IpNet]) -> Option<IpAddr> {
+pub(crate) fn client_address(request: &HttpRequest, proxies: &[IpNet]) -> Option<IpAddr> {
     let peer = request.peer_addr()?.ip();
     let trusted = |address: &IpAddr| proxies.iter().any(|net| net.contains(address));
     if !trusted(&peer) {

@@ -123,9 +123,28 @@ pub async fn promote(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let (actor, record) = promote_message(&state, caller, id.into_inner()).await?;
+    let version = record.row.version;
+    Ok(HttpResponse::Created()
+        .insert_header(super::preconditions::etag(version))
+        .json(SubmissionView::new(
+            record,
+            actor.role,
+            &state.site,
+            state.intake.word_limit,
+        )))
+}
+
+/// Promotes inbox message `id` for `caller` (the API's and the desk's one
+/// way): the raw mail read, then parsed and extracted with no pooled
+/// connection held, then recorded as a submission.
+pub(crate) async fn promote_message(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+) -> Result<(crate::auth::Actor, store::SubmissionRecord), ApiError> {
     let (_, raw) = caller
-        .db(&state, Role::Editor, move |conn, _| {
+        .db(state, Role::Editor, move |conn, _| {
             Ok(intake::promotable(conn, id)?)
         })
         .await?;
@@ -136,19 +155,10 @@ pub async fn promote(
         web::block(move || intake::prepare_promotion(&raw, &config)).await??
     };
     let window = state.intake.window;
-    let (actor, record) = caller
-        .db(&state, Role::Editor, move |conn, _| {
+    caller
+        .db(state, Role::Editor, move |conn, _| {
             let submission = intake::promote(conn, id, prepared, &window)?;
             store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
         })
-        .await?;
-    let version = record.row.version;
-    Ok(HttpResponse::Created()
-        .insert_header(super::preconditions::etag(version))
-        .json(SubmissionView::new(
-            record,
-            actor.role,
-            &state.site,
-            state.intake.word_limit,
-        )))
+        .await
 }

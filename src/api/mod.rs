@@ -1,23 +1,23 @@
 //! The HTTP surface. Handlers are thin: extract, authorise, call the domain
 //! on the blocking pool, map the result.
 
-mod auth;
+pub(crate) mod auth;
 pub mod author;
 mod conditional;
 mod deliveries;
 pub mod error;
-mod extract;
+pub(crate) mod extract;
 pub mod gates;
 mod health;
 mod inbound;
-mod inbox;
+pub(crate) mod inbox;
 mod mailbox;
 pub mod metrics;
 pub mod openapi;
-mod paging;
+pub(crate) mod paging;
 mod preconditions;
 pub mod public;
-mod submissions;
+pub(crate) mod submissions;
 mod users;
 
 use std::sync::Arc;

@@ -206,17 +206,29 @@ pub struct Credentials {
 }
 
 /// Checks the throttle, then the password, and starts a session.
-///
-/// An unknown address, a wrong password and a deactivated account take the
-/// same path (one argon2 verification, one failure recorded) and end in the
-/// same `InvalidCredentials`, so neither the answer nor its timing says
-/// which accounts exist.
 pub fn log_in(
     pool: &PgPool,
     keys: &TokenKeys,
     credentials: &Credentials,
     now: DateTime<Utc>,
 ) -> Result<Session, AuthError> {
+    let user = authenticate(pool, credentials, now)?;
+    Ok(refresh::start(&mut *pool.get()?, keys, &user, now)?)
+}
+
+/// Checks the throttle, then the password: the account whose credentials
+/// these are, active. The API starts a token session on it, the desk a
+/// cookie session.
+///
+/// An unknown address, a wrong password and a deactivated account take the
+/// same path (one argon2 verification, one failure recorded) and end in the
+/// same `InvalidCredentials`, so neither the answer nor its timing says
+/// which accounts exist.
+pub fn authenticate(
+    pool: &PgPool,
+    credentials: &Credentials,
+    now: DateTime<Utc>,
+) -> Result<User, AuthError> {
     let email = normalise_email(&credentials.email);
     let attempt = AttemptKeys::new(&email, credentials.address);
     let user = {
@@ -235,7 +247,7 @@ pub fn log_in(
     match user {
         Some(user) if password_ok && user.active => {
             throttle::record_success(&mut conn, &attempt)?;
-            Ok(refresh::start(&mut conn, keys, &user, now)?)
+            Ok(user)
         }
         user => {
             crate::metrics::login_failed();
@@ -383,10 +395,6 @@ pub struct PasswordChange {
 
 /// Changes the actor's own password after checking the current one, ends
 /// every other session, and starts a new one for the caller.
-///
-/// A wrong current password counts as a failed login (and the throttle
-/// applies): otherwise a stolen access token would be a free password
-/// oracle.
 pub fn change_own_password(
     pool: &PgPool,
     keys: &TokenKeys,
@@ -394,6 +402,23 @@ pub fn change_own_password(
     change: PasswordChange,
     now: DateTime<Utc>,
 ) -> Result<Session, AuthError> {
+    let user = replace_own_password(pool, actor, change, now)?;
+    Ok(refresh::start(&mut *pool.get()?, keys, &user, now)?)
+}
+
+/// Changes the actor's own password after checking the current one and ends
+/// every session of the account (the epoch is raised); returns the account
+/// as it is now, for the caller's new session (a token or a desk cookie).
+///
+/// A wrong current password counts as a failed login (and the throttle
+/// applies): otherwise a stolen access token would be a free password
+/// oracle.
+pub fn replace_own_password(
+    pool: &PgPool,
+    actor: Actor,
+    change: PasswordChange,
+    now: DateTime<Utc>,
+) -> Result<User, AuthError> {
     let new_password =
         NewPassword::parse(change.new_password).map_err(|err| invalid("new_password", err))?;
     let (user, attempt) = {
@@ -440,7 +465,7 @@ pub fn change_own_password(
             .get_result(conn)?;
         refresh::revoke_all(conn, user.id, now)?;
         tracing::info!(user_id = user.id, "password changed; other sessions ended");
-        Ok(refresh::start(conn, keys, &user, now)?)
+        Ok(user)
     })
 }
 

@@ -34,6 +34,10 @@ pub struct TokenKeys {
     audience: String,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// Signs the desk's session cookies: derived from the JWT secret (so
+    /// replicas sharing the secret share it), but never equal to it, so a
+    /// cookie can never pass for a token or the other way round.
+    cookie_key: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +65,13 @@ impl TokenKeys {
             audience: config.audience.clone(),
             access_ttl: config.access_token_ttl,
             refresh_ttl: config.refresh_token_ttl,
+            cookie_key: derive_key(secret.expose().as_bytes(), b"oped desk session cookie v1"),
         })
+    }
+
+    /// The key the desk signs its session cookies with.
+    pub fn cookie_key(&self) -> &[u8; 32] {
+        &self.cookie_key
     }
 
     /// A signed access token for `user_id`, valid from `now` for the access TTL.
@@ -85,6 +95,15 @@ impl TokenKeys {
             .map(|data| data.claims)
             .map_err(|_| TokenError::Invalid)
     }
+}
+
+/// HMAC-SHA256 of `purpose` under `secret`: a key of its own for each use.
+fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

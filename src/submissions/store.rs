@@ -277,6 +277,15 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Lis
     query.limit(filter.limit + 1).load(conn)
 }
 
+/// How many pieces are in each state (states with none are left out), for
+/// the desk's queue.
+pub fn count_by_state(conn: &mut PgConnection) -> QueryResult<Vec<(State, i64)>> {
+    submissions::table
+        .group_by(submissions::state)
+        .select((submissions::state, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     #[error("no such submission")]

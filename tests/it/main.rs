@@ -11,6 +11,7 @@ mod author_link;
 mod cli_ingest;
 mod corpus;
 mod correspondence_api;
+mod desk;
 mod embedded_serve;
 mod extraction;
 mod http_inbound;

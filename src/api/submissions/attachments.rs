@@ -28,6 +28,11 @@ pub async fn download(
             store::attachment_file(conn, id, n)?.ok_or_else(|| ApiError::not_found("attachment"))
         })
         .await?;
+    Ok(file_response(file, n))
+}
+
+/// The file as a download that never renders as a page of our origin.
+pub(crate) fn file_response(file: store::AttachmentFile, n: i32) -> HttpResponse {
     let filename = file.filename.unwrap_or_else(|| format!("attachment-{n}"));
     // A plain ASCII name for old clients, the exact UTF-8 name for the rest.
     let ascii: String = filename
@@ -55,7 +60,7 @@ pub async fn download(
         .content_type
         .parse()
         .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(disposition)
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -63,5 +68,5 @@ pub async fn download(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; sandbox",
         ))
-        .body(file.content))
+        .body(file.content)
 }

@@ -8,7 +8,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::submissions::store;
 
-const MAX_NOTE_CHARS: usize = 10_000;
+pub(crate) const MAX_NOTE_CHARS: usize = 10_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

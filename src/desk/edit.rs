@@ -1,0 +1,190 @@
+//! Editing a piece's title, standfirst and text with the version check of
+//! `PATCH /submissions/{id}`: the form carries the version it was loaded
+//! at, and `store::edit` refuses it when the piece has moved on since. The
+//! refusal shows the piece as it is now beside the text that was sent, so
+//! nothing is lost and nothing is overwritten.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::csrf::Posted;
+use super::piece::{piece_id, piece_url};
+use super::session::Editor;
+use super::views::{self, DeskError};
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::api::submissions::views::SubmissionView;
+use crate::auth::Role;
+use crate::submissions::edit::{self, SubmissionPatch};
+use crate::submissions::store::{self, EditError};
+
+pub async fn form(
+    editor: Editor,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let (actor, record) = editor
+        .caller
+        .db(&state, Role::Editor, move |conn, _| {
+            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
+    let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
+    let fields = json!({
+        "title": piece.title,
+        "standfirst": piece.standfirst.clone().unwrap_or_default(),
+        "body_text": piece.body_text,
+        "version": piece.version,
+    });
+    render(
+        &editor,
+        &state,
+        actor.role,
+        StatusCode::OK,
+        "edit.html",
+        json!({
+            "piece": piece,
+            "fields": fields,
+            "error": null,
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EditForm {
+    title: String,
+    standfirst: String,
+    body_text: String,
+    version: String,
+}
+
+pub async fn save(
+    editor: Editor,
+    id: web::Path<String>,
+    form: Posted<EditForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let sent = form.fields;
+    let version: i32 = sent.version.parse().map_err(|_| {
+        DeskError::bad_request("the form does not say which version it edited")
+            .back_to(piece_url(id))
+    })?;
+    // The API's checks, word for word; an invalid field shows the form
+    // again with what was typed.
+    let valid = match edit::validate(SubmissionPatch {
+        title: Some(sent.title.clone()),
+        standfirst: Some(sent.standfirst.clone()),
+        body_text: Some(sent.body_text.clone()),
+        ..SubmissionPatch::default()
+    }) {
+        Ok(valid) => valid,
+        Err(err) => {
+            let (actor, record) = read(&editor, &state, id).await?;
+            let piece =
+                SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
+            return render(
+                &editor,
+                &state,
+                actor.role,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "edit.html",
+                json!({
+                    "piece": piece,
+                    "fields": sent_fields(&sent, version),
+                    "error": ApiError::from(err).detail,
+                }),
+            );
+        }
+    };
+    let (site, editor_id) = (state.site.clone(), editor.caller.user_id());
+    let outcome =
+        editor
+            .caller
+            .db(&state, Role::Editor, move |conn, _| {
+                Ok(
+                    match store::edit(conn, id, version, &valid, editor_id, &site) {
+                        Err(EditError::Stale { .. }) => Err(store::find(conn, id)?
+                            .ok_or_else(|| ApiError::not_found("submission"))?),
+                        other => Ok(other?),
+                    },
+                )
+            })
+            .await
+            .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
+    match outcome {
+        (_, Ok(_)) => Ok(views::see_other(&piece_url(id))),
+        (actor, Err(current)) => {
+            let current =
+                SubmissionView::new(current, actor.role, &state.site, state.intake.word_limit);
+            let fields = json!({
+                "title": current.title,
+                "standfirst": current.standfirst.clone().unwrap_or_default(),
+                "body_text": current.body_text,
+                "version": current.version,
+            });
+            render(
+                &editor,
+                &state,
+                actor.role,
+                StatusCode::CONFLICT,
+                "conflict.html",
+                json!({
+                    "piece": current,
+                    "fields": fields,
+                    "sent": sent_fields(&sent, version),
+                    "changed": {
+                        "title": current.title != sent.title.trim(),
+                        "standfirst": current.standfirst.as_deref().unwrap_or("") != sent.standfirst.trim(),
+                        "body_text": current.body_text.trim() != sent.body_text.trim(),
+                    },
+                }),
+            )
+        }
+    }
+}
+
+async fn read(
+    editor: &Editor,
+    state: &AppState,
+    id: i64,
+) -> Result<(crate::auth::Actor, store::SubmissionRecord), DeskError> {
+    editor
+        .caller
+        .db(state, Role::Editor, move |conn, _| {
+            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))
+}
+
+fn sent_fields(sent: &EditForm, version: i32) -> serde_json::Value {
+    json!({
+        "title": sent.title,
+        "standfirst": sent.standfirst,
+        "body_text": sent.body_text,
+        "version": version,
+    })
+}
+
+fn render(
+    editor: &Editor,
+    state: &AppState,
+    role: Role,
+    status: StatusCode,
+    template: &str,
+    mut context: serde_json::Value,
+) -> Result<HttpResponse, DeskError> {
+    context["csrf"] = json!(editor.session.csrf_token(state.tokens.cookie_key()));
+    views::page(
+        status,
+        template,
+        Some(editor.frame(state.tokens.cookie_key(), role)),
+        context,
+    )
+}

@@ -1,0 +1,114 @@
+//! The editors' desk in a browser, at `/desk`: pages rendered on the server
+//! (`views`), signed-cookie sessions (`session`) and a CSRF token on every
+//! form (`csrf`). It calls the stores and services the JSON API calls,
+//! through the same gates and blocking-pool hand-offs (`api::extract::Caller`),
+//! so every rule lives in one place.
+
+mod account;
+mod assets;
+mod csrf;
+mod edit;
+mod inbox;
+mod piece;
+mod queue;
+pub mod session;
+mod signin;
+mod views;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+
+use views::DeskError;
+
+/// The largest form the desk accepts: an article of up to 1 MiB of text,
+/// percent-encoded, with room to spare.
+const FORM_LIMIT: usize = 4 * 1024 * 1024;
+
+/// What the desk's cookies need to know about where it is served.
+#[derive(Debug, Clone, Copy)]
+pub struct DeskSettings {
+    /// `Secure` cookies: on, unless the server listens on loopback only
+    /// (plain `http://127.0.0.1` during development and tests).
+    pub secure_cookies: bool,
+}
+
+impl DeskSettings {
+    pub fn for_bind(bind: std::net::SocketAddr) -> DeskSettings {
+        DeskSettings {
+            secure_cookies: !bind.ip().is_loopback(),
+        }
+    }
+}
+
+/// The desk's pages allow what the desk serves itself and nothing else:
+/// no inline script or style, no framing, forms post only back here.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Mounts `/desk`; `App::new().configure(desk::routes(settings))`, beside
+/// `api::routes` (whose `AppState` the handlers use).
+pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.service(
+            web::scope("/desk")
+                .app_data(web::Data::new(settings))
+                .app_data(web::PayloadConfig::new(FORM_LIMIT))
+                .wrap(actix_web::middleware::from_fn(quiet_sign_in))
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("Cache-Control", "no-store")),
+                )
+                .route("", web::get().to(queue::redirect_to_queue))
+                .route("/", web::get().to(queue::redirect_to_queue))
+                .route("/desk.css", web::get().to(assets::stylesheet))
+                .route("/signin", web::get().to(signin::form))
+                .route("/signin", web::post().to(signin::sign_in))
+                .route("/signout", web::post().to(signin::sign_out))
+                .route("/queue", web::get().to(queue::show))
+                .route("/pieces/{id}", web::get().to(piece::show))
+                .route("/pieces/{id}/actions", web::post().to(piece::act))
+                .route("/pieces/{id}/notes", web::post().to(piece::add_note))
+                .route(
+                    "/pieces/{id}/attachments/{n}",
+                    web::get().to(piece::attachment),
+                )
+                .route("/pieces/{id}/edit", web::get().to(edit::form))
+                .route("/pieces/{id}/edit", web::post().to(edit::save))
+                .route("/inbox", web::get().to(inbox::show))
+                .route("/inbox/{id}/promote", web::post().to(inbox::promote))
+                .route("/password", web::get().to(account::password_form))
+                .route("/password", web::post().to(account::change_password))
+                .route("/accounts", web::get().to(account::accounts))
+                .route("/accounts", web::post().to(account::add_account))
+                .default_service(web::to(views::not_found)),
+        );
+    }
+}
+
+/// Being sent to sign in is the desk working as meant, not a failed
+/// request: the redirect leaves without the error attached, so the request
+/// logger does not report every expired session as a server error.
+async fn quiet_sign_in(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let response = next.call(request).await?;
+    let to_sign_in = response
+        .response()
+        .error()
+        .and_then(|err| err.as_error::<DeskError>())
+        .is_some_and(|err| matches!(err, DeskError::SignIn));
+    if to_sign_in {
+        let (request, _) = response.into_parts();
+        return Ok(
+            ServiceResponse::new(request, views::see_other("/desk/signin")).map_into_right_body(),
+        );
+    }
+    Ok(response.map_into_left_body())
+}

@@ -1,0 +1,257 @@
+//! A piece: what came in and what happened to it, its notes, and the
+//! actions this editor may take now, each a small form that goes through
+//! `workflow::service::apply` as the API's transitions do.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::csrf::Posted;
+use super::queue::state_label;
+use super::session::Editor;
+use super::views::{self, DeskError};
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::api::submissions::attachments::file_response;
+use crate::api::submissions::notes::MAX_NOTE_CHARS;
+use crate::api::submissions::views::{HistoryView, NoteView, SubmissionView};
+use crate::auth::Role;
+use crate::submissions::store;
+use crate::workflow::service::{self, Initiator};
+use crate::workflow::{Action, TransitionRequest, allowed_actions};
+
+/// The piece id in the address; anything else is no piece.
+pub(super) fn piece_id(raw: &str) -> Result<i64, DeskError> {
+    raw.parse().map_err(|_| {
+        DeskError::from(ApiError::not_found("submission")).back_to("/desk/queue".into())
+    })
+}
+
+pub(super) fn piece_url(id: i64) -> String {
+    format!("/desk/pieces/{id}")
+}
+
+pub async fn show(
+    editor: Editor,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let (actor, (record, history, notes)) = editor
+        .caller
+        .db(&state, Role::Editor, move |conn, _| {
+            let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
+            Ok((record, store::history(conn, id)?, store::notes(conn, id)?))
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
+    let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
+    let actions: Vec<_> = piece
+        .allowed_actions
+        .iter()
+        .map(|action| action_form(*action, piece.exclusive_confirmed == Some(true)))
+        .collect();
+    // What only a higher role could do here, so the page can say so.
+    let withheld = allowed_actions(piece.state, Role::Admin).len() > piece.allowed_actions.len();
+    let context = json!({
+        "piece": piece,
+        "state_label": state_label(piece.state),
+        "history": history.into_iter().map(HistoryView::from).collect::<Vec<_>>(),
+        "notes": notes.into_iter().map(NoteView::from).collect::<Vec<_>>(),
+        "actions": actions,
+        "withheld": withheld,
+        "csrf": editor.session.csrf_token(state.tokens.cookie_key()),
+        "max_note_chars": MAX_NOTE_CHARS,
+    });
+    views::page(
+        StatusCode::OK,
+        "piece.html",
+        Some(editor.frame(state.tokens.cookie_key(), actor.role)),
+        context,
+    )
+}
+
+/// What the form of `action` asks for. Putting a piece before readers
+/// without the author's confirmed exclusivity needs a note saying why
+/// (`workflow::machine`), so those forms ask for one.
+fn action_form(action: Action, exclusive_confirmed: bool) -> serde_json::Value {
+    let before_readers = matches!(action, Action::Schedule | Action::Publish);
+    let (label, note) = match action {
+        Action::StartReview => ("Start review", None),
+        Action::RequestChanges => ("Ask the author for changes", Some("required")),
+        Action::Approve => ("Approve", None),
+        Action::Reject => ("Reject", Some("optional")),
+        Action::ReturnToReview => ("Back to review", None),
+        Action::Schedule => ("Schedule", None),
+        Action::Unschedule => ("Unschedule", None),
+        Action::Publish => ("Publish now", None),
+        // Not buttons of the desk's table: the author's own, and the hold
+        // (an extension of the response window, not a transition).
+        Action::AuthorWithdraw | Action::Hold => ("", None),
+        Action::Unpublish => ("Take down", Some("required")),
+        Action::Withdraw => ("Withdraw", None),
+        Action::Reopen => ("Reopen", None),
+    };
+    let note = match note {
+        None if before_readers && !exclusive_confirmed => Some("exclusivity"),
+        note => note,
+    };
+    json!({
+        "action": action.as_str(),
+        "label": label,
+        "note": note,
+        "emailed": matches!(action, Action::RequestChanges | Action::Reject),
+        "schedule": action == Action::Schedule,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    action: String,
+    version: String,
+    note: String,
+    publish_at: String,
+}
+
+pub async fn act(
+    editor: Editor,
+    id: web::Path<String>,
+    form: Posted<ActionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let back = |err: DeskError| err.back_to(piece_url(id));
+    let ActionForm {
+        action,
+        version,
+        note,
+        publish_at,
+    } = form.fields;
+    let action: Action = action.parse().map_err(|_| {
+        back(DeskError::bad_request(format!(
+            "there is no action {action:?}"
+        )))
+    })?;
+    let version: i32 = version.parse().map_err(|_| {
+        back(DeskError::bad_request(
+            "the form does not say which version it acted on",
+        ))
+    })?;
+    let publish_at = match publish_at.trim() {
+        "" => None,
+        text => Some(parse_local_utc(text).ok_or_else(|| {
+            back(DeskError::bad_request(
+                "the publication time is not a date and time such as 2026-12-24T09:00",
+            ))
+        })?),
+    };
+    let request = TransitionRequest {
+        note: (!note.trim().is_empty()).then_some(note),
+        assignee: None,
+        publish_at,
+        // A piece reopened or returned to review gets a new response window.
+        reopened_respond_by: Some(state.intake.window.respond_by(Utc::now())),
+    };
+    let site = state.site.clone();
+    editor
+        .caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            service::apply(
+                conn,
+                id,
+                Some(version),
+                action,
+                request,
+                Initiator::User(actor),
+                &site,
+                Utc::now(),
+            )
+            .map_err(ApiError::from)
+        })
+        .await
+        .map_err(|err| back(err.into()))?;
+    Ok(views::see_other(&piece_url(id)))
+}
+
+/// A `datetime-local` value, read as UTC (the form says so).
+fn parse_local_utc(text: &str) -> Option<DateTime<Utc>> {
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    .map(|naive| naive.and_utc())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoteForm {
+    body: String,
+}
+
+pub async fn add_note(
+    editor: Editor,
+    id: web::Path<String>,
+    form: Posted<NoteForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let body = form.fields.body.trim().to_string();
+    if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
+        return Err(
+            DeskError::bad_request(format!("a note is 1 to {MAX_NOTE_CHARS} characters"))
+                .back_to(piece_url(id)),
+        );
+    }
+    let author = editor.caller.user_id();
+    editor
+        .caller
+        .db(&state, Role::Editor, move |conn, _| {
+            if !store::exists(conn, id)? {
+                return Err(ApiError::not_found("submission"));
+            }
+            Ok(store::add_note(conn, id, author, &body)?)
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
+    Ok(views::see_other(&format!("{}#notes", piece_url(id))))
+}
+
+pub async fn attachment(
+    editor: Editor,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let (id, n) = path.into_inner();
+    let id = piece_id(&id)?;
+    let n: i32 = n
+        .parse()
+        .map_err(|_| DeskError::from(ApiError::not_found("attachment")))?;
+    let (_, file) = editor
+        .caller
+        .db(&state, Role::Editor, move |conn, _| {
+            store::attachment_file(conn, id, n)?.ok_or_else(|| ApiError::not_found("attachment"))
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
+    Ok(file_response(file, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_datetime_local_value_is_read_as_utc() {
+        let expected: DateTime<Utc> = "2026-12-24T09:00:00Z".parse().unwrap();
+        assert_eq!(parse_local_utc("2026-12-24T09:00"), Some(expected));
+        assert_eq!(parse_local_utc("2026-12-24T09:00:00"), Some(expected));
+        assert_eq!(parse_local_utc("24/12/2026 09:00"), None);
+        assert_eq!(parse_local_utc("2026-12-24T09:00Z"), None);
+    }
+}

@@ -1,0 +1,289 @@
+//! The desk's session: a cookie signed with a key derived from the JWT
+//! secret (`TokenKeys::cookie_key`), holding the account, its session epoch
+//! and a random nonce (the CSRF token's seed). Nothing is stored on the
+//! server: the account is read on every request (`Caller::check`), so a
+//! deactivation or a password change (both raise the epoch) ends the
+//! session at once, as it ends the account's API tokens.
+//!
+//! Before signing in the cookie is anonymous: it carries a nonce only, so
+//! the sign-in form has a CSRF token too. Signing in replaces it with a new
+//! nonce, so a token seen before sign-in is worth nothing after.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::{Ready, ready};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::DeskSettings;
+use super::views::{DeskError, Frame};
+use crate::api::AppState;
+use crate::api::extract::Caller;
+use crate::auth::Role;
+
+pub const COOKIE_NAME: &str = "oped_desk";
+/// A working day and then some; signing in again after that is no burden.
+const SIGNED_IN_FOR: TimeDelta = TimeDelta::hours(12);
+/// Long enough to type a password.
+const ANONYMOUS_FOR: TimeDelta = TimeDelta::hours(2);
+/// Cookies longer than this were not written by us.
+const MAX_COOKIE_CHARS: usize = 1024;
+const NONCE_BYTES: usize = 16;
+
+/// Whose session this is, when someone has signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: i64,
+    pub epoch: i32,
+    /// As it was at sign-in; shown in the page header only.
+    pub name: String,
+}
+
+/// A session cookie whose signature and expiry have been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub account: Option<Account>,
+    pub nonce: String,
+    pub expires: DateTime<Utc>,
+}
+
+impl Session {
+    pub fn anonymous(now: DateTime<Utc>) -> Session {
+        Session {
+            account: None,
+            nonce: random_nonce(),
+            expires: now + ANONYMOUS_FOR,
+        }
+    }
+
+    pub fn signed_in(account: Account, now: DateTime<Utc>) -> Session {
+        Session {
+            account: Some(account),
+            nonce: random_nonce(),
+            expires: now + SIGNED_IN_FOR,
+        }
+    }
+
+    /// `v1|<user id or ->|<epoch>|<expiry>|<nonce>|<name>`, then `.` and
+    /// the HMAC of all that, both in base64url.
+    pub fn encode(&self, key: &[u8; 32]) -> String {
+        let (user, epoch, name) = match &self.account {
+            Some(account) => (
+                account.user_id.to_string(),
+                account.epoch,
+                account.name.as_str(),
+            ),
+            None => ("-".to_string(), 0, ""),
+        };
+        let payload = format!(
+            "v1|{user}|{epoch}|{}|{}|{name}",
+            self.expires.timestamp(),
+            self.nonce
+        );
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(sign(key, payload.as_bytes()))
+        )
+    }
+
+    /// The session in `value`, if we signed it and it has not expired.
+    pub fn decode(value: &str, key: &[u8; 32], now: DateTime<Utc>) -> Option<Session> {
+        if value.len() > MAX_COOKIE_CHARS {
+            return None;
+        }
+        let (payload, mac) = value.split_once('.')?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        let mut check = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+        check.update(&payload);
+        // Constant time: `verify_slice` compares without an early exit.
+        check.verify_slice(&mac).ok()?;
+        let payload = String::from_utf8(payload).ok()?;
+        let mut fields = payload.splitn(6, '|');
+        if fields.next()? != "v1" {
+            return None;
+        }
+        let user = fields.next()?;
+        let epoch = fields.next()?.parse().ok()?;
+        let expires = DateTime::from_timestamp(fields.next()?.parse().ok()?, 0)?;
+        let nonce = fields.next()?.to_string();
+        let name = fields.next()?.to_string();
+        if expires <= now {
+            return None;
+        }
+        let account = match user {
+            "-" => None,
+            id => Some(Account {
+                user_id: id.parse().ok()?,
+                epoch,
+                name,
+            }),
+        };
+        Some(Session {
+            account,
+            nonce,
+            expires,
+        })
+    }
+
+    /// The token every form of this session carries (`csrf`): the HMAC of
+    /// its nonce, so only a page rendered for this session can hold it.
+    pub fn csrf_token(&self, key: &[u8; 32]) -> String {
+        let data = format!("csrf|{}", self.nonce);
+        URL_SAFE_NO_PAD.encode(sign(key, data.as_bytes()))
+    }
+
+    /// The cookie that carries this session: `HttpOnly` (no script reads
+    /// it), `SameSite=Lax` (no other site's form posts with it), for
+    /// `/desk` only, `Secure` unless served on loopback.
+    pub fn cookie(&self, key: &[u8; 32], settings: DeskSettings) -> Cookie<'static> {
+        let max_age = (self.expires - Utc::now()).num_seconds().max(0);
+        Cookie::build(COOKIE_NAME, self.encode(key))
+            .path("/desk")
+            .http_only(true)
+            .secure(settings.secure_cookies)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::seconds(max_age))
+            .finish()
+    }
+}
+
+/// A cookie that ends the session in the browser.
+pub fn removal(settings: DeskSettings) -> Cookie<'static> {
+    let mut cookie = Cookie::build(COOKIE_NAME, "")
+        .path("/desk")
+        .http_only(true)
+        .secure(settings.secure_cookies)
+        .same_site(SameSite::Lax)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+fn sign(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn random_nonce() -> String {
+    let mut bytes = [0u8; NONCE_BYTES];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The request's session, if it carries a valid one.
+pub fn of_request(request: &HttpRequest) -> Option<Session> {
+    let state = request.app_data::<web::Data<AppState>>()?;
+    let cookie = request.cookie(COOKIE_NAME)?;
+    Session::decode(cookie.value(), state.tokens.cookie_key(), Utc::now())
+}
+
+/// A signed-in editor: `editor: Editor` in a handler's arguments sends
+/// anyone else to the sign-in page. The account itself is checked where
+/// the handler reads the database (`caller.db`), as the API does.
+pub struct Editor {
+    pub caller: Caller,
+    pub session: Session,
+}
+
+impl Editor {
+    pub fn name(&self) -> &str {
+        self.session
+            .account
+            .as_ref()
+            .map_or("", |account| account.name.as_str())
+    }
+
+    /// The page frame for this editor, whose role was read with the page's
+    /// data.
+    pub fn frame(&self, key: &[u8; 32], role: Role) -> Frame<'_> {
+        Frame {
+            name: self.name(),
+            csrf: self.session.csrf_token(key),
+            admin: role.includes(Role::Admin),
+        }
+    }
+}
+
+impl FromRequest for Editor {
+    type Error = DeskError;
+    type Future = Ready<Result<Editor, DeskError>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(match of_request(request) {
+            Some(session) => match &session.account {
+                Some(account) => Ok(Editor {
+                    caller: Caller::from_session(account.user_id, account.epoch),
+                    session,
+                }),
+                None => Err(DeskError::SignIn),
+            },
+            None => Err(DeskError::SignIn),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 32] = [7; 32];
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T12:00:00Z".parse().unwrap()
+    }
+
+    fn signed_in() -> Session {
+        Session::signed_in(
+            Account {
+                user_id: 42,
+                epoch: 3,
+                name: "Rana | Desk".into(),
+            },
+            now(),
+        )
+    }
+
+    #[test]
+    fn a_session_reads_back_as_it_was_written() {
+        let session = signed_in();
+        assert_eq!(
+            Session::decode(&session.encode(&KEY), &KEY, now()),
+            Some(session)
+        );
+        let anonymous = Session::anonymous(now());
+        assert_eq!(
+            Session::decode(&anonymous.encode(&KEY), &KEY, now()),
+            Some(anonymous)
+        );
+    }
+
+    #[test]
+    fn a_changed_forged_or_expired_cookie_is_no_session() {
+        let value = signed_in().encode(&KEY);
+        assert_eq!(Session::decode(&value, &[8; 32], now()), None);
+        let (payload, mac) = value.split_once('.').unwrap();
+        let forged = URL_SAFE_NO_PAD.encode(
+            String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap())
+                .unwrap()
+                .replace("|42|", "|1|"),
+        );
+        assert_eq!(
+            Session::decode(&format!("{forged}.{mac}"), &KEY, now()),
+            None
+        );
+        assert_eq!(
+            Session::decode(&value, &KEY, now() + SIGNED_IN_FOR + TimeDelta::seconds(1)),
+            None
+        );
+        for garbage in ["", ".", "x.y", "v1|1|2|3|4|5", &"a".repeat(5000)] {
+            assert_eq!(Session::decode(garbage, &KEY, now()), None);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+// The desk in Debian's chromium, against the live `oped serve` that `./run`
+// starts (OPED_DESK_URL) with the accounts and mail it set up. The tests run
+// in order: each takes the piece where the one before left it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.OPED_DESK_URL;
+const password = process.env.OPED_DESK_PASSWORD;
+const screenshots = process.env.OPED_SCREENSHOTS;
+const title = 'Why Libya needs a unified budget';
+const arabicTitle = 'مستقبل الانتخابات في ليبيا';
+
+let browser;
+let context;
+let page;
+let pieceUrl;
+const cspViolations = [];
+
+function watch(p) {
+  p.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  return p;
+}
+
+async function signIn(email) {
+  await page.goto(`${base}/desk/signin`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/desk/queue`);
+}
+
+async function signOut() {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${base}/desk/signin`);
+}
+
+async function stateOfPiece() {
+  return (await page.locator('#state').textContent()).trim();
+}
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: process.env.OPED_CHROMIUM || '/usr/bin/chromium' });
+  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  page = watch(await context.newPage());
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('a wrong password is refused, and the editor signs in', async () => {
+  await page.goto(`${base}/desk/queue`);
+  assert.equal(page.url(), `${base}/desk/signin`, 'the queue sends strangers to sign in');
+  // Keyboard first: Tab reaches the address field (after the skip link
+  // and the desk's name), and the focus shows.
+  let focused = '';
+  for (let presses = 0; presses < 5 && focused !== 'email'; presses += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.id);
+  }
+  assert.equal(focused, 'email');
+  const outline = await page.locator('#email').evaluate((element) => getComputedStyle(element).outlineStyle);
+  assert.equal(outline, 'solid', 'a visible focus ring');
+  await page.getByLabel('Email address').fill('editor@desk.example');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /not correct/);
+  await signIn('editor@desk.example');
+  assert.match(await page.locator('header .who').textContent(), /Test Editor/);
+  const cookie = (await context.cookies()).find((c) => c.name === 'oped_desk');
+  assert.ok(cookie.httpOnly, 'HttpOnly');
+  assert.equal(cookie.sameSite, 'Lax');
+  assert.equal(cookie.path, '/desk');
+});
+
+test('the piece that came in by mail is in the queue, and search finds it', async () => {
+  await page.goto(`${base}/desk/queue`);
+  const rows = page.locator('.piece-row');
+  assert.ok((await rows.count()) >= 2);
+  await page.locator('.states a', { hasText: 'New' }).waitFor();
+  assert.match(await page.locator('.states a', { hasText: 'New' }).textContent(), /New\s+2/);
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, 'desk-queue.png') });
+
+  await page.getByLabel('Search title, text and author').fill('unified budget');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/q=unified/);
+  assert.equal(await rows.count(), 1);
+  await page.getByRole('link', { name: title }).click();
+  await page.waitForURL(/\/desk\/pieces\/\d+$/);
+  pieceUrl = page.url();
+  assert.equal(await page.locator('h1').textContent(), title);
+  assert.equal(await stateOfPiece(), 'New');
+  assert.match(await page.locator('#article').textContent(), /central bank is left to improvise/);
+});
+
+test('start review', async () => {
+  await page.getByRole('button', { name: 'Start review' }).click();
+  await page.waitForURL(pieceUrl);
+  assert.equal(await stateOfPiece(), 'In review');
+  assert.match(await page.locator('.history').textContent(), /start review/);
+  await page.getByLabel('Add a note').fill('Checking the figures with the business desk.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  assert.match(await page.locator('#notes').textContent(), /Checking the figures/);
+  await page.goto(pieceUrl);
+  await page.screenshot({ path: join(screenshots, 'desk-piece.png') });
+});
+
+test('an edit from a stale second tab shows the conflict and overwrites nothing', async () => {
+  const first = page;
+  const second = watch(await context.newPage());
+  await first.goto(`${pieceUrl}/edit`);
+  await second.goto(`${pieceUrl}/edit`);
+
+  await first.getByLabel('Title').fill('A unified budget for Libya');
+  await first.getByRole('button', { name: 'Save' }).click();
+  await first.waitForURL(pieceUrl);
+  assert.equal(await first.locator('h1').textContent(), 'A unified budget for Libya');
+
+  await second.getByLabel('Title').fill('The budget Libya needs');
+  await second.getByLabel('Text (paragraphs separated by a blank line)').fill('A different text altogether.');
+  await second.getByRole('button', { name: 'Save' }).click();
+  assert.equal(await second.locator('h1').first().textContent(), 'Someone else changed this piece');
+  assert.equal(await second.locator('.title-now').textContent(), 'A unified budget for Libya');
+  assert.equal(await second.locator('.title-yours').textContent(), 'The budget Libya needs');
+  assert.match(await second.locator('.text-now').textContent(), /central bank is left to improvise/);
+  assert.match(await second.locator('.text-yours').textContent(), /A different text altogether/);
+  await second.close();
+
+  await first.goto(pieceUrl);
+  assert.equal(await first.locator('h1').textContent(), 'A unified budget for Libya');
+  assert.match(await first.locator('#article').textContent(), /central bank is left to improvise/);
+});
+
+test('an editor has no accounts page', async () => {
+  await page.goto(`${base}/desk/queue`);
+  assert.equal(await page.getByRole('link', { name: 'Accounts' }).count(), 0);
+  const response = await page.goto(`${base}/desk/accounts`);
+  assert.equal(response.status(), 403);
+  assert.equal(await page.locator('h1').textContent(), 'Not allowed');
+  assert.equal(await page.locator('table').count(), 0);
+  await page.goto(pieceUrl);
+});
+
+test('approve; an editor gets no publisher button', async () => {
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.waitForURL(pieceUrl);
+  assert.equal(await stateOfPiece(), 'Approved');
+  assert.equal(await page.locator('form[data-action="publish"]').count(), 0);
+  assert.equal(await page.locator('form[data-action="schedule"]').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Publish now' }).count(), 0);
+  assert.match(await page.locator('.actions').textContent(), /need a publisher/);
+  await signOut();
+  await page.goto(pieceUrl);
+  assert.equal(page.url(), `${base}/desk/signin`, 'signed out means signed out');
+});
+
+test('a publisher schedules the piece, then publishes it', async () => {
+  await signIn('publisher@desk.example');
+  await page.goto(pieceUrl);
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 16);
+  await page.getByLabel('Publish at (UTC)').fill(tomorrow);
+  // The author has not confirmed exclusivity: the desk asks why it goes ahead.
+  const why = page.locator('#note-schedule');
+  assert.equal(await why.getAttribute('required'), '');
+  assert.match(await page.locator('label[for="note-schedule"]').textContent(), /not confirmed/);
+  await why.fill('Commissioned by the desk; exclusivity agreed by phone.');
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  await page.waitForURL(pieceUrl);
+  assert.equal(await stateOfPiece(), 'Scheduled');
+  assert.match(await page.locator('.facts').textContent(), new RegExp(`Publishes at\\s*${tomorrow.replace('T', ' ')} UTC`));
+  await page.locator('#note-publish').fill('Commissioned by the desk; exclusivity agreed by phone.');
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.waitForURL(pieceUrl);
+  assert.equal(await stateOfPiece(), 'Published');
+  assert.equal(
+    await page.getByRole('link', { name: 'public page' }).getAttribute('href'),
+    'https://news.example/opinion/a-unified-budget-for-libya',
+  );
+  await page.goto(`${base}/desk/queue?state=published`);
+  assert.equal(await page.locator('.piece-row').count(), 1);
+});
+
+test('mail without the marker waits in the inbox, and becomes a piece', async () => {
+  await page.goto(`${base}/desk/inbox`);
+  const row = page.locator('.inbox-row', { hasText: 'Opinion piece for your site' });
+  assert.match(await row.textContent(), /unmatched/);
+  await row.getByRole('button', { name: /Make a piece/ }).click();
+  await page.waitForURL(/\/desk\/pieces\/\d+$/);
+  assert.equal(await stateOfPiece(), 'New');
+  await page.goto(`${base}/desk/inbox`);
+  assert.equal(await page.locator('.inbox-row').count(), 0);
+});
+
+test('an admin sees the accounts', async () => {
+  await signOut();
+  await signIn('admin@desk.example');
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.waitForURL(`${base}/desk/accounts`);
+  for (const role of ['admin', 'editor', 'publisher']) {
+    assert.match(await page.locator('table').textContent(), new RegExp(`${role}@desk.example`));
+  }
+});
+
+test('an Arabic piece reads right to left', async () => {
+  await page.goto(`${base}/desk/queue`);
+  await page.getByRole('link', { name: arabicTitle }).click();
+  await page.waitForURL(/\/desk\/pieces\/\d+$/);
+  const direction = (selector) =>
+    page.locator(selector).evaluate((element) => getComputedStyle(element).direction);
+  assert.equal(await direction('#article'), 'rtl');
+  assert.equal(await direction('h1'), 'rtl');
+  assert.match(await page.locator('#article').textContent(), /توحيد الميزانية/);
+});
+
+test('a form posted without its CSRF token is refused', async () => {
+  await page.goto(pieceUrl);
+  const notes = await page.locator('.note').count();
+  const action = `${pieceUrl}/notes`;
+  const without = await context.request.post(action, { form: { body: 'no token' }, maxRedirects: 0 });
+  assert.equal(without.status(), 403);
+  assert.match(await without.text(), /This form has expired/);
+  const forged = await context.request.post(action, {
+    form: { body: 'a wrong token', csrf: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    maxRedirects: 0,
+  });
+  assert.equal(forged.status(), 403);
+  await page.reload();
+  assert.equal(await page.locator('.note').count(), notes, 'no note was added');
+});
+
+test('the desk fits a 360 px screen, and nothing broke the CSP', async () => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const url of [`${base}/desk/queue`, pieceUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
+    await page.goto(url);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${url} is ${width}px wide`);
+  }
+  const response = await page.goto(pieceUrl);
+  assert.match(response.headers()['content-security-policy'], /script-src 'self'/);
+  assert.deepEqual(cspViolations, []);
+});

@@ -1,0 +1,546 @@
+//! The desk's rules that need no browser (`tests/browser/` drives the rest
+//! in chromium): sign-in through the API's accounts and throttle, the
+//! session cookie, CSRF refusals, sessions ending with a password change,
+//! and the workflow's roles.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use oped::auth::Role;
+
+use crate::common::desk::Desk;
+use crate::common::{PASSWORD, TestApp, TestDb, bearer, create_user, login};
+
+/// A browser's view of the desk: the session cookie it holds.
+struct Browser {
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    headers: actix_web::http::header::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the page's first form.
+    fn csrf(&self) -> String {
+        let start = self.body.find(r#"name="csrf" value=""#).expect("a form") + 19;
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_string()
+    }
+}
+
+impl Browser {
+    fn new() -> Browser {
+        Browser { cookie: None }
+    }
+
+    async fn send(&mut self, app: &TestApp, mut request: test::TestRequest) -> Page {
+        if let Some(cookie) = &self.cookie {
+            request = request.insert_header(("Cookie", cookie.clone()));
+        }
+        let response = test::call_service(app, request.to_request()).await;
+        let headers = response.headers().clone();
+        for set in headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let pair = set.split(';').next().unwrap();
+            self.cookie = (!pair.ends_with('=')).then(|| pair.to_string());
+        }
+        let status = response.status();
+        let body = String::from_utf8_lossy(&test::read_body(response).await).into_owned();
+        Page {
+            status,
+            location: headers
+                .get("location")
+                .map(|value| value.to_str().unwrap().to_string()),
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, app: &TestApp, uri: &str) -> Page {
+        self.send(app, test::TestRequest::get().uri(uri)).await
+    }
+
+    async fn post(&mut self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = test::TestRequest::post()
+            .uri(uri)
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(body);
+        self.send(app, request).await
+    }
+
+    async fn sign_in(&mut self, app: &TestApp, email: &str, password: &str) -> Page {
+        let form = self.get(app, "/desk/signin").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.csrf();
+        self.post(
+            app,
+            "/desk/signin",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+async fn signed_in(desk: &Desk, role: Role) -> (Browser, String) {
+    let email = format!("{}@desk.example", role.as_str());
+    create_user(&mut desk.db.conn(), &email, role, PASSWORD);
+    let mut browser = Browser::new();
+    let signed = browser.sign_in(&desk.app, &email, PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed.location.as_deref(), Some("/desk/queue"));
+    (browser, email)
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_http_only_lax_for_the_desk_and_secure_off_loopback() {
+    let desk = Desk::new().await;
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let queue = browser.get(&desk.app, "/desk/queue").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains("<h1>Queue</h1>"));
+    let csp = queue
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+
+    let db = TestDb::new();
+    let app = TestApp::builder(&db.url)
+        .with_config(|config| config.http.bind = "0.0.0.0:8080".parse().unwrap())
+        .build()
+        .await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/desk/signin").to_request(),
+    )
+    .await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/desk", "Secure"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let local = test::call_service(
+        &desk.app,
+        test::TestRequest::get().uri("/desk/signin").to_request(),
+    )
+    .await;
+    let cookie = local.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+}
+
+#[actix_web::test]
+async fn a_form_without_its_csrf_token_is_refused_with_a_page() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let uri = format!("/desk/pieces/{id}/notes");
+
+    let refused = browser.post(&desk.app, &uri, &[("body", "no token")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("This form has expired"),
+        "{}",
+        refused.body
+    );
+    let forged = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[("body", "a forged token"), ("csrf", "AAAA")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // A token of another session is no better.
+    let mut other = Browser::new();
+    let stranger = other.get(&desk.app, "/desk/signin").await.csrf();
+    let foreign = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[("body", "a stranger's token"), ("csrf", &stranger)],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (_, notes) = desk
+        .get(&token, &format!("/api/v1/submissions/{id}/notes"))
+        .await;
+    assert_eq!(notes, serde_json::json!([]), "nothing was written");
+
+    let csrf = browser
+        .get(&desk.app, &format!("/desk/pieces/{id}"))
+        .await
+        .csrf();
+    let added = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[("body", "with its token"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let (_, notes) = desk
+        .get(&token, &format!("/api/v1/submissions/{id}/notes"))
+        .await;
+    assert_eq!(notes[0]["body"], "with its token");
+
+    // Signing in needs the sign-in page's token too.
+    let mut fresh = Browser::new();
+    let blind = fresh
+        .post(
+            &desk.app,
+            "/desk/signin",
+            &[("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(blind.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn a_password_change_ends_the_desk_session() {
+    let desk = Desk::new().await;
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    assert_eq!(
+        browser.get(&desk.app, "/desk/queue").await.status,
+        StatusCode::OK
+    );
+
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (status, _, _) = desk
+        .call(
+            test::TestRequest::post()
+                .uri("/api/v1/me/password")
+                .insert_header(bearer(&token))
+                .set_json(serde_json::json!({
+                    "current_password": PASSWORD,
+                    "new_password": "an entirely new passphrase",
+                })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let after = browser.get(&desk.app, "/desk/queue").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location.as_deref(), Some("/desk/signin"));
+    let old = browser.sign_in(&desk.app, &email, PASSWORD).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    assert!(old.body.contains("not correct"));
+    let new = browser
+        .sign_in(&desk.app, &email, "an entirely new passphrase")
+        .await;
+    assert_eq!(new.status, StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn failed_desk_sign_ins_lock_the_account_for_the_api_too() {
+    let desk = Desk::new().await;
+    let email = "editor@desk.example";
+    create_user(&mut desk.db.conn(), email, Role::Editor, PASSWORD);
+    let mut browser = Browser::new();
+    let first = browser.sign_in(&desk.app, email, "a wrong password!").await;
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        first
+            .body
+            .contains("The email address or password is not correct.")
+    );
+    for _ in 0..4 {
+        browser.sign_in(&desk.app, email, "a wrong password!").await;
+    }
+    let locked = browser.sign_in(&desk.app, email, PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        locked
+            .body
+            .contains("Too many failed attempts; try again in"),
+        "{}",
+        locked.body
+    );
+    let (status, body, _) = desk
+        .call(crate::common::login_request(email, PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[actix_web::test]
+async fn an_editor_is_refused_a_publisher_action() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    desk.force_state(id, "approved");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let page = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    assert!(page.body.contains(r#"data-action="withdraw""#));
+    assert!(!page.body.contains(r#"data-action="publish""#));
+    assert!(!page.body.contains(r#"data-action="schedule""#));
+    let csrf = page.csrf();
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let version = desk.version(&token, id).await.to_string();
+
+    let refused = browser
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/actions"),
+            &[
+                ("csrf", &csrf),
+                ("action", "publish"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("Not allowed"), "{}", refused.body);
+    assert!(refused.body.contains("publisher"), "{}", refused.body);
+    let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(piece["state"], "approved");
+}
+
+#[actix_web::test]
+async fn the_accounts_page_is_for_admins_only() {
+    let desk = Desk::new().await;
+    let (mut editor, _) = signed_in(&desk, Role::Editor).await;
+    let refused = editor.get(&desk.app, "/desk/accounts").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("this needs the admin role"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !editor
+            .get(&desk.app, "/desk/queue")
+            .await
+            .body
+            .contains("/desk/accounts")
+    );
+
+    let (mut admin, _) = signed_in(&desk, Role::Admin).await;
+    let page = admin.get(&desk.app, "/desk/accounts").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("editor@desk.example"));
+    let csrf = page.csrf();
+    let added = admin
+        .post(
+            &desk.app,
+            "/desk/accounts",
+            &[
+                ("csrf", &csrf),
+                ("email", "New.Writer@Desk.Example"),
+                ("name", "New Writer"),
+                ("role", "publisher"),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let mut newcomer = Browser::new();
+    let signed = newcomer
+        .sign_in(
+            &desk.app,
+            "new.writer@desk.example",
+            "a long enough passphrase",
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let again = admin
+        .post(
+            &desk.app,
+            "/desk/accounts",
+            &[
+                ("csrf", &csrf),
+                ("email", "new.writer@desk.example"),
+                ("name", "Twice"),
+                ("role", "editor"),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("already exists"), "{}", again.body);
+}
+
+#[actix_web::test]
+async fn a_new_password_from_the_desk_keeps_this_browser_and_ends_the_others() {
+    let desk = Desk::new().await;
+    let (mut here, email) = signed_in(&desk, Role::Editor).await;
+    let mut elsewhere = Browser::new();
+    elsewhere.sign_in(&desk.app, &email, PASSWORD).await;
+    let csrf = here.get(&desk.app, "/desk/password").await.csrf();
+
+    let wrong = here
+        .post(
+            &desk.app,
+            "/desk/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "not it at all"),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(
+        wrong.body.contains("current password is not correct"),
+        "{}",
+        wrong.body
+    );
+
+    let changed = here
+        .post(
+            &desk.app,
+            "/desk/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        here.get(&desk.app, "/desk/queue").await.status,
+        StatusCode::OK
+    );
+    let ended = elsewhere.get(&desk.app, "/desk/queue").await;
+    assert_eq!(ended.location.as_deref(), Some("/desk/signin"));
+}
+
+#[actix_web::test]
+async fn unmatched_mail_is_promoted_from_the_inbox() {
+    let desk = Desk::new().await;
+    let report = desk
+        .ingest_raw(&String::from_utf8(crate::common::corpus_file("08-no-marker.eml")).unwrap());
+    assert!(report.reference.is_none());
+    let (mut editor, _) = signed_in(&desk, Role::Editor).await;
+    let inbox = editor.get(&desk.app, "/desk/inbox").await;
+    assert!(
+        inbox.body.contains("Opinion piece for your site"),
+        "{}",
+        inbox.body
+    );
+    let start = inbox.body.find("/desk/inbox/").unwrap();
+    let end = start + inbox.body[start..].find('"').unwrap();
+    let action = inbox.body[start..end].to_string();
+
+    let promoted = editor
+        .post(&desk.app, &action, &[("csrf", &inbox.csrf())])
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    let piece = editor
+        .get(&desk.app, promoted.location.as_deref().unwrap())
+        .await;
+    assert_eq!(piece.status, StatusCode::OK);
+    assert!(piece.body.contains("OE-"));
+    let again = editor
+        .post(&desk.app, &action, &[("csrf", &inbox.csrf())])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        !editor
+            .get(&desk.app, "/desk/inbox")
+            .await
+            .body
+            .contains("Opinion piece for your site")
+    );
+}
+
+#[actix_web::test]
+async fn a_stale_edit_shows_the_piece_as_it_is_and_saves_nothing() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let uri = format!("/desk/pieces/{id}/edit");
+    let form = browser.get(&desk.app, &uri).await;
+    let version = desk
+        .version(&login(&desk.app, &email, PASSWORD).await, id)
+        .await
+        .to_string();
+    assert!(
+        form.body
+            .contains(&format!(r#"name="version" value="{version}""#))
+    );
+    let csrf = form.csrf();
+    let edit = |title: &'static str, text: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", version.clone()),
+            ("title", title.to_string()),
+            ("standfirst", String::new()),
+            ("body_text", text.to_string()),
+        ]
+    };
+    let first = edit("A unified budget for Libya", "The first tab's text.");
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = browser.post(&desk.app, &uri, &first).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+
+    let second = edit("The budget Libya needs", "The second tab's text.");
+    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stale = browser.post(&desk.app, &uri, &second).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.body.contains("Someone else changed this piece"));
+    assert!(
+        stale.body.contains("A unified budget for Libya"),
+        "the title now"
+    );
+    assert!(
+        stale.body.contains("The budget Libya needs"),
+        "the title sent"
+    );
+    assert!(
+        stale.body.contains("The second tab&#x27;s text.")
+            || stale.body.contains("The second tab's text.")
+    );
+
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(piece["title"], "A unified budget for Libya");
+    assert_eq!(piece["body_text"], "The first tab's text.");
+}
+
+#[actix_web::test]
+async fn attachments_download_from_the_desk_and_never_render() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("02-gmail-docx.eml");
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let piece = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    let link = format!("/desk/pieces/{id}/attachments/1");
+    assert!(piece.body.contains(&link), "{}", piece.body);
+    let file = browser.get(&desk.app, &link).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.body.starts_with("PK"), "the .docx as it came");
+    let disposition = file
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let csp = file
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("sandbox"), "{csp}");
+    let missing = browser
+        .get(&desk.app, &format!("/desk/pieces/{id}/attachments/9"))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
