@@ -84,6 +84,8 @@ test('the piece that came in by mail is in the queue, and search finds it', asyn
   assert.ok((await rows.count()) >= 2);
   await page.locator('.states a', { hasText: 'New' }).waitFor();
   assert.match(await page.locator('.states a', { hasText: 'New' }).textContent(), /New\s+2/);
+  // Each new piece shows when the response window closes.
+  assert.match(await rows.first().locator('.due').textContent(), /answer by \d{4}-\d{2}-\d{2}/);
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: join(screenshots, 'desk-queue.png') });
 
@@ -96,6 +98,8 @@ test('the piece that came in by mail is in the queue, and search finds it', asyn
   pieceUrl = page.url();
   assert.equal(await page.locator('h1').textContent(), title);
   assert.equal(await stateOfPiece(), 'New');
+  assert.match(await page.locator('.facts').textContent(), /Answer by\s*\d{4}-\d{2}-\d{2}/);
+  assert.match(await page.locator('.facts').textContent(), /Exclusive\s*not answered yet/);
   assert.match(await page.locator('#article').textContent(), /central bank is left to improvise/);
 });
 
