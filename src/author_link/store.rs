@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::status::declaration_open;
 use super::token::{self, RawToken};
-use crate::domain::{Action, State};
+use crate::domain::{Action, HistoryAction, PieceEvent, State};
 use crate::schema::{author_links, submission_history, submissions};
 use crate::submissions::revision;
 
@@ -148,7 +148,7 @@ pub fn declare(
         diesel::insert_into(submission_history::table)
             .values((
                 submission_history::submission_id.eq(submission_id),
-                submission_history::action.eq(AUTHOR_DECLARED),
+                submission_history::action.eq(HistoryAction::Event(PieceEvent::AuthorDeclared)),
                 submission_history::from_state.eq(state),
                 submission_history::to_state.eq(state),
                 submission_history::created_at.eq(now),
@@ -157,7 +157,3 @@ pub fn declare(
         Ok(())
     })
 }
-
-/// The history's name for the author's answers (a record, not a transition,
-/// like `revision_proposed`).
-pub const AUTHOR_DECLARED: &str = "author_declared";

@@ -1,4 +1,5 @@
-//! Editing a piece's title, standfirst and text with the version check of
+//! Editing a piece's title, standfirst, text, bio, slug and tags with the
+//! version check of
 //! `PATCH /submissions/{id}`: the form carries the version it was loaded
 //! at, and `store::edit` refuses it when the piece has moved on since. The
 //! refusal shows the piece as it is now beside the text that was sent, so
@@ -38,6 +39,9 @@ pub async fn form(
         "title": piece.title,
         "standfirst": piece.standfirst.clone().unwrap_or_default(),
         "body_text": piece.body_text,
+        "author_bio": piece.author.bio.clone().unwrap_or_default(),
+        "slug": piece.slug.clone().unwrap_or_default(),
+        "tags": piece.tags.join(", "),
         "version": piece.version,
     });
     render(
@@ -60,7 +64,21 @@ pub struct EditForm {
     title: String,
     standfirst: String,
     body_text: String,
+    /// Absent: left as it is (the slug of a published piece is not offered).
+    author_bio: Option<String>,
+    slug: Option<String>,
+    /// Comma-separated.
+    tags: Option<String>,
     version: String,
+}
+
+/// "economy, Libya ,, budget" → the API's list of tags.
+fn tag_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub async fn save(
@@ -81,7 +99,9 @@ pub async fn save(
         title: Some(sent.title.clone()),
         standfirst: Some(sent.standfirst.clone()),
         body_text: Some(sent.body_text.clone()),
-        ..SubmissionPatch::default()
+        author_bio: sent.author_bio.clone(),
+        slug: sent.slug.clone(),
+        tags: sent.tags.as_deref().map(tag_list),
     }) {
         Ok(valid) => valid,
         Err(err) => {
@@ -126,6 +146,9 @@ pub async fn save(
                 "title": current.title,
                 "standfirst": current.standfirst.clone().unwrap_or_default(),
                 "body_text": current.body_text,
+                "author_bio": current.author.bio.clone().unwrap_or_default(),
+                "slug": current.slug.clone().unwrap_or_default(),
+                "tags": current.tags.join(", "),
                 "version": current.version,
             });
             render(
@@ -168,6 +191,9 @@ fn sent_fields(sent: &EditForm, version: i32) -> serde_json::Value {
         "title": sent.title,
         "standfirst": sent.standfirst,
         "body_text": sent.body_text,
+        "author_bio": sent.author_bio.clone().unwrap_or_default(),
+        "slug": sent.slug.clone().unwrap_or_default(),
+        "tags": sent.tags.clone().unwrap_or_default(),
         "version": version,
     })
 }

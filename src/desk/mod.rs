@@ -75,6 +75,14 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("/pieces/{id}/actions", web::post().to(piece::act))
                 .route("/pieces/{id}/notes", web::post().to(piece::add_note))
                 .route(
+                    "/pieces/{id}/proposals/{proposal}/accept",
+                    web::post().to(piece::accept_proposal),
+                )
+                .route(
+                    "/pieces/{id}/proposals/{proposal}/discard",
+                    web::post().to(piece::discard_proposal),
+                )
+                .route(
                     "/pieces/{id}/attachments/{n}",
                     web::get().to(piece::attachment),
                 )

@@ -1,6 +1,8 @@
-//! A piece: what came in and what happened to it, its notes, and the
+//! A piece: what came in and what happened to it, its notes, its revisions
+//! and the texts from the author's mail that wait for an editor, and the
 //! actions this editor may take now, each a small form that goes through
-//! `workflow::service::apply` as the API's transitions do.
+//! the services the API's routes use (`workflow::service::apply`,
+//! `submissions::proposals`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -16,8 +18,11 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::submissions::attachments::file_response;
 use crate::api::submissions::notes::MAX_NOTE_CHARS;
-use crate::api::submissions::views::{HistoryView, NoteView, SubmissionView};
+use crate::api::submissions::views::{
+    HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
+};
 use crate::auth::Role;
+use crate::submissions::proposals::{self, Decider};
 use crate::submissions::store;
 use crate::workflow::service::{self, Initiator};
 use crate::workflow::{Action, TransitionRequest, allowed_actions};
@@ -39,11 +44,17 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
-    let (actor, (record, history, notes)) = editor
+    let (actor, (record, history, notes, (revisions, proposals))) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
             let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
-            Ok((record, store::history(conn, id)?, store::notes(conn, id)?))
+            let texts = (store::revisions(conn, id)?, proposals::list(conn, id)?);
+            Ok((
+                record,
+                store::history(conn, id)?,
+                store::notes(conn, id)?,
+                texts,
+            ))
         })
         .await
         .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
@@ -60,6 +71,8 @@ pub async fn show(
         "state_label": state_label(piece.state),
         "history": history.into_iter().map(HistoryView::from).collect::<Vec<_>>(),
         "notes": notes.into_iter().map(NoteView::from).collect::<Vec<_>>(),
+        "revisions": revisions.into_iter().map(RevisionView::from).collect::<Vec<_>>(),
+        "proposals": proposals.into_iter().map(ProposalView::from).collect::<Vec<_>>(),
         "actions": actions,
         "withheld": withheld,
         "csrf": editor.session.csrf_token(state.tokens.cookie_key()),
@@ -240,6 +253,70 @@ pub async fn attachment(
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
     Ok(file_response(file, n))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    version: String,
+}
+
+/// Makes a proposed text the piece's text, as `POST …/proposals/{p}/accept`
+/// does: checked against the version the editor saw, a publisher's act on
+/// a published piece.
+pub async fn accept_proposal(
+    editor: Editor,
+    path: web::Path<(String, String)>,
+    form: Posted<DecisionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let (id, proposal) = proposal_path(&path)?;
+    let version: i32 = form.fields.version.parse().map_err(|_| {
+        DeskError::bad_request("the form does not say which version it acted on")
+            .back_to(piece_url(id))
+    })?;
+    let site = state.site.clone();
+    editor
+        .caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            let decider = Decider {
+                user_id: actor.user_id,
+                may_publish: actor.role.includes(Role::Publisher),
+            };
+            Ok(proposals::accept(
+                conn, id, proposal, version, decider, &site,
+            )?)
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
+    Ok(views::see_other(&piece_url(id)))
+}
+
+/// Sets a proposed text aside, as `POST …/proposals/{p}/discard` does.
+pub async fn discard_proposal(
+    editor: Editor,
+    path: web::Path<(String, String)>,
+    _form: Posted<DecisionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let (id, proposal) = proposal_path(&path)?;
+    editor
+        .caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            Ok(proposals::discard(conn, id, proposal, actor.user_id)?)
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
+    Ok(views::see_other(&format!("{}#proposals", piece_url(id))))
+}
+
+fn proposal_path(path: &(String, String)) -> Result<(i64, i64), DeskError> {
+    let id = piece_id(&path.0)?;
+    let proposal = path
+        .1
+        .parse()
+        .map_err(|_| DeskError::from(ApiError::not_found("proposal")).back_to(piece_url(id)))?;
+    Ok((id, proposal))
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ pub mod submission;
 pub use inbound::{Direction, Outcome};
 pub use outbox::{DeliveryState, OutboxKind, WebhookEvent};
 pub use submission::{
-    Action, AuthVerdict, HistoryAction, NO_DISCLOSURE, ProposalStatus, RevisionSource, State,
-    TextEvent,
+    Action, AuthVerdict, HistoryAction, NO_DISCLOSURE, PieceEvent, ProposalStatus, RevisionSource,
+    State,
 };
 
 /// A name that is not one of an enum's: from the database (a constraint

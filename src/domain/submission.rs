@@ -78,30 +78,32 @@ text_enum! {
 }
 
 text_enum! {
-    /// What happens to a piece's text without moving its state, recorded in
-    /// its history beside the [`Action`]s.
-    pub enum TextEvent {
+    /// What happens to a piece without moving its state, recorded in its
+    /// history beside the [`Action`]s.
+    pub enum PieceEvent {
         /// The author's mail brought a text that waits for an editor.
         RevisionProposed = "revision_proposed",
         RevisionAccepted = "revision_accepted",
         RevisionDiscarded = "revision_discarded",
+        /// The author answered the exclusivity and disclosure questions.
+        AuthorDeclared = "author_declared",
     }
 }
 
 /// A history row's `action` (`submission_history.action`): a transition of
-/// the state machine, or an event of the text.
+/// the state machine, or an event that leaves the state as it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub enum HistoryAction {
     Transition(Action),
-    Text(TextEvent),
+    Event(PieceEvent),
 }
 
 impl HistoryAction {
     pub fn as_str(self) -> &'static str {
         match self {
             HistoryAction::Transition(action) => action.as_str(),
-            HistoryAction::Text(event) => event.as_str(),
+            HistoryAction::Event(event) => event.as_str(),
         }
     }
 }
@@ -118,7 +120,7 @@ impl std::str::FromStr for HistoryAction {
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         name.parse()
             .map(HistoryAction::Transition)
-            .or_else(|_| name.parse().map(HistoryAction::Text))
+            .or_else(|_| name.parse().map(HistoryAction::Event))
             .map_err(|_| super::UnknownName {
                 kind: "HistoryAction",
                 name: name.to_string(),
@@ -139,14 +141,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_history_action_is_a_transition_or_a_text_event_by_its_one_name() {
+    fn a_history_action_is_a_transition_or_an_event_by_its_one_name() {
         for action in Action::ALL {
             let parsed: HistoryAction = action.as_str().parse().unwrap();
             assert_eq!(parsed, HistoryAction::Transition(action));
         }
-        for event in TextEvent::ALL {
+        for event in PieceEvent::ALL {
             let parsed: HistoryAction = event.as_str().parse().unwrap();
-            assert_eq!(parsed, HistoryAction::Text(event));
+            assert_eq!(parsed, HistoryAction::Event(event));
             assert!(
                 event.as_str().parse::<Action>().is_err(),
                 "names never overlap"

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
-use crate::domain::{AuthVerdict, HistoryAction, ProposalStatus, State, TextEvent, WebhookEvent};
+use crate::domain::{AuthVerdict, HistoryAction, PieceEvent, ProposalStatus, State, WebhookEvent};
 use crate::publishing::Site;
 use crate::schema::{proposed_revisions, submission_history, users};
 
@@ -42,7 +42,7 @@ pub fn propose(
     log_history(
         conn,
         submission_id,
-        TextEvent::RevisionProposed,
+        PieceEvent::RevisionProposed,
         state,
         None,
         &note,
@@ -160,7 +160,7 @@ pub fn accept(
         log_history(
             conn,
             submission_id,
-            TextEvent::RevisionAccepted,
+            PieceEvent::RevisionAccepted,
             state,
             Some(decider.user_id),
             &note,
@@ -193,7 +193,7 @@ pub fn discard(
         log_history(
             conn,
             submission_id,
-            TextEvent::RevisionDiscarded,
+            PieceEvent::RevisionDiscarded,
             state,
             Some(user_id),
             &note,
@@ -271,7 +271,7 @@ fn decide(
 fn log_history(
     conn: &mut PgConnection,
     submission_id: i64,
-    event: TextEvent,
+    event: PieceEvent,
     state: State,
     actor: Option<i64>,
     note: &str,
@@ -279,7 +279,7 @@ fn log_history(
     diesel::insert_into(submission_history::table)
         .values((
             submission_history::submission_id.eq(submission_id),
-            submission_history::action.eq(HistoryAction::Text(event)),
+            submission_history::action.eq(HistoryAction::Event(event)),
             submission_history::from_state.eq(state),
             submission_history::to_state.eq(state),
             submission_history::actor_id.eq(actor),

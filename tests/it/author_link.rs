@@ -530,6 +530,13 @@ async fn the_declaration_reaches_the_editors_until_the_piece_is_scheduled() {
     assert_eq!(after["disclosure"], "I advise the central bank.");
     assert!(after["declared_at"].is_string());
     assert!(after["version"].as_i64() > before["version"].as_i64());
+    let (status, history) = desk
+        .get(&editor, &format!("/api/v1/submissions/{id}/history"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let last = history.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "author_declared");
+    assert_eq!(last["actor"], Value::Null);
 
     // Changed through the page's form: an unticked box is a "no", and
     // "None." is kept as none.

@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test;
+use diesel::prelude::*;
 use oped::auth::Role;
 
 use crate::common::desk::Desk;
@@ -543,4 +544,158 @@ async fn attachments_download_from_the_desk_and_never_render() {
         .get(&desk.app, &format!("/desk/pieces/{id}/attachments/9"))
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn the_edit_form_sets_the_bio_address_and_tags_and_leaves_a_published_address_alone() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let uri = format!("/desk/pieces/{id}/edit");
+    let form = browser.get(&desk.app, &uri).await;
+    assert!(
+        form.body.contains(r#"<label for="tags">"#),
+        "every field labelled"
+    );
+    assert!(form.body.contains(r#"name="slug""#));
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let version = desk.version(&token, id).await.to_string();
+    let csrf = form.csrf();
+    let saved = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("title", "Why Libya needs a unified budget"),
+                ("standfirst", ""),
+                ("body_text", "A budget, agreed and audited."),
+                ("author_bio", "Economist in Tripoli."),
+                ("slug", "libya-budget"),
+                ("tags", "economy, Libya ,, budget"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(piece["author"]["bio"], "Economist in Tripoli.");
+    assert_eq!(piece["slug"], "libya-budget");
+    assert_eq!(
+        piece["tags"],
+        serde_json::json!(["economy", "Libya", "budget"])
+    );
+    let page = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    assert!(
+        page.body.contains("economy, Libya, budget"),
+        "the tags are shown"
+    );
+
+    // Once published, the address is shown, not offered: links keep working.
+    diesel::update(oped::schema::submissions::table.find(id))
+        .set(oped::schema::submissions::published_at.eq(chrono::Utc::now()))
+        .execute(&mut desk.db.conn())
+        .unwrap();
+    let form = browser.get(&desk.app, &uri).await;
+    assert!(!form.body.contains(r#"name="slug""#), "{}", form.body);
+    assert!(form.body.contains("libya-budget"));
+}
+
+#[actix_web::test]
+async fn a_text_from_the_authors_mail_is_used_or_set_aside_from_the_desk() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let reference: String = oped::schema::submissions::table
+        .find(id)
+        .select(oped::schema::submissions::reference)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    let reply = |n: u32, text: &str| {
+        crate::common::mail_with_attachment(
+            &format!(
+                "From: Amal Haddad <amal.haddad@example.org>\r\nSubject: Re: [{reference}] the piece\r\nMessage-ID: <desk-reply-{n}@example.org>\r\n"
+            ),
+            "Here is my new version.",
+            "piece-v2.txt",
+            "text/plain; charset=utf-8",
+            text.as_bytes(),
+        )
+    };
+    // No trusted receiving server is configured: a reply's text waits.
+    for (n, text) in [(1, "The second version, shorter."), (2, "A third try.")] {
+        let report = oped::intake::ingest(
+            &mut desk.db.conn(),
+            &reply(n, text),
+            &crate::common::intake_config(),
+        )
+        .unwrap();
+        assert_eq!(report.outcome, oped::intake::Outcome::Reply);
+    }
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let piece = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    assert!(
+        piece.body.contains("Texts from the author"),
+        "{}",
+        piece.body
+    );
+    assert_eq!(piece.body.matches("Use this text").count(), 2);
+    let csrf = piece.csrf();
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (_, proposals) = desk
+        .get(&token, &format!("/api/v1/submissions/{id}/proposals"))
+        .await;
+    let id_of = |text: &str| {
+        proposals
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["body_text"].as_str().unwrap().contains(text))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (second, third) = (id_of("second version"), id_of("third try"));
+
+    // A stale version is refused and nothing changes.
+    let stale = browser
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/proposals/{second}/accept"),
+            &[("csrf", &csrf), ("version", "0")],
+        )
+        .await;
+    assert_ne!(stale.status, StatusCode::SEE_OTHER, "{}", stale.body);
+    let version = desk.version(&token, id).await.to_string();
+    let used = browser
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/proposals/{second}/accept"),
+            &[("csrf", &csrf), ("version", &version)],
+        )
+        .await;
+    assert_eq!(used.status, StatusCode::SEE_OTHER, "{}", used.body);
+    let aside = browser
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/proposals/{third}/discard"),
+            &[("csrf", &csrf), ("version", &version)],
+        )
+        .await;
+    assert_eq!(aside.status, StatusCode::SEE_OTHER, "{}", aside.body);
+
+    let (_, now) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(now["body_text"], "The second version, shorter.");
+    assert_eq!(now["pending_proposals"], 0);
+    let page = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    assert!(page.body.contains("as revision 2"), "{}", page.body);
+    assert!(page.body.contains("set aside by"));
+    assert!(page.body.contains("Revision 1"), "the revisions are listed");
+    let without_token = browser
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/proposals/{third}/accept"),
+            &[("version", &version)],
+        )
+        .await;
+    assert_eq!(without_token.status, StatusCode::FORBIDDEN);
 }

@@ -270,8 +270,9 @@ pub struct SubmissionPage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryView {
-    /// A transition (`approve`, `publish`, …) or an event of the text
-    /// (`revision_proposed`, `revision_accepted`, `revision_discarded`).
+    /// A transition (`approve`, `publish`, …) or an event that keeps the state
+    /// (`revision_proposed`, `revision_accepted`, `revision_discarded`,
+    /// `author_declared`).
     #[schema(value_type = String)]
     pub action: HistoryAction,
     #[schema(value_type = String)]
