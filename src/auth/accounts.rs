@@ -188,6 +188,15 @@ pub fn list_users(pool: &PgPool) -> Result<Vec<User>, AuthError> {
         .load(&mut pool.get()?)?)
 }
 
+/// The active accounts' ids and names, by name: whom a piece may be assigned to.
+pub fn active_names(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::active.eq(true))
+        .order((users::name, users::id))
+        .select((users::id, users::name))
+        .load(conn)
+}
+
 pub fn find_user(pool: &PgPool, user_id: i64) -> Result<User, AuthError> {
     users::table
         .find(user_id)

@@ -1,9 +1,10 @@
 //! The queue: pieces newest first, a state at a time or all, with the
-//! count in each state; a search; keyset pages as in the API
-//! (`submissions::store::list`).
+//! count in each state; a search; filters by assignee and by the days they
+//! arrived; keyset pages as in the API (`submissions::store::list`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,7 +14,7 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::paging;
 use crate::api::submissions::views::SubmissionListItem;
-use crate::auth::Role;
+use crate::auth::{Role, accounts};
 use crate::db::cursor::Cursor;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
@@ -27,7 +28,59 @@ const MAX_QUERY_CHARS: usize = 200;
 pub struct QueueQuery {
     state: String,
     q: String,
+    /// `me`, `nobody`, an account id, or empty for anyone.
+    assignee: String,
+    /// Received on or after this day, and on or before that one (UTC
+    /// `YYYY-MM-DD`, as a date field sends them).
+    from: String,
+    to: String,
     cursor: String,
+}
+
+impl QueueQuery {
+    fn assignee_filter(&self, me: i64) -> Result<AssigneeFilter, DeskError> {
+        match self.assignee.trim() {
+            "" => Ok(AssigneeFilter::Anyone),
+            "me" => Ok(AssigneeFilter::User(me)),
+            "nobody" => Ok(AssigneeFilter::Nobody),
+            id => id
+                .parse()
+                .map(AssigneeFilter::User)
+                .map_err(|_| DeskError::bad_request(format!("there is no assignee {id:?}"))),
+        }
+    }
+
+    /// The start of day `text` (UTC), or `None` for an empty field;
+    /// `next_day` gives the start of the day after, for an inclusive "to".
+    fn day(text: &str, next_day: bool) -> Result<Option<DateTime<Utc>>, DeskError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            DeskError::bad_request(format!("{text:?} is not a day such as 2026-12-01"))
+        })?;
+        let day = if next_day {
+            day.succ_opt().unwrap_or(day)
+        } else {
+            day
+        };
+        Ok(Some(day.and_time(NaiveTime::MIN).and_utc()))
+    }
+
+    /// The filters as query pairs, for the links to further pages.
+    fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("q", self.q.trim()),
+            ("assignee", self.assignee.trim()),
+            ("from", self.from.trim()),
+            ("to", self.to.trim()),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| (name, value.to_string()))
+        .collect()
+    }
 }
 
 pub async fn redirect_to_queue() -> HttpResponse {
@@ -55,12 +108,19 @@ pub async fn show(
             "a search is at most {MAX_QUERY_CHARS} characters"
         )));
     }
+    let received_after = QueueQuery::day(&query.from, false)?;
+    let received_before = QueueQuery::day(&query.to, true)?;
+    if let (Some(after), Some(before)) = (received_after, received_before)
+        && after >= before
+    {
+        return Err(DeskError::bad_request("the first day comes after the last"));
+    }
     let filter = ListFilter {
         states: chosen.into_iter().collect(),
-        assignee: AssigneeFilter::Anyone,
+        assignee: query.assignee_filter(editor.caller.user_id())?,
         query: (!search.is_empty()).then(|| search.clone()),
-        received_after: None,
-        received_before: None,
+        received_after,
+        received_before,
         respond_before: None,
         order: ListOrder::Newest {
             after: paging::cursor(Some(&query.cursor)).map_err(DeskError::from)?,
@@ -72,12 +132,12 @@ pub async fn show(
         Some(_) => Some(state.gates.search().await?),
         None => None,
     };
-    let (actor, (mut rows, counts)) = editor
+    let (actor, (mut rows, (counts, people))) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
             let rows = store::list(conn, &filter)?;
             let counts = store::count_by_state(conn)?;
-            Ok::<_, ApiError>((rows, counts))
+            Ok::<_, ApiError>((rows, (counts, accounts::active_names(conn)?)))
         })
         .await?;
     let next_cursor = paging::finish_page(&mut rows, PAGE_SIZE, |last| Cursor {
@@ -100,17 +160,7 @@ pub async fn show(
         .into_iter()
         .map(|row| SubmissionListItem::new(row, word_limit))
         .collect();
-    let next = next_cursor.map(|cursor| {
-        let mut url = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(chosen) = chosen {
-            url.append_pair("state", chosen.as_str());
-        }
-        if !search.is_empty() {
-            url.append_pair("q", &search);
-        }
-        url.append_pair("cursor", &cursor);
-        format!("/desk/queue?{}", url.finish())
-    });
+    let next = next_cursor.map(|cursor| page_url(chosen, &query, Some(&cursor)));
     let key = state.tokens.cookie_key();
     views::page(
         StatusCode::OK,
@@ -122,6 +172,14 @@ pub async fn show(
             "chosen": chosen.map(State::as_str),
             "chosen_label": chosen.map(state_label),
             "q": search,
+            "assignee": query.assignee.trim(),
+            "from": query.from.trim(),
+            "to": query.to.trim(),
+            "people": people
+                .iter()
+                .map(|(id, name)| json!({ "id": id.to_string(), "name": name }))
+                .collect::<Vec<_>>(),
+            "first_page_url": page_url(chosen, &query, None),
             "items": items,
             "next": next,
             "first_page": query.cursor.is_empty(),
@@ -131,6 +189,21 @@ pub async fn show(
                 .collect::<std::collections::BTreeMap<_, _>>(),
         }),
     )
+}
+
+/// The queue with the same state and filters, from its start or `cursor`.
+fn page_url(chosen: Option<State>, query: &QueueQuery, cursor: Option<&str>) -> String {
+    let mut url = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(chosen) = chosen {
+        url.append_pair("state", chosen.as_str());
+    }
+    for (name, value) in query.filter_pairs() {
+        url.append_pair(name, &value);
+    }
+    if let Some(cursor) = cursor {
+        url.append_pair("cursor", cursor);
+    }
+    format!("/desk/queue?{}", url.finish())
 }
 
 /// A state as editors say it.

@@ -699,3 +699,52 @@ async fn a_text_from_the_authors_mail_is_used_or_set_aside_from_the_desk() {
         .await;
     assert_eq!(without_token.status, StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn the_queue_filters_by_assignee_and_by_the_days_pieces_arrived() {
+    let desk = Desk::new().await;
+    let mine = desk.ingest("01-plain.eml");
+    let _other = desk.ingest("02-gmail-docx.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let version = desk.version(&token, mine).await;
+    let (status, _) = desk
+        .transition(
+            &token,
+            mine,
+            Some(version),
+            serde_json::json!({"action": "start_review"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = |page: &Page| page.body.matches(r#"class="piece-row""#).count();
+
+    let all = browser.get(&desk.app, "/desk/queue").await;
+    assert_eq!(rows(&all), 2);
+    assert!(all.body.contains(r#"<label for="assignee">"#));
+    let me = browser.get(&desk.app, "/desk/queue?assignee=me").await;
+    assert_eq!(rows(&me), 1);
+    assert!(me.body.contains("Why Libya needs a unified budget"));
+    let nobody = browser.get(&desk.app, "/desk/queue?assignee=nobody").await;
+    assert_eq!(rows(&nobody), 1);
+    assert!(!nobody.body.contains("Why Libya needs a unified budget"));
+
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let day = browser
+        .get(&desk.app, &format!("/desk/queue?from={today}&to={today}"))
+        .await;
+    assert_eq!(rows(&day), 2, "a day runs to its end");
+    let later = browser
+        .get(&desk.app, &format!("/desk/queue?from={tomorrow}"))
+        .await;
+    assert_eq!(rows(&later), 0);
+    for bad in [
+        "/desk/queue?from=yesterday",
+        "/desk/queue?assignee=someone",
+        &format!("/desk/queue?from={tomorrow}&to={today}"),
+    ] {
+        let refused = browser.get(&desk.app, bad).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
