@@ -15,7 +15,7 @@ use crate::api::AppState;
 use crate::api::auth::client_address;
 use crate::api::error::ApiError;
 use crate::auth::Role;
-use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange};
+use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
 
 /// The roles an admin may give, lowest first.
 const ROLES: [Role; 3] = [Role::Editor, Role::Publisher, Role::Admin];
@@ -158,6 +158,71 @@ pub async fn add_account(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AccountForm {
+    role: String,
+    /// `active` or `inactive`: a select, so that both are always sent.
+    standing: String,
+    /// Empty leaves the password as it is.
+    password: String,
+}
+
+/// An admin's change to one account: its role, whether it may sign in, a
+/// new password. The accounts module's rules hold as in the API: no admin
+/// deactivates or demotes themself, the last admin stays one, and a
+/// deactivation or a new password ends the account's sessions.
+pub async fn change_account(
+    editor: Editor,
+    path: web::Path<i64>,
+    form: Posted<AccountForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let actor = editor.caller.verify(&state, Role::Admin).await?;
+    let fields = form.fields;
+    let active = match fields.standing.as_str() {
+        "active" => true,
+        "inactive" => false,
+        other => {
+            return Err(DeskError::bad_request(format!(
+                "{other:?} is neither active nor inactive"
+            )));
+        }
+    };
+    let changes = UserChanges {
+        name: None,
+        role: Some(fields.role),
+        active: Some(active),
+        password: (!fields.password.is_empty()).then_some(fields.password),
+    };
+    let _hashing = match changes.password {
+        Some(_) => Some(state.gates.hashing().await?),
+        None => None,
+    };
+    let (pool, user_id) = (state.pool.clone(), path.into_inner());
+    let changed =
+        web::block(move || accounts::update_user(&pool, actor, user_id, changes, Utc::now()))
+            .await
+            .map_err(ApiError::from)?;
+    match changed {
+        Ok(_) => Ok(views::see_other("/desk/accounts")),
+        Err(
+            err @ (AuthError::InvalidField { .. } | AuthError::SelfLockout | AuthError::LastAdmin),
+        ) => {
+            let error = ApiError::from(err);
+            accounts_page(
+                &editor,
+                &state,
+                error.status,
+                Some(error.detail),
+                &NewAccountForm::default(),
+            )
+            .await
+        }
+        Err(err) => Err(ApiError::from(err).into()),
+    }
+}
+
 async fn accounts_page(
     editor: &Editor,
     state: &AppState,
@@ -175,6 +240,7 @@ async fn accounts_page(
         .into_iter()
         .map(|user| {
             json!({
+                "id": user.id,
                 "email": user.email,
                 "name": user.name,
                 "role": user.role.as_str(),

@@ -94,6 +94,7 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("/password", web::post().to(account::change_password))
                 .route("/accounts", web::get().to(account::accounts))
                 .route("/accounts", web::post().to(account::add_account))
+                .route("/accounts/{id}", web::post().to(account::change_account))
                 .default_service(web::to(views::not_found)),
         );
     }

@@ -377,6 +377,133 @@ async fn the_accounts_page_is_for_admins_only() {
 }
 
 #[actix_web::test]
+async fn an_admin_changes_a_role_deactivates_an_account_and_cannot_lock_themself_out() {
+    let desk = Desk::new().await;
+    let (mut editor, _) = signed_in(&desk, Role::Editor).await;
+    let (mut admin, _) = signed_in(&desk, Role::Admin).await;
+    let id_of = |email: &str| -> i64 {
+        oped::schema::users::table
+            .filter(oped::schema::users::email.eq(email))
+            .select(oped::schema::users::id)
+            .first(&mut desk.db.conn())
+            .unwrap()
+    };
+    let (editor_id, admin_id) = (id_of("editor@desk.example"), id_of("admin@desk.example"));
+    let page = admin.get(&desk.app, "/desk/accounts").await;
+    assert!(
+        page.body
+            .contains(&format!(r#"action="/desk/accounts/{editor_id}""#)),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+
+    let editors_form = format!("/desk/accounts/{editor_id}");
+    let promoted = admin
+        .post(
+            &desk.app,
+            &editors_form,
+            &[
+                ("csrf", &csrf),
+                ("role", "publisher"),
+                ("standing", "active"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    let role: Role = oped::schema::users::table
+        .find(editor_id)
+        .select(oped::schema::users::role)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(role, Role::Publisher);
+    // The promotion keeps the editor's session: roles are read per request.
+    assert_eq!(
+        editor.get(&desk.app, "/desk/queue").await.status,
+        StatusCode::OK
+    );
+
+    let deactivated = admin
+        .post(
+            &desk.app,
+            &editors_form,
+            &[
+                ("csrf", &csrf),
+                ("role", "publisher"),
+                ("standing", "inactive"),
+            ],
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::SEE_OTHER);
+    let after = editor.get(&desk.app, "/desk/queue").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location.as_deref(), Some("/desk/signin"));
+    let listed = admin.get(&desk.app, "/desk/accounts").await;
+    assert!(
+        listed
+            .body
+            .contains("<td>editor@desk.example</td><td>publisher</td><td>no</td>"),
+        "{}",
+        listed.body
+    );
+
+    let own_form = format!("/desk/accounts/{admin_id}");
+    let lockout = admin
+        .post(
+            &desk.app,
+            &own_form,
+            &[("csrf", &csrf), ("role", "editor"), ("standing", "active")],
+        )
+        .await;
+    assert_eq!(lockout.status, StatusCode::CONFLICT);
+    assert!(lockout.body.contains("role=\"alert\""), "{}", lockout.body);
+    let role: Role = oped::schema::users::table
+        .find(admin_id)
+        .select(oped::schema::users::role)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(role, Role::Admin);
+
+    let unknown = admin
+        .post(
+            &desk.app,
+            &editors_form,
+            &[("csrf", &csrf), ("role", "owner"), ("standing", "active")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let without_token = admin
+        .post(
+            &desk.app,
+            &editors_form,
+            &[("role", "editor"), ("standing", "active")],
+        )
+        .await;
+    assert_eq!(without_token.status, StatusCode::FORBIDDEN);
+    let (mut publisher, _) = signed_in(&desk, Role::Publisher).await;
+    let csrf = publisher.get(&desk.app, "/desk/password").await.csrf();
+    let not_admin = publisher
+        .post(
+            &desk.app,
+            &format!("/desk/accounts/{admin_id}"),
+            &[
+                ("csrf", &csrf),
+                ("role", "editor"),
+                ("standing", "inactive"),
+            ],
+        )
+        .await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
+    let active: bool = oped::schema::users::table
+        .find(admin_id)
+        .select(oped::schema::users::active)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    assert!(active);
+}
+
+#[actix_web::test]
 async fn a_new_password_from_the_desk_keeps_this_browser_and_ends_the_others() {
     let desk = Desk::new().await;
     let (mut here, email) = signed_in(&desk, Role::Editor).await;
