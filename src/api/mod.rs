@@ -18,7 +18,7 @@ pub(crate) mod paging;
 mod preconditions;
 pub mod public;
 pub(crate) mod submissions;
-mod users;
+pub mod users;
 
 use std::sync::Arc;
 

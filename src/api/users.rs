@@ -11,9 +11,9 @@ use super::AppState;
 use super::auth::{client_address, session_response};
 use super::error::ApiError;
 use super::extract::Caller;
-use crate::auth::Role;
-use crate::auth::accounts::{self, NewAccount, PasswordChange, UserChanges};
+use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
 use crate::auth::models::User;
+use crate::auth::{Actor, Role};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -198,16 +198,27 @@ pub async fn update(
         active,
         password,
     };
-    // A password reset hashes: it waits its turn like a login.
+    let user = change_account(&state, actor, path.into_inner(), changes).await??;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// An admin's changes to an account (the API's and the desk's), off the
+/// async workers. A password reset hashes: it waits its turn like a login.
+pub async fn change_account(
+    state: &AppState,
+    actor: Actor,
+    user_id: i64,
+    changes: UserChanges,
+) -> Result<Result<User, AuthError>, ApiError> {
     let _hashing = match changes.password {
         Some(_) => Some(state.gates.hashing().await?),
         None => None,
     };
-    let (pool, user_id) = (state.pool.clone(), path.into_inner());
-    let user =
+    let pool = state.pool.clone();
+    Ok(
         web::block(move || accounts::update_user(&pool, actor, user_id, changes, Utc::now()))
-            .await??;
-    Ok(HttpResponse::Ok().json(UserView::from(user)))
+            .await?,
+    )
 }
 
 #[utoipa::path(

@@ -14,6 +14,7 @@ use super::views::{self, DeskError};
 use crate::api::AppState;
 use crate::api::auth::client_address;
 use crate::api::error::ApiError;
+use crate::api::users;
 use crate::auth::Role;
 use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
 
@@ -195,16 +196,7 @@ pub async fn change_account(
         active: Some(active),
         password: (!fields.password.is_empty()).then_some(fields.password),
     };
-    let _hashing = match changes.password {
-        Some(_) => Some(state.gates.hashing().await?),
-        None => None,
-    };
-    let (pool, user_id) = (state.pool.clone(), path.into_inner());
-    let changed =
-        web::block(move || accounts::update_user(&pool, actor, user_id, changes, Utc::now()))
-            .await
-            .map_err(ApiError::from)?;
-    match changed {
+    match users::change_account(&state, actor, path.into_inner(), changes).await? {
         Ok(_) => Ok(views::see_other("/desk/accounts")),
         Err(
             err @ (AuthError::InvalidField { .. } | AuthError::SelfLockout | AuthError::LastAdmin),
