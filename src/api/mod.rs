@@ -18,7 +18,7 @@ pub(crate) mod paging;
 mod preconditions;
 pub mod public;
 pub(crate) mod submissions;
-pub mod users;
+pub(crate) mod users;
 
 use std::sync::Arc;
 
