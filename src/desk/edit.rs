@@ -35,15 +35,7 @@ pub async fn form(
         .await
         .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
     let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
-    let fields = json!({
-        "title": piece.title,
-        "standfirst": piece.standfirst.clone().unwrap_or_default(),
-        "body_text": piece.body_text,
-        "author_bio": piece.author.bio.clone().unwrap_or_default(),
-        "slug": piece.slug.clone().unwrap_or_default(),
-        "tags": piece.tags.join(", "),
-        "version": piece.version,
-    });
+    let fields = form_fields(&piece);
     render(
         &editor,
         &state,
@@ -142,15 +134,7 @@ pub async fn save(
         (actor, Err(current)) => {
             let current =
                 SubmissionView::new(current, actor.role, &state.site, state.intake.word_limit);
-            let fields = json!({
-                "title": current.title,
-                "standfirst": current.standfirst.clone().unwrap_or_default(),
-                "body_text": current.body_text,
-                "author_bio": current.author.bio.clone().unwrap_or_default(),
-                "slug": current.slug.clone().unwrap_or_default(),
-                "tags": current.tags.join(", "),
-                "version": current.version,
-            });
+            let fields = form_fields(&current);
             render(
                 &editor,
                 &state,
@@ -213,4 +197,18 @@ fn render(
         Some(editor.frame(state.tokens.cookie_key(), role)),
         context,
     )
+}
+
+/// The edit form's fields as `piece` has them now: to start an edit, and
+/// beside the editor's own text when someone else changed the piece.
+fn form_fields(piece: &SubmissionView) -> serde_json::Value {
+    json!({
+        "title": piece.title,
+        "standfirst": piece.standfirst.clone().unwrap_or_default(),
+        "body_text": piece.body_text,
+        "author_bio": piece.author.bio.clone().unwrap_or_default(),
+        "slug": piece.slug.clone().unwrap_or_default(),
+        "tags": piece.tags.join(", "),
+        "version": piece.version,
+    })
 }
