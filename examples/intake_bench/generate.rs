@@ -202,19 +202,32 @@ impl Generator {
             .message_id(message_id.to_string())
     }
 
-    fn remember_original(
+    /// A new op-ed, written and remembered so that later replies and
+    /// redeliveries can name it. The parser makes a draft of it, from the
+    /// attachment when it came as a document.
+    fn new_oped(
         &mut self,
         index: usize,
-        message_id: String,
         author: usize,
         title: String,
-    ) {
+        message_id: String,
+        message: MessageBuilder<'_>,
+        kind: Kind,
+    ) -> Mail {
+        let raw = write(message);
         self.originals.push(Original {
             index,
             message_id,
             author,
             title,
         });
+        Mail {
+            kind,
+            raw,
+            parse_verdict: ParseVerdict::Draft {
+                from_document: kind == Kind::DocxOped,
+            },
+        }
     }
 
     fn plain_oped(&mut self, index: usize) -> Mail {
@@ -241,19 +254,11 @@ impl Generator {
         } else {
             text_8bit(body)
         };
-        let raw = write(
-            self.envelope(index, &from, &message_id)
-                .subject(subject)
-                .body(body),
-        );
-        self.remember_original(index, message_id, author, title);
-        Mail {
-            kind: Kind::PlainOped,
-            raw,
-            parse_verdict: ParseVerdict::Draft {
-                from_document: false,
-            },
-        }
+        let message = self
+            .envelope(index, &from, &message_id)
+            .subject(subject)
+            .body(body);
+        self.new_oped(index, author, title, message_id, message, Kind::PlainOped)
     }
 
     fn docx_oped(&mut self, index: usize) -> Mail {
@@ -279,19 +284,11 @@ impl Generator {
             &boundary,
             vec![text_8bit(cover), attachment(&filename, DOCX_TYPE, document)],
         );
-        let raw = write(
-            self.envelope(index, &from, &message_id)
-                .subject(subject)
-                .body(body),
-        );
-        self.remember_original(index, message_id, author, title);
-        Mail {
-            kind: Kind::DocxOped,
-            raw,
-            parse_verdict: ParseVerdict::Draft {
-                from_document: true,
-            },
-        }
+        let message = self
+            .envelope(index, &from, &message_id)
+            .subject(subject)
+            .body(body);
+        self.new_oped(index, author, title, message_id, message, Kind::DocxOped)
     }
 
     fn html_oped(&mut self, index: usize) -> Mail {
@@ -341,19 +338,11 @@ impl Generator {
                 MimePart::new(utf8("text/html"), html),
             ]),
         );
-        let raw = write(
-            self.envelope(index, &from, &message_id)
-                .subject(subject)
-                .body(body),
-        );
-        self.remember_original(index, message_id, author, title);
-        Mail {
-            kind: Kind::HtmlOped,
-            raw,
-            parse_verdict: ParseVerdict::Draft {
-                from_document: false,
-            },
-        }
+        let message = self
+            .envelope(index, &from, &message_id)
+            .subject(subject)
+            .body(body);
+        self.new_oped(index, author, title, message_id, message, Kind::HtmlOped)
     }
 
     fn arabic_oped(&mut self, index: usize, windows_1256: bool) -> Mail {
