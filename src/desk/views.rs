@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::api::error::ApiError;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../../templates/desk/base.html")),
     (
         "signin.html",
@@ -27,6 +27,10 @@ const TEMPLATES: [(&str, &str); 10] = [
         include_str!("../../templates/desk/piece.html"),
     ),
     ("edit.html", include_str!("../../templates/desk/edit.html")),
+    (
+        "edit_form.html",
+        include_str!("../../templates/desk/edit_form.html"),
+    ),
     (
         "conflict.html",
         include_str!("../../templates/desk/conflict.html"),

@@ -613,7 +613,8 @@ async fn a_stale_edit_shows_the_piece_as_it_is_and_saves_nothing() {
             ("body_text", text.to_string()),
         ]
     };
-    let first = edit("A unified budget for Libya", "The first tab's text.");
+    let mut first = edit("A unified budget for Libya", "The first tab's text.");
+    first.push(("tags", "economy, Libya".to_string()));
     let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let saved = browser.post(&desk.app, &uri, &first).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
@@ -637,9 +638,25 @@ async fn a_stale_edit_shows_the_piece_as_it_is_and_saves_nothing() {
     );
 
     let token = login(&desk.app, &email, PASSWORD).await;
+    // The page's form edits the piece as it is now, every field of it.
+    let current = desk.version(&token, id).await;
+    assert!(
+        stale
+            .body
+            .contains(&format!(r#"name="version" value="{current}""#)),
+        "{}",
+        stale.body
+    );
+    assert!(stale.body.contains(r#"name="author_bio""#));
+    assert!(
+        stale.body.contains(r#"value="economy, Libya""#),
+        "the tags now: {}",
+        stale.body
+    );
     let (_, piece) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
     assert_eq!(piece["title"], "A unified budget for Libya");
     assert_eq!(piece["body_text"], "The first tab's text.");
+    assert_eq!(piece["tags"], serde_json::json!(["economy", "Libya"]));
 }
 
 #[actix_web::test]
