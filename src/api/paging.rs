@@ -1,4 +1,7 @@
-//! Query parameters shared by the paged lists: `limit` and the keyset `cursor`.
+//! Query parameters shared by the paged lists: `limit`, the keyset `cursor`
+//! and the times a list is bounded by.
+
+use chrono::{DateTime, Datelike, Utc};
 
 use super::error::ApiError;
 use crate::db::cursor::{Cursor, DeadlineCursor, Position};
@@ -16,6 +19,27 @@ pub fn limit(requested: Option<i64>, default: i64) -> Result<i64, ApiError> {
             "limit",
             format!("between 1 and {MAX_LIMIT}"),
         ))
+    }
+}
+
+/// Whether a list may be bounded by `at`: years 1 to 9999. chrono reads
+/// times (`-200000-01-01T00:00:00Z`) that PostgreSQL cannot compare with a
+/// timestamp, and no piece arrived outside those years.
+pub fn listable_time(at: DateTime<Utc>) -> bool {
+    (1..=9999).contains(&at.year())
+}
+
+/// `at` as a bound of a list; 422 naming `field` outside [`listable_time`].
+pub fn time_bound(
+    field: &'static str,
+    at: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    match at {
+        Some(at) if !listable_time(at) => Err(ApiError::invalid_field(
+            field,
+            "a time in the years 1 to 9999",
+        )),
+        at => Ok(at),
     }
 }
 

@@ -57,9 +57,13 @@ impl QueueQuery {
         if text.is_empty() {
             return Ok(None);
         }
-        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            DeskError::bad_request(format!("{text:?} is not a day such as 2026-12-01"))
-        })?;
+        let not_a_day =
+            || DeskError::bad_request(format!("{text:?} is not a day such as 2026-12-01"));
+        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| not_a_day())?;
+        // The API's bounds: chrono reads years PostgreSQL cannot compare with.
+        if !paging::listable_time(day.and_time(NaiveTime::MIN).and_utc()) {
+            return Err(not_a_day());
+        }
         let day = if next_day {
             day.succ_opt().unwrap_or(day)
         } else {

@@ -505,6 +505,26 @@ async fn pages_neither_repeat_nor_skip_while_mail_arrives() {
         (status, body["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("state"))
     );
+    // RFC 3339 times that chrono reads but no timestamp column can hold.
+    for field in ["received_after", "received_before", "respond_before"] {
+        for at in ["-200000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"] {
+            let (status, body) = desk
+                .get(&editor, &format!("/api/v1/submissions?{field}={at}"))
+                .await;
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{field}={at}: {body}"
+            );
+        }
+    }
+    let (status, _) = desk
+        .get(
+            &editor,
+            "/api/v1/submissions?received_after=2026-01-01T00:00:00Z&received_before=9999-12-31T23:59:59Z",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[actix_web::test]

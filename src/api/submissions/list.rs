@@ -52,7 +52,7 @@ pub struct ListQuery {
 /// Submissions, newest first (or the soonest deadline first), a page at a time.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListQuery),
     responses((status = 200, body = SubmissionPage),
-        (status = 422, description = "Unknown state or sort, bad assignee, `due_within` or limit out of range, or a foreign cursor: code `invalid_field`, `field` names it")),
+        (status = 422, description = "Unknown state or sort, bad assignee, `due_within` or limit out of range, a time bound outside the years 1 to 9999, or a foreign cursor: code `invalid_field`, `field` names it")),
     security(("bearer" = [])))]
 pub async fn index(
     caller: Caller,
@@ -146,7 +146,10 @@ fn filter_from(
             ));
         }
     };
-    let respond_before = match (query.respond_before, due_before) {
+    let received_after = paging::time_bound("received_after", query.received_after)?;
+    let received_before = paging::time_bound("received_before", query.received_before)?;
+    let respond_before = paging::time_bound("respond_before", query.respond_before)?;
+    let respond_before = match (respond_before, due_before) {
         (Some(at), Some(due)) => Some(at.min(due)),
         (at, due) => at.or(due),
     };
@@ -157,8 +160,8 @@ fn filter_from(
             .q
             .map(|q| q.trim().to_string())
             .filter(|q| !q.is_empty()),
-        received_after: query.received_after,
-        received_before: query.received_before,
+        received_after,
+        received_before,
         respond_before,
         order,
         limit,
