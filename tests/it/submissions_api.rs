@@ -450,6 +450,80 @@ async fn the_corpus_reads_back_through_the_api_with_safe_html() {
 }
 
 #[actix_web::test]
+async fn search_pages_newest_first_and_follows_edits() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    for n in 0..15 {
+        let topic = if n % 5 == 4 { "railways" } else { "harbours" };
+        desk.ingest_raw(&format!(
+            "From: s{n}@example.org\r\nSubject: Op-Ed: Search {n}\r\nMessage-ID: <search-{n}@example.org>\r\n\r\nA piece about {topic}, number {n}.\r\n"
+        ));
+    }
+    let search = |query: &'static str| {
+        let desk = &desk;
+        let editor = editor.clone();
+        async move {
+            let mut found: Vec<(i64, String)> = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+                let uri = format!("/api/v1/submissions?{query}&limit=4{after}");
+                let (status, page) = desk.get(&editor, &uri).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                for item in page["items"].as_array().unwrap() {
+                    let title = item["title"].as_str().unwrap().to_string();
+                    found.push((item["id"].as_i64().unwrap(), title));
+                }
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = Some(next.to_string()),
+                    None => return found,
+                }
+            }
+        }
+    };
+    let titles = |found: &[(i64, String)]| -> Vec<String> {
+        found.iter().map(|(_, title)| title.clone()).collect()
+    };
+
+    let harbours = search("q=harbours").await;
+    let expected: Vec<String> = (0..15)
+        .rev()
+        .filter(|n| n % 5 != 4)
+        .map(|n| format!("Search {n}"))
+        .collect();
+    assert_eq!(
+        titles(&harbours),
+        expected,
+        "every match once, newest first"
+    );
+
+    // A new text is found at once; a state change leaves the words alone.
+    let id = harbours
+        .iter()
+        .find(|(_, title)| title == "Search 3")
+        .unwrap()
+        .0;
+    let version = desk.version(&editor, id).await;
+    let (status, body, _) = desk
+        .call(
+            test::TestRequest::patch()
+                .uri(&format!("/api/v1/submissions/{id}"))
+                .insert_header(bearer(&editor))
+                .insert_header(("If-Match", format!("\"{version}\"")))
+                .set_json(json!({"body": "A piece about canals."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    desk.force_state(id, "in_review");
+    assert_eq!(titles(&search("q=canals").await), ["Search 3"]);
+    assert_eq!(
+        titles(&search("q=canals&state=in_review").await),
+        ["Search 3"]
+    );
+    assert_eq!(search("q=harbours").await.len(), expected.len() - 1);
+}
+
+#[actix_web::test]
 async fn pages_neither_repeat_nor_skip_while_mail_arrives() {
     let desk = Desk::new().await;
     let (_, editor) = desk.user(Role::Editor);
