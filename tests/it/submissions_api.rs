@@ -459,33 +459,15 @@ async fn search_pages_newest_first_and_follows_edits() {
             "From: s{n}@example.org\r\nSubject: Op-Ed: Search {n}\r\nMessage-ID: <search-{n}@example.org>\r\n\r\nA piece about {topic}, number {n}.\r\n"
         ));
     }
-    let search = |query: &'static str| {
-        let desk = &desk;
-        let editor = editor.clone();
-        async move {
-            let mut found: Vec<(i64, String)> = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-                let uri = format!("/api/v1/submissions?{query}&limit=4{after}");
-                let (status, page) = desk.get(&editor, &uri).await;
-                assert_eq!(status, StatusCode::OK, "{page}");
-                for item in page["items"].as_array().unwrap() {
-                    let title = item["title"].as_str().unwrap().to_string();
-                    found.push((item["id"].as_i64().unwrap(), title));
-                }
-                match page["next_cursor"].as_str() {
-                    Some(next) => cursor = Some(next.to_string()),
-                    None => return found,
-                }
-            }
-        }
+    let titles = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|item| item["title"].as_str().unwrap().to_string())
+            .collect()
     };
-    let titles = |found: &[(i64, String)]| -> Vec<String> {
-        found.iter().map(|(_, title)| title.clone()).collect()
-    };
+    let search = |query: &str| format!("/api/v1/submissions?{query}&limit=4");
 
-    let harbours = search("q=harbours").await;
+    let harbours = desk.every_item(&editor, &search("q=harbours")).await;
     let expected: Vec<String> = (0..15)
         .rev()
         .filter(|n| n % 5 != 4)
@@ -500,9 +482,10 @@ async fn search_pages_newest_first_and_follows_edits() {
     // A new text is found at once; a state change leaves the words alone.
     let id = harbours
         .iter()
-        .find(|(_, title)| title == "Search 3")
-        .unwrap()
-        .0;
+        .find(|item| item["title"] == "Search 3")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let version = desk.version(&editor, id).await;
     let (status, body, _) = desk
         .call(
@@ -515,12 +498,12 @@ async fn search_pages_newest_first_and_follows_edits() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     desk.force_state(id, "in_review");
-    assert_eq!(titles(&search("q=canals").await), ["Search 3"]);
-    assert_eq!(
-        titles(&search("q=canals&state=in_review").await),
-        ["Search 3"]
-    );
-    assert_eq!(search("q=harbours").await.len(), expected.len() - 1);
+    for query in ["q=canals", "q=canals&state=in_review"] {
+        let found = desk.every_item(&editor, &search(query)).await;
+        assert_eq!(titles(&found), ["Search 3"], "{query}");
+    }
+    let harbours = desk.every_item(&editor, &search("q=harbours")).await;
+    assert_eq!(harbours.len(), expected.len() - 1);
 }
 
 #[actix_web::test]

@@ -94,6 +94,23 @@ impl Desk {
         (status, body)
     }
 
+    /// Every item of a paged list, following `next_cursor` to the last page;
+    /// each page must answer 200. `uri` has a query (`?…`) for the cursor
+    /// to join.
+    pub async fn every_item(&self, token: &str, uri: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut page_uri = uri.to_string();
+        loop {
+            let (status, page) = self.get(token, &page_uri).await;
+            assert_eq!(status, StatusCode::OK, "{page_uri}: {page}");
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(cursor) => page_uri = format!("{uri}&cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+
     pub async fn version(&self, token: &str, id: i64) -> i64 {
         self.get(token, &format!("/api/v1/submissions/{id}"))
             .await
