@@ -84,19 +84,34 @@ impl Replica {
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
              WHERE slot_name LIKE 'oped_test_replica_%' AND NOT active",
         );
-        let slot = format!("oped_test_replica_{}", std::process::id());
-        let backup = as_postgres(bindir().join("pg_basebackup"))
-            .args(["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"])
-            .args(["-X", "stream", "-R", "-C", "-S", &slot, "-D"])
-            .arg(&data)
-            .output()
-            .unwrap();
-        assert!(
-            backup.status.success(),
-            "pg_basebackup of the test server failed (does its pg_hba.conf allow \
-             `host replication all 127.0.0.1/32`?): {}",
-            String::from_utf8_lossy(&backup.stderr)
-        );
+        // A checkpoint that runs while the slot is made (other tests create
+        // and drop databases meanwhile) can invalidate the new slot at once:
+        // PostgreSQL then ends the backup, and a second try succeeds.
+        let mut tries = 0;
+        let slot = loop {
+            tries += 1;
+            let slot = format!("oped_test_replica_{}_{tries}", std::process::id());
+            let backup = as_postgres(bindir().join("pg_basebackup"))
+                .args(["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"])
+                .args(["-X", "stream", "-R", "-C", "-S", &slot, "-D"])
+                .arg(&data)
+                .output()
+                .unwrap();
+            if backup.status.success() {
+                break slot;
+            }
+            let stderr = String::from_utf8_lossy(&backup.stderr);
+            assert!(
+                tries < 3 && stderr.contains("terminating connection due to administrator command"),
+                "pg_basebackup of the test server failed (does its pg_hba.conf allow \
+                 `host replication all 127.0.0.1/32`?): {stderr}"
+            );
+            primary_sql(&format!(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+                 WHERE slot_name = '{slot}' AND NOT active"
+            ));
+            let _ = std::fs::remove_dir_all(&data);
+        };
         // Debian keeps the server's configuration outside its data directory,
         // so the copy has none: the replica gets its own, minimal.
         for (file, text) in [
