@@ -6,5 +6,6 @@ pub mod corrections;
 pub mod edit;
 pub mod proposals;
 pub mod revision;
+pub mod search;
 pub mod similar;
 pub mod store;

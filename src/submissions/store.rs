@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 
 use super::edit::ValidEdit;
 use super::revision::{self, Changes, Origin};
+use super::search;
 use crate::auth::models::AccountStanding;
 use crate::db::cursor::{Cursor, DeadlineCursor};
 use crate::db::models::{AttachmentInfo, Submission};
@@ -215,7 +216,34 @@ pub struct ListRow {
 
 /// One page, newest first, with one row more than `limit` when more follow.
 pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<ListRow>> {
+    let (Some(text), ListOrder::Newest { after }) = (&filter.query, filter.order) else {
+        return load_page(conn, filter, None);
+    };
+    conn.transaction(|conn| {
+        // Each search is planned for its own words and window: a cached
+        // generic plan cannot tell a rare word from a common one.
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
+        if let Some(start) = search::window_start(conn, text, after, filter.limit + 1)? {
+            let page = load_page(conn, filter, Some(start))?;
+            if page.len() as i64 > filter.limit {
+                return Ok(page);
+            }
+        }
+        load_page(conn, filter, None)
+    })
+}
+
+/// The page `filter` asks for, among pieces received at `received_from` or
+/// later when it is given (a search's recent window).
+fn load_page(
+    conn: &mut PgConnection,
+    filter: &ListFilter,
+    received_from: Option<DateTime<Utc>>,
+) -> QueryResult<Vec<ListRow>> {
     let mut query = submissions::table.select(ListRow::as_select()).into_boxed();
+    if let Some(from) = received_from {
+        query = query.filter(submissions::received_at.ge(from));
+    }
     match filter.states.as_slice() {
         [] => {}
         // `state = $1`, not `= ANY($1)`: PostgreSQL then walks the

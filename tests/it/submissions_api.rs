@@ -506,6 +506,81 @@ async fn search_pages_newest_first_and_follows_edits() {
     assert_eq!(harbours.len(), expected.len() - 1);
 }
 
+/// A word in thousands of pieces is looked for first among the newest ones
+/// (`submissions::search`); the pages must be what a search of everything
+/// gives, whether the window holds the matches, holds none of them, or holds
+/// too few once a state is asked for too.
+#[actix_web::test]
+async fn searches_for_common_words_page_through_every_match_newest_first() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let template = desk.ingest("01-plain.eml").to_string();
+    // 6,000 copies, three to a minute (so pages and windows end inside a tie
+    // of received_at): "tide" in every second one; "quay" in the older half
+    // and three of the newest (a window with too few); "pier" in every second
+    // one, in review only among the older half.
+    let mut conn = desk.db.conn();
+    diesel::sql_query(format!(
+        "INSERT INTO submissions (reference, state, title, author_email, received_at, \
+             body_text, body_html, word_count, auth_verdict, suspicious, inbound_message_id, \
+             version, created_at, updated_at, tags, respond_by) \
+         SELECT 'OE-T-' || g, CASE WHEN g > 3000 AND g % 2 = 0 THEN 'in_review' ELSE 'draft' END, \
+             'Copy ' || g, s.author_email, s.received_at - (g / 3) * interval '1 minute', \
+             'Notes' || CASE WHEN g % 2 = 0 THEN ' on the tide' ELSE '' END \
+                     || CASE WHEN g > 3000 OR g IN (20, 40, 60) THEN ' by the quay' ELSE '' END \
+                     || CASE WHEN g % 2 = 0 THEN ' at the pier' ELSE '' END, \
+             '<p>Notes</p>', 7, s.auth_verdict, false, s.inbound_message_id, 1, \
+             s.created_at, s.updated_at, '{{}}', s.respond_by \
+         FROM submissions AS s, generate_series(1, 6000) AS g WHERE s.id = {template}"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query("ANALYZE submissions")
+        .execute(&mut conn)
+        .unwrap();
+    assert!(
+        oped::submissions::search::window_start(&mut conn, "tide", None, 101)
+            .unwrap()
+            .is_some(),
+        "3,000 matches of 6,000: the search looks in a window first"
+    );
+
+    for (query, sql_filter) in [
+        ("q=tide", "search @@ websearch_to_tsquery('simple', 'tide')"),
+        ("q=quay", "search @@ websearch_to_tsquery('simple', 'quay')"),
+        (
+            "q=pier&state=in_review",
+            "search @@ websearch_to_tsquery('simple', 'pier') AND state = 'in_review'",
+        ),
+    ] {
+        #[derive(QueryableByName)]
+        struct Title {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            title: String,
+        }
+        let expected: Vec<String> = diesel::sql_query(format!(
+            "SELECT title FROM submissions WHERE {sql_filter} ORDER BY received_at DESC, id DESC"
+        ))
+        .load::<Title>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.title)
+        .collect();
+        assert!(expected.len() >= 1_500, "{query}: {}", expected.len());
+        let found: Vec<String> = desk
+            .every_item(&editor, &format!("/api/v1/submissions?{query}&limit=100"))
+            .await
+            .iter()
+            .map(|item| item["title"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(found.len(), expected.len(), "{query}");
+        assert!(
+            found == expected,
+            "{query}: the pages differ from the search of everything"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn pages_neither_repeat_nor_skip_while_mail_arrives() {
     let desk = Desk::new().await;

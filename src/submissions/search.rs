@@ -1,0 +1,118 @@
+//! Where a search, newest first, starts looking.
+//!
+//! PostgreSQL serves a search newest first in one of two ways: it walks the
+//! newest-first index and tests each piece's words until the page is full
+//! (quick when most pieces match), or it takes every match from the word
+//! index and sorts them (quick when few do). For a word in a few percent of
+//! the pieces both are slow at scale: the walk reads each candidate's word
+//! list (kilobytes, out of line) for thousands of candidates, and the sort
+//! fetches thousands of matches to keep fifty. So such a search looks first
+//! in a *recent window*: the newest pieces, as many as PostgreSQL's
+//! statistics say will hold a few pages of matches. Inside it PostgreSQL can
+//! intersect the word index with the newest-first index and fetch only the
+//! matches in the window. When the window holds less than a page (the word
+//! was common once and is rare now, or other filters leave few), the caller
+//! searches everything, as it would have without the window.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamptz};
+
+use crate::db::cursor::Cursor;
+use crate::schema::submissions;
+
+/// Below this many expected matches the word index and a sort are quick
+/// enough: a window would only add work.
+const FEW_MATCHES: f64 = 2_000.0;
+
+/// How many pages of matches the window should hold by the estimate, so that
+/// an estimate somewhat too high still leaves a full page inside it.
+const PAGES_OF_MARGIN: f64 = 3.0;
+
+/// How many of the newest pieces (from the cursor on) to look in first, or
+/// `None` to search everything at once because few pieces match.
+pub fn window_rows(expected_matches: f64, total_rows: f64, page_rows: i64) -> Option<i64> {
+    // Written so that a NaN (no statistics) is no window too.
+    let worth_a_window = expected_matches >= FEW_MATCHES && total_rows > 0.0;
+    if !worth_a_window {
+        return None;
+    }
+    let share = (expected_matches / total_rows).min(1.0);
+    Some((PAGES_OF_MARGIN * page_rows as f64 / share).ceil() as i64)
+}
+
+#[derive(QueryableByName)]
+struct Estimate {
+    #[diesel(sql_type = Double)]
+    matches: f64,
+    #[diesel(sql_type = Double)]
+    total: f64,
+}
+
+/// The oldest `received_at` of the recent window for `query`, or `None` when
+/// the search should look everywhere at once (few matches expected, or the
+/// window would reach the oldest piece). `page_rows` is how many rows the
+/// caller reads (a page and one more).
+pub fn window_start(
+    conn: &mut PgConnection,
+    query: &str,
+    after: Option<Cursor>,
+    page_rows: i64,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let estimate: Estimate = diesel::sql_query(
+        "SELECT search_match_estimate($1) AS matches, \
+                greatest(reltuples, 0)::float8 AS total \
+         FROM pg_class WHERE oid = 'submissions'::regclass",
+    )
+    .bind::<Text, _>(query)
+    .get_result(conn)?;
+    let Some(rows) = window_rows(estimate.matches, estimate.total, page_rows) else {
+        return Ok(None);
+    };
+    // The row `rows` places on, read from the newest-first index alone.
+    let mut newest = submissions::table
+        .select(submissions::received_at)
+        .order((submissions::received_at.desc(), submissions::id.desc()))
+        .offset(rows)
+        .limit(1)
+        .into_boxed();
+    if let Some(cursor) = after {
+        newest = newest.filter(
+            sql::<Bool>("(submissions.received_at, submissions.id) < (")
+                .bind::<Timestamptz, _>(cursor.received_at)
+                .sql(", ")
+                .bind::<BigInt, _>(cursor.id)
+                .sql(")"),
+        );
+    }
+    newest.first(conn).optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_expected_matches_search_everything() {
+        assert_eq!(window_rows(0.0, 1_000_000.0, 51), None);
+        assert_eq!(window_rows(1_999.0, 1_000_000.0, 51), None);
+        assert_eq!(window_rows(f64::NAN, 1_000_000.0, 51), None);
+    }
+
+    #[test]
+    fn the_window_holds_a_few_pages_of_matches_by_the_estimate() {
+        // A word in 1% of a million pieces: 3 × 51 matches need 15,300 pieces.
+        assert_eq!(window_rows(10_000.0, 1_000_000.0, 51), Some(15_300));
+        // In 60% of them: a few hundred of the newest.
+        assert_eq!(window_rows(600_000.0, 1_000_000.0, 51), Some(255));
+    }
+
+    #[test]
+    fn an_empty_or_unanalysed_table_has_no_window() {
+        assert_eq!(window_rows(5_000.0, 0.0, 51), None);
+        assert_eq!(window_rows(5_000.0, -1.0, 51), None);
+        // An estimate above the count (stale statistics) is every piece.
+        assert_eq!(window_rows(9_000.0, 5_000.0, 51), Some(153));
+    }
+}
