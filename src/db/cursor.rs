@@ -8,6 +8,12 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+
+use crate::schema::submissions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -16,6 +22,20 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The pieces after this one, newest first: a row comparison, so that
+    /// PostgreSQL walks the (…, received_at, id) indexes.
+    pub fn older_pieces(
+        self,
+    ) -> Box<dyn BoxableExpression<submissions::table, Pg, SqlType = Bool>> {
+        Box::new(
+            sql::<Bool>("(submissions.received_at, submissions.id) < (")
+                .bind::<Timestamptz, _>(self.received_at)
+                .sql(", ")
+                .bind::<BigInt, _>(self.id)
+                .sql(")"),
+        )
+    }
+
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(format!(
             "{}.{}",

@@ -15,9 +15,8 @@
 //! searches everything, as it would have without the window.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamptz};
+use diesel::sql_types::{Double, Text};
 
 use crate::db::cursor::Cursor;
 use crate::schema::submissions;
@@ -78,13 +77,7 @@ pub fn window_start(
         .limit(1)
         .into_boxed();
     if let Some(cursor) = after {
-        newest = newest.filter(
-            sql::<Bool>("(submissions.received_at, submissions.id) < (")
-                .bind::<Timestamptz, _>(cursor.received_at)
-                .sql(", ")
-                .bind::<BigInt, _>(cursor.id)
-                .sql(")"),
-        );
+        newest = newest.filter(cursor.older_pieces());
     }
     newest.first(conn).optional()
 }

@@ -277,14 +277,7 @@ fn load_page(
     query = match filter.order {
         ListOrder::Newest { after } => {
             if let Some(cursor) = after {
-                // A row comparison, so PostgreSQL walks the (…, received_at, id) index.
-                query = query.filter(
-                    sql::<Bool>("(submissions.received_at, submissions.id) < (")
-                        .bind::<Timestamptz, _>(cursor.received_at)
-                        .sql(", ")
-                        .bind::<BigInt, _>(cursor.id)
-                        .sql(")"),
-                );
+                query = query.filter(cursor.older_pieces());
             }
             query.order((submissions::received_at.desc(), submissions::id.desc()))
         }
