@@ -449,6 +449,14 @@ async fn the_corpus_reads_back_through_the_api_with_safe_html() {
     assert_eq!(page["items"][0]["author"]["name"], "خالد المبروك");
 }
 
+/// The titles of a list's items, in order.
+fn titles(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| item["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[actix_web::test]
 async fn search_pages_newest_first_and_follows_edits() {
     let desk = Desk::new().await;
@@ -459,12 +467,6 @@ async fn search_pages_newest_first_and_follows_edits() {
             "From: s{n}@example.org\r\nSubject: Op-Ed: Search {n}\r\nMessage-ID: <search-{n}@example.org>\r\n\r\nA piece about {topic}, number {n}.\r\n"
         ));
     }
-    let titles = |items: &[Value]| -> Vec<String> {
-        items
-            .iter()
-            .map(|item| item["title"].as_str().unwrap().to_string())
-            .collect()
-    };
     let search = |query: &str| format!("/api/v1/submissions?{query}&limit=4");
 
     let harbours = desk.every_item(&editor, &search("q=harbours")).await;
@@ -567,12 +569,11 @@ async fn searches_for_common_words_page_through_every_match_newest_first() {
         .map(|row| row.title)
         .collect();
         assert!(expected.len() >= 1_500, "{query}: {}", expected.len());
-        let found: Vec<String> = desk
-            .every_item(&editor, &format!("/api/v1/submissions?{query}&limit=100"))
-            .await
-            .iter()
-            .map(|item| item["title"].as_str().unwrap().to_string())
-            .collect();
+        let found = titles(
+            &desk
+                .every_item(&editor, &format!("/api/v1/submissions?{query}&limit=100"))
+                .await,
+        );
         assert_eq!(found.len(), expected.len(), "{query}");
         assert!(
             found == expected,
