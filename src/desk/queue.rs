@@ -16,12 +16,11 @@ use crate::api::paging;
 use crate::api::submissions::views::SubmissionListItem;
 use crate::auth::{Role, accounts};
 use crate::db::cursor::Cursor;
+use crate::submissions::search::MAX_QUERY_CHARS;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
 
 const PAGE_SIZE: i64 = 25;
-/// Searches longer than this are not searches.
-const MAX_QUERY_CHARS: usize = 200;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]

@@ -21,6 +21,10 @@ use diesel::sql_types::{Double, Text};
 use crate::db::cursor::Cursor;
 use crate::schema::submissions;
 
+/// Searches longer than this are not searches (the API answers 422, the
+/// desk 400): a bound on what a stranger's text costs to parse and plan.
+pub const MAX_QUERY_CHARS: usize = 200;
+
 /// Below this many expected matches the word index and a sort are quick
 /// enough: a window would only add work.
 const FEW_MATCHES: f64 = 2_000.0;

@@ -763,4 +763,28 @@ async fn nul_characters_and_impossible_cursors_are_client_errors() {
             "{uri}"
         );
     }
+    // A search is at most 200 characters, counted as characters, not bytes
+    // (`+` is a space in a query string, `%C3%A9` an é).
+    let words = "tide+".repeat(40);
+    let (status, page) = desk
+        .get(&editor, &format!("/api/v1/submissions?q={words}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for long in [format!("{words}x"), "%C3%A9".repeat(201)] {
+        let (status, body) = desk
+            .get(&editor, &format!("/api/v1/submissions?q={long}"))
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("q")),
+            "{body}"
+        );
+    }
+    let (status, page) = desk
+        .get(
+            &editor,
+            &format!("/api/v1/submissions?q={}", "%C3%A9".repeat(200)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
 }

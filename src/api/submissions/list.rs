@@ -9,6 +9,7 @@ use crate::api::extract::Caller;
 use crate::api::{AppState, paging};
 use crate::auth::Role;
 use crate::db::cursor::{Cursor, DeadlineCursor};
+use crate::submissions::search::MAX_QUERY_CHARS;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
 
@@ -26,7 +27,9 @@ pub struct ListQuery {
     /// A user id, `me`, or `none` for unassigned pieces.
     #[param(pattern = r"^(me|none|[+-]?[0-9]{1,18})?$", example = "me")]
     assignee: Option<String>,
-    /// Full-text search over title, text and author (web-search syntax).
+    /// Full-text search over title, text and author (web-search syntax), at
+    /// most 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
     received_after: Option<DateTime<Utc>>,
     received_before: Option<DateTime<Utc>>,
@@ -153,13 +156,22 @@ fn filter_from(
         (Some(at), Some(due)) => Some(at.min(due)),
         (at, due) => at.or(due),
     };
+    let search = query
+        .q
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty());
+    if let Some(text) = &search
+        && text.chars().count() > MAX_QUERY_CHARS
+    {
+        return Err(ApiError::invalid_field(
+            "q",
+            format!("a search is at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
     Ok(ListFilter {
         states,
         assignee,
-        query: query
-            .q
-            .map(|q| q.trim().to_string())
-            .filter(|q| !q.is_empty()),
+        query: search,
         received_after,
         received_before,
         respond_before,
