@@ -53,6 +53,8 @@ pub struct AppState {
     pub metrics_access: Arc<metrics::MetricsAccess>,
     /// Each client address's share of status-link requests.
     pub author_lookups: Arc<author::limiter::LookupLimiter>,
+    /// What the database knows of how common each word is, for searches.
+    pub search_statistics: Arc<crate::submissions::search::SearchStatistics>,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             trusted_proxies: Arc::default(),
             metrics_access: Arc::default(),
             author_lookups: Arc::default(),
+            search_statistics: Arc::default(),
             replica: None,
         }
     }

@@ -135,10 +135,11 @@ pub async fn show(
         Some(_) => Some(state.gates.search().await?),
         None => None,
     };
+    let statistics = state.search_statistics.clone();
     let (actor, (mut rows, (counts, people))) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
-            let rows = store::list(conn, &filter)?;
+            let rows = store::list(conn, &filter, &statistics)?;
             let counts = store::count_by_state(conn)?;
             Ok::<_, ApiError>((rows, (counts, accounts::active_names(conn)?)))
         })

@@ -215,22 +215,27 @@ pub struct ListRow {
 }
 
 /// One page, newest first, with one row more than `limit` when more follow.
-pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<ListRow>> {
+/// A search newest first looks in its recent window first
+/// ([`search::window_start`]), by `statistics` of the search column.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &ListFilter,
+    statistics: &search::SearchStatistics,
+) -> QueryResult<Vec<ListRow>> {
     let (Some(text), ListOrder::Newest { after }) = (&filter.query, filter.order) else {
         return load_page(conn, filter, None);
     };
-    conn.transaction(|conn| {
-        // Each search is planned for its own words and window: a cached
-        // generic plan cannot tell a rare word from a common one.
-        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
-        if let Some(start) = search::window_start(conn, text, after, filter.limit + 1)? {
-            let page = load_page(conn, filter, Some(start))?;
-            if page.len() as i64 > filter.limit {
-                return Ok(page);
-            }
+    // No transaction is needed: whatever arrives between the statements, a
+    // window that holds more than a page holds the newest matches. Nor a
+    // cached plan to avoid: a statement with the words in it is planned for
+    // them each time (diesel does not keep it prepared).
+    if let Some(start) = search::window_start(conn, statistics, text, after, filter.limit + 1)? {
+        let page = load_page(conn, filter, Some(start))?;
+        if page.len() as i64 > filter.limit {
+            return Ok(page);
         }
-        load_page(conn, filter, None)
-    })
+    }
+    load_page(conn, filter, None)
 }
 
 /// The page `filter` asks for, among pieces received at `received_from` or

@@ -11,6 +11,7 @@ use common::desk::Desk;
 use diesel::prelude::*;
 use oped::auth::Role;
 use oped::schema::{outbox, submission_history, submissions};
+use oped::submissions::search::{self, SearchStatistics};
 use serde_json::{Value, json};
 
 /// The spec's table: (action, from states, to, role needed).
@@ -449,6 +450,38 @@ async fn the_corpus_reads_back_through_the_api_with_safe_html() {
     assert_eq!(page["items"][0]["author"]["name"], "خالد المبروك");
 }
 
+/// What differs between the copies [`insert_copies`] makes: SQL of `g`, the
+/// copy's number, and `s`, the template's row.
+struct Copies {
+    state: &'static str,
+    received_at: &'static str,
+    body_text: &'static str,
+}
+
+/// `count` copies of the submission `template` made by SQL (titled "Copy
+/// <g>"), then `ANALYZE`, as searches at scale see a table.
+fn insert_copies(conn: &mut PgConnection, template: &str, count: u32, copies: Copies) {
+    let Copies {
+        state,
+        received_at,
+        body_text,
+    } = copies;
+    diesel::sql_query(format!(
+        "INSERT INTO submissions (reference, state, title, author_email, received_at, \
+             body_text, body_html, word_count, auth_verdict, suspicious, inbound_message_id, \
+             version, created_at, updated_at, tags, respond_by) \
+         SELECT 'OE-C-' || g, {state}, 'Copy ' || g, s.author_email, {received_at}, {body_text}, \
+             '<p>Notes</p>', 7, s.auth_verdict, false, s.inbound_message_id, 1, \
+             s.created_at, s.updated_at, '{{}}', s.respond_by \
+         FROM submissions AS s, generate_series(1, {count}) AS g WHERE s.id = {template}"
+    ))
+    .execute(conn)
+    .unwrap();
+    diesel::sql_query("ANALYZE submissions")
+        .execute(conn)
+        .unwrap();
+}
+
 /// The titles of a list's items, in order.
 fn titles(items: &[Value]) -> Vec<String> {
     items
@@ -522,26 +555,21 @@ async fn searches_for_common_words_page_through_every_match_newest_first() {
     // and three of the newest (a window with too few); "pier" in every second
     // one, in review only among the older half.
     let mut conn = desk.db.conn();
-    diesel::sql_query(format!(
-        "INSERT INTO submissions (reference, state, title, author_email, received_at, \
-             body_text, body_html, word_count, auth_verdict, suspicious, inbound_message_id, \
-             version, created_at, updated_at, tags, respond_by) \
-         SELECT 'OE-T-' || g, CASE WHEN g > 3000 AND g % 2 = 0 THEN 'in_review' ELSE 'draft' END, \
-             'Copy ' || g, s.author_email, s.received_at - (g / 3) * interval '1 minute', \
-             'Notes' || CASE WHEN g % 2 = 0 THEN ' on the tide' ELSE '' END \
+    insert_copies(
+        &mut conn,
+        &template,
+        6000,
+        Copies {
+            state: "CASE WHEN g > 3000 AND g % 2 = 0 THEN 'in_review' ELSE 'draft' END",
+            received_at: "s.received_at - (g / 3) * interval '1 minute'",
+            body_text: "'Notes' || CASE WHEN g % 2 = 0 THEN ' on the tide' ELSE '' END \
                      || CASE WHEN g > 3000 OR g IN (20, 40, 60) THEN ' by the quay' ELSE '' END \
-                     || CASE WHEN g % 2 = 0 THEN ' at the pier' ELSE '' END, \
-             '<p>Notes</p>', 7, s.auth_verdict, false, s.inbound_message_id, 1, \
-             s.created_at, s.updated_at, '{{}}', s.respond_by \
-         FROM submissions AS s, generate_series(1, 6000) AS g WHERE s.id = {template}"
-    ))
-    .execute(&mut conn)
-    .unwrap();
-    diesel::sql_query("ANALYZE submissions")
-        .execute(&mut conn)
-        .unwrap();
+                     || CASE WHEN g % 2 = 0 THEN ' at the pier' ELSE '' END",
+        },
+    );
+    let statistics = SearchStatistics::default();
     assert!(
-        oped::submissions::search::window_start(&mut conn, "tide", None, 101)
+        search::window_start(&mut conn, &statistics, "tide", None, 101)
             .unwrap()
             .is_some(),
         "3,000 matches of 6,000: the search looks in a window first"
@@ -578,6 +606,69 @@ async fn searches_for_common_words_page_through_every_match_newest_first() {
         assert!(
             found == expected,
             "{query}: the pages differ from the search of everything"
+        );
+    }
+}
+
+/// The service reckons a search's matches from a snapshot of the column's
+/// statistics; the figures are the planner's own.
+#[actix_web::test]
+async fn expected_matches_are_those_the_planner_expects() {
+    let desk = Desk::new().await;
+    let template = desk.ingest("01-plain.eml").to_string();
+    let mut conn = desk.db.conn();
+    let statistics = SearchStatistics::default();
+    assert_eq!(
+        search::expected_matches(&mut conn, &statistics, "tide").unwrap(),
+        None,
+        "no statistics before the table is analysed"
+    );
+    // Words in 1/2, 1/5, 1/7 and 2/3 of 3,000 pieces, and in none.
+    insert_copies(
+        &mut conn,
+        &template,
+        3000,
+        Copies {
+            state: "'draft'",
+            received_at: "s.received_at",
+            body_text: "concat_ws(' ', CASE WHEN g % 2 = 0 THEN 'tide' END, \
+                CASE WHEN g % 5 = 0 THEN 'quay' END, CASE WHEN g % 7 = 0 THEN 'pier' END, \
+                CASE WHEN g % 3 > 0 THEN 'mooring' END)",
+        },
+    );
+    // The snapshot read before ANALYZE serves a while yet: a fresh one sees it.
+    let statistics = SearchStatistics::default();
+
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Json, column_name = "QUERY PLAN")]
+        plan: serde_json::Value,
+    }
+    for query in [
+        "tide",
+        "quay",
+        "TIDE quay",
+        "tide or pier",
+        "-mooring",
+        "\"tide quay\"",
+        "tide -pier or quay",
+        "nowhere",
+    ] {
+        let (matches, pieces) = search::expected_matches(&mut conn, &statistics, query)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{query}: no estimate"));
+        let explained: Plan = diesel::sql_query(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM submissions \
+             WHERE search @@ websearch_to_tsquery('simple', $1)",
+        )
+        .bind::<diesel::sql_types::Text, _>(query)
+        .get_result(&mut conn)
+        .unwrap();
+        let planned = explained.plan[0]["Plan"]["Plan Rows"].as_f64().unwrap();
+        assert!(pieces >= 3_000.0, "{query}: {pieces} pieces");
+        assert!(
+            (matches.round().max(1.0) - planned).abs() <= 1.0,
+            "{query}: reckoned {matches}, planned {planned}"
         );
     }
 }

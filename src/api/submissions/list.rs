@@ -71,9 +71,10 @@ pub async fn index(
         Some(_) => Some(state.gates.search().await?),
         None => None,
     };
+    let statistics = state.search_statistics.clone();
     let (_, mut rows) = caller
         .db(&state, Role::Editor, move |conn, _| {
-            Ok(store::list(conn, &filter)?)
+            Ok(store::list(conn, &filter, &statistics)?)
         })
         .await?;
     let next_cursor = match order {

@@ -14,6 +14,11 @@
 //! was common once and is rare now, or other filters leave few), the caller
 //! searches everything, as it would have without the window.
 
+mod estimate;
+mod statistics;
+
+pub use statistics::SearchStatistics;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text};
@@ -45,32 +50,53 @@ pub fn window_rows(expected_matches: f64, total_rows: f64, page_rows: i64) -> Op
     Some((PAGES_OF_MARGIN * page_rows as f64 / share).ceil() as i64)
 }
 
+/// A search's words as PostgreSQL reads them, and how many pieces there are.
 #[derive(QueryableByName)]
-struct Estimate {
+struct Search {
+    #[diesel(sql_type = Text)]
+    tsquery: String,
     #[diesel(sql_type = Double)]
-    matches: f64,
-    #[diesel(sql_type = Double)]
-    total: f64,
+    pieces: f64,
 }
 
-/// The oldest `received_at` of the recent window for `query`, or `None` when
-/// the search should look everywhere at once (few matches expected, or the
-/// window would reach the oldest piece). `page_rows` is how many rows the
-/// caller reads (a page and one more).
-pub fn window_start(
+/// How many pieces PostgreSQL would expect `query` to match, and how many
+/// pieces there are, by `statistics`; `None` when there are no statistics
+/// yet or the query is of a kind not reckoned (a prefix search).
+pub fn expected_matches(
     conn: &mut PgConnection,
+    statistics: &SearchStatistics,
     query: &str,
-    after: Option<Cursor>,
-    page_rows: i64,
-) -> QueryResult<Option<DateTime<Utc>>> {
-    let estimate: Estimate = diesel::sql_query(
-        "SELECT search_match_estimate($1) AS matches, \
-                greatest(reltuples, 0)::float8 AS total \
+) -> QueryResult<Option<(f64, f64)>> {
+    let Some(frequencies) = statistics.frequencies(conn)? else {
+        return Ok(None);
+    };
+    let search: Search = diesel::sql_query(
+        "SELECT websearch_to_tsquery('simple', $1)::text AS tsquery, \
+                greatest(reltuples, 0)::float8 AS pieces \
          FROM pg_class WHERE oid = 'submissions'::regclass",
     )
     .bind::<Text, _>(query)
     .get_result(conn)?;
-    let Some(rows) = window_rows(estimate.matches, estimate.total, page_rows) else {
+    Ok(frequencies
+        .share(&search.tsquery)
+        .map(|share| (share * search.pieces, search.pieces)))
+}
+
+/// The oldest `received_at` of the recent window for `query`, or `None` when
+/// the search should look everywhere at once (few matches expected, no
+/// statistics yet, or the window would reach the oldest piece). `page_rows`
+/// is how many rows the caller reads (a page and one more).
+pub fn window_start(
+    conn: &mut PgConnection,
+    statistics: &SearchStatistics,
+    query: &str,
+    after: Option<Cursor>,
+    page_rows: i64,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let Some((matches, pieces)) = expected_matches(conn, statistics, query)? else {
+        return Ok(None);
+    };
+    let Some(rows) = window_rows(matches, pieces, page_rows) else {
         return Ok(None);
     };
     // The row `rows` places on, read from the newest-first index alone.
