@@ -8,9 +8,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
-use diesel::dsl::sql;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Timestamptz};
 
 use crate::schema::submissions;
@@ -27,13 +28,11 @@ impl Cursor {
     pub fn older_pieces(
         self,
     ) -> Box<dyn BoxableExpression<submissions::table, Pg, SqlType = Bool>> {
-        Box::new(
-            sql::<Bool>("(submissions.received_at, submissions.id) < (")
-                .bind::<Timestamptz, _>(self.received_at)
-                .sql(", ")
-                .bind::<BigInt, _>(self.id)
-                .sql(")"),
-        )
+        Box::new(RowComparison {
+            row_is: "(submissions.received_at, submissions.id) < (",
+            at: self.received_at,
+            id: self.id,
+        })
     }
 
     pub fn encode(&self) -> String {
@@ -73,6 +72,57 @@ impl DeadlineCursor {
     pub fn decode(text: &str) -> Option<DeadlineCursor> {
         let (respond_by, id) = decode_position(text, DEADLINE_TAG)?;
         Some(DeadlineCursor { respond_by, id })
+    }
+
+    /// The open pieces due after this one: the (respond_by, id) index of
+    /// open pieces serves it.
+    pub fn due_later(self) -> Box<dyn BoxableExpression<submissions::table, Pg, SqlType = Bool>> {
+        Box::new(RowComparison {
+            row_is: "(submissions.respond_by, submissions.id) > (",
+            at: self.respond_by,
+            id: self.id,
+        })
+    }
+}
+
+/// `<row_is>$1, $2)`: a cursor's row comparison, which diesel's query
+/// builder has no words for. Written as a fragment of its own rather than
+/// with `sql()`, because a `sql()` literal makes diesel send the whole
+/// statement unprepared, parsed and planned again for every page.
+#[derive(Debug, Clone, Copy)]
+struct RowComparison {
+    /// Up to the opening parenthesis of the values: fixed text, never input.
+    row_is: &'static str,
+    at: DateTime<Utc>,
+    id: i64,
+}
+
+impl Expression for RowComparison {
+    type SqlType = Bool;
+}
+
+impl AppearsOnTable<submissions::table> for RowComparison {}
+
+impl SelectableExpression<submissions::table> for RowComparison {}
+
+impl ValidGrouping<()> for RowComparison {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl QueryId for RowComparison {
+    type QueryId = ();
+    // The text differs by `row_is`: the statement is known by its SQL.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for RowComparison {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(self.row_is);
+        out.push_bind_param::<Timestamptz, _>(&self.at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.id)?;
+        out.push_sql(")");
+        Ok(())
     }
 }
 

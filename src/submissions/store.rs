@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
-use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use diesel::sql_types::{Bool, Text};
 
 use super::edit::ValidEdit;
 use super::revision::{self, Changes, Origin};
@@ -288,14 +288,7 @@ fn load_page(
         }
         ListOrder::Deadline { after } => {
             if let Some(cursor) = after {
-                // The (respond_by, id) index of open pieces serves it.
-                query = query.filter(
-                    sql::<Bool>("(submissions.respond_by, submissions.id) > (")
-                        .bind::<Timestamptz, _>(cursor.respond_by)
-                        .sql(", ")
-                        .bind::<BigInt, _>(cursor.id)
-                        .sql(")"),
-                );
+                query = query.filter(cursor.due_later());
             }
             query.order((submissions::respond_by.asc(), submissions::id.asc()))
         }
