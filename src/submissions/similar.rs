@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
 
 use crate::domain::State;
 use crate::jobs::Task;
@@ -18,7 +19,7 @@ pub const WINDOW_DAYS: i64 = 180;
 pub const SHOWN_FROM: f32 = 0.5;
 /// The most pieces compared with one new piece: the latest that share a band.
 /// Bounds the work a flood of copies can cause.
-const MAX_CANDIDATES: i64 = 200;
+const MAX_CANDIDATES: i32 = 200;
 /// The most pairs kept for one new piece: its closest. Editors need the
 /// nearest few, and a flood of copies must not write a pair per copy.
 const MAX_PAIRS: usize = 10;
@@ -33,6 +34,21 @@ pub struct Similar {
     pub similarity: f32,
 }
 
+/// A piece that shares a band with the new one (`similar_candidates`).
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    reference: String,
+    #[diesel(sql_type = Text)]
+    author_email: String,
+    #[diesel(sql_type = Text)]
+    state: State,
+    #[diesel(sql_type = Array<Integer>)]
+    signature: Vec<i32>,
+}
+
 /// Earlier pieces received within [`WINDOW_DAYS`] before `at` whose text
 /// is at least [`SHOWN_FROM`] similar to `print`, most similar first.
 pub fn find(
@@ -40,28 +56,23 @@ pub fn find(
     print: &Fingerprint,
     at: DateTime<Utc>,
 ) -> QueryResult<Vec<Similar>> {
-    let rows: Vec<(i64, String, String, State, Vec<i32>)> = submission_fingerprints::table
-        .inner_join(submissions::table)
-        .filter(submission_fingerprints::bands.overlaps_with(&print.bands))
-        .filter(submission_fingerprints::received_at.ge(at - Duration::days(WINDOW_DAYS)))
-        .order(submission_fingerprints::received_at.desc())
-        .limit(MAX_CANDIDATES)
-        .select((
-            submissions::id,
-            submissions::reference,
-            submissions::author_email,
-            submissions::state,
-            submission_fingerprints::signature,
-        ))
-        .load(conn)?;
+    // The SQL function keeps to the bands' index (see its migration).
+    let rows: Vec<Candidate> = diesel::sql_query(
+        "SELECT id, reference, author_email, state, signature \
+         FROM similar_candidates($1, $2, $3)",
+    )
+    .bind::<Array<BigInt>, _>(&print.bands)
+    .bind::<Timestamptz, _>(at - Duration::days(WINDOW_DAYS))
+    .bind::<Integer, _>(MAX_CANDIDATES)
+    .load(conn)?;
     let mut found: Vec<Similar> = rows
         .into_iter()
-        .map(|(id, reference, author_email, state, signature)| Similar {
-            id,
-            reference,
-            author_email,
-            state,
-            similarity: similarity(&print.signature, &signature),
+        .map(|candidate| Similar {
+            similarity: similarity(&print.signature, &candidate.signature),
+            id: candidate.id,
+            reference: candidate.reference,
+            author_email: candidate.author_email,
+            state: candidate.state,
         })
         .filter(|similar| similar.similarity >= SHOWN_FROM)
         .collect();
