@@ -5,6 +5,8 @@
 //! [`DeadlineCursor`], which is written differently so that neither kind is
 //! taken for the other.
 
+use std::marker::PhantomData;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
@@ -14,7 +16,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Timestamptz};
 
-use crate::schema::submissions;
+use crate::schema::{inbound_messages, submissions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -28,11 +30,23 @@ impl Cursor {
     pub fn older_pieces(
         self,
     ) -> Box<dyn BoxableExpression<submissions::table, Pg, SqlType = Bool>> {
-        Box::new(RowComparison {
-            row_is: "(submissions.received_at, submissions.id) < (",
-            at: self.received_at,
-            id: self.id,
-        })
+        Box::new(RowComparison::new(
+            "(submissions.received_at, submissions.id) < (",
+            self.received_at,
+            self.id,
+        ))
+    }
+
+    /// The same for the inbox's messages: the (received_at, id) index of
+    /// `inbound_messages` serves it.
+    pub fn older_messages(
+        self,
+    ) -> Box<dyn BoxableExpression<inbound_messages::table, Pg, SqlType = Bool>> {
+        Box::new(RowComparison::new(
+            "(inbound_messages.received_at, inbound_messages.id) < (",
+            self.received_at,
+            self.id,
+        ))
     }
 
     pub fn encode(&self) -> String {
@@ -77,45 +91,57 @@ impl DeadlineCursor {
     /// The open pieces due after this one: the (respond_by, id) index of
     /// open pieces serves it.
     pub fn due_later(self) -> Box<dyn BoxableExpression<submissions::table, Pg, SqlType = Bool>> {
-        Box::new(RowComparison {
-            row_is: "(submissions.respond_by, submissions.id) > (",
-            at: self.respond_by,
-            id: self.id,
-        })
+        Box::new(RowComparison::new(
+            "(submissions.respond_by, submissions.id) > (",
+            self.respond_by,
+            self.id,
+        ))
     }
 }
 
-/// `<row_is>$1, $2)`: a cursor's row comparison, which diesel's query
-/// builder has no words for. Written as a fragment of its own rather than
-/// with `sql()`, because a `sql()` literal makes diesel send the whole
-/// statement unprepared, parsed and planned again for every page.
+/// `<row_is>$1, $2)`: a cursor's row comparison on the table `T`, which
+/// diesel's query builder has no words for. Written as a fragment of its own
+/// rather than with `sql()`, because a `sql()` literal makes diesel send the
+/// whole statement unprepared, parsed and planned again for every page.
 #[derive(Debug, Clone, Copy)]
-struct RowComparison {
+struct RowComparison<T> {
     /// Up to the opening parenthesis of the values: fixed text, never input.
     row_is: &'static str,
     at: DateTime<Utc>,
     id: i64,
+    table: PhantomData<T>,
 }
 
-impl Expression for RowComparison {
+impl<T> RowComparison<T> {
+    fn new(row_is: &'static str, at: DateTime<Utc>, id: i64) -> Self {
+        RowComparison {
+            row_is,
+            at,
+            id,
+            table: PhantomData,
+        }
+    }
+}
+
+impl<T> Expression for RowComparison<T> {
     type SqlType = Bool;
 }
 
-impl AppearsOnTable<submissions::table> for RowComparison {}
+impl<T: Table> AppearsOnTable<T> for RowComparison<T> {}
 
-impl SelectableExpression<submissions::table> for RowComparison {}
+impl<T: Table> SelectableExpression<T> for RowComparison<T> {}
 
-impl ValidGrouping<()> for RowComparison {
+impl<T> ValidGrouping<()> for RowComparison<T> {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-impl QueryId for RowComparison {
+impl<T> QueryId for RowComparison<T> {
     type QueryId = ();
     // The text differs by `row_is`: the statement is known by its SQL.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl QueryFragment<Pg> for RowComparison {
+impl<T> QueryFragment<Pg> for RowComparison<T> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(self.row_is);
         out.push_bind_param::<Timestamptz, _>(&self.at)?;

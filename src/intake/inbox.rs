@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Timestamptz};
 
 use super::Outcome;
 use crate::db::cursor::Cursor;
@@ -44,14 +43,7 @@ pub fn list(
         ))
         .into_boxed();
     if let Some(cursor) = after {
-        // A row comparison, so PostgreSQL walks the (received_at, id) index.
-        listing = listing.filter(
-            diesel::dsl::sql::<Bool>("(inbound_messages.received_at, inbound_messages.id) < (")
-                .bind::<Timestamptz, _>(cursor.received_at)
-                .sql(", ")
-                .bind::<BigInt, _>(cursor.id)
-                .sql(")"),
-        );
+        listing = listing.filter(cursor.older_messages());
     }
     listing
         .order((
