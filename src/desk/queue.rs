@@ -16,7 +16,7 @@ use crate::api::paging;
 use crate::api::submissions::views::SubmissionListItem;
 use crate::auth::{Role, accounts};
 use crate::db::cursor::Cursor;
-use crate::submissions::search::MAX_QUERY_CHARS;
+use crate::submissions::search::query_problem;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
 
@@ -106,10 +106,8 @@ pub async fn show(
             })?),
         };
     let search = query.q.trim().to_string();
-    if search.chars().count() > MAX_QUERY_CHARS {
-        return Err(DeskError::bad_request(format!(
-            "a search is at most {MAX_QUERY_CHARS} characters"
-        )));
+    if let Some(problem) = query_problem(&search) {
+        return Err(DeskError::bad_request(problem));
     }
     let received_after = QueueQuery::day(&query.from, false)?;
     let received_before = QueueQuery::day(&query.to, true)?;

@@ -145,6 +145,31 @@ async fn the_session_cookie_is_http_only_lax_for_the_desk_and_secure_off_loopbac
     );
 }
 
+/// The desk's search box has the API's bounds, and says which one was met.
+#[actix_web::test]
+async fn a_search_the_desk_cannot_run_is_refused_with_a_page_saying_why() {
+    let desk = Desk::new().await;
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let fine = browser
+        .get(&desk.app, &format!("/desk/queue?q={}tide", "-".repeat(32)))
+        .await;
+    assert_eq!(fine.status, StatusCode::OK);
+    let refused = browser
+        .get(&desk.app, &format!("/desk/queue?q={}tide", "-+".repeat(33)))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("in a row"), "{}", refused.body);
+    let long = browser
+        .get(&desk.app, &format!("/desk/queue?q={}", "x".repeat(201)))
+        .await;
+    assert_eq!(long.status, StatusCode::BAD_REQUEST);
+    assert!(
+        long.body.contains("at most 200 characters"),
+        "{}",
+        long.body
+    );
+}
+
 #[actix_web::test]
 async fn a_form_without_its_csrf_token_is_refused_with_a_page() {
     let desk = Desk::new().await;

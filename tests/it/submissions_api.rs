@@ -878,4 +878,22 @@ async fn nul_characters_and_impossible_cursors_are_client_errors() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
+    // More "not"s in a row than PostgreSQL's search syntax takes: named, not
+    // a server error; as many as it takes are searched.
+    for (nots, expected) in [(33, StatusCode::UNPROCESSABLE_ENTITY), (32, StatusCode::OK)] {
+        let (status, body) = desk
+            .get(
+                &editor,
+                &format!("/api/v1/submissions?q={}tide", "-".repeat(nots)),
+            )
+            .await;
+        assert_eq!(status, expected, "{nots}: {body}");
+    }
+    let (_, body) = desk
+        .get(
+            &editor,
+            &format!("/api/v1/submissions?q={}tide", "-+".repeat(40)),
+        )
+        .await;
+    assert_eq!(body["field"].as_str(), Some("q"), "{body}");
 }

@@ -9,7 +9,7 @@ use crate::api::extract::Caller;
 use crate::api::{AppState, paging};
 use crate::auth::Role;
 use crate::db::cursor::{Cursor, DeadlineCursor};
-use crate::submissions::search::MAX_QUERY_CHARS;
+use crate::submissions::search::query_problem;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
 
@@ -161,13 +161,8 @@ fn filter_from(
         .q
         .map(|q| q.trim().to_string())
         .filter(|q| !q.is_empty());
-    if let Some(text) = &search
-        && text.chars().count() > MAX_QUERY_CHARS
-    {
-        return Err(ApiError::invalid_field(
-            "q",
-            format!("a search is at most {MAX_QUERY_CHARS} characters"),
-        ));
+    if let Some(problem) = search.as_deref().and_then(query_problem) {
+        return Err(ApiError::invalid_field("q", problem));
     }
     Ok(ListFilter {
         states,

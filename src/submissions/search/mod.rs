@@ -30,6 +30,39 @@ use crate::schema::submissions;
 /// desk 400): a bound on what a stranger's text costs to parse and plan.
 pub const MAX_QUERY_CHARS: usize = 200;
 
+/// The most `-` (each a "not") PostgreSQL's search syntax takes in a row:
+/// with one more, `websearch_to_tsquery` fails ("tsquery stack too small").
+const MAX_NOTS_IN_A_ROW: usize = 32;
+
+/// Why `text` cannot be searched for, said for the person who typed it, or
+/// `None`. Both doors (the API and the desk) ask this before searching.
+pub fn query_problem(text: &str) -> Option<String> {
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Some(format!("a search is at most {MAX_QUERY_CHARS} characters"));
+    }
+    if nots_in_a_row(text) > MAX_NOTS_IN_A_ROW {
+        return Some(format!(
+            "a search has at most {MAX_NOTS_IN_A_ROW} '-' in a row"
+        ));
+    }
+    None
+}
+
+/// The longest run of `-` in `text`, spaces between them not breaking it
+/// (PostgreSQL reads `- -a` as two "not"s too).
+fn nots_in_a_row(text: &str) -> usize {
+    let (mut run, mut longest) = (0, 0);
+    for c in text.chars() {
+        if c == '-' {
+            run += 1;
+            longest = longest.max(run);
+        } else if !c.is_whitespace() {
+            run = 0;
+        }
+    }
+    longest
+}
+
 /// Below this many expected matches the word index and a sort are quick
 /// enough: a window would only add work.
 const FEW_MATCHES: f64 = 2_000.0;
@@ -115,6 +148,20 @@ pub fn window_start(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_is_bounded_in_length_and_in_nots_in_a_row() {
+        assert_eq!(query_problem("tide -quay"), None);
+        assert_eq!(query_problem(&"x".repeat(MAX_QUERY_CHARS)), None);
+        assert!(query_problem(&"x".repeat(MAX_QUERY_CHARS + 1)).is_some());
+        assert_eq!(query_problem(&format!("{}tide", "-".repeat(32))), None);
+        assert!(query_problem(&format!("{}tide", "-".repeat(33))).is_some());
+        assert!(query_problem(&format!("tide {}", "- ".repeat(33))).is_some());
+        // Words, hyphens inside them and other marks end a run.
+        assert_eq!(query_problem(&"-a ".repeat(60)), None);
+        assert_eq!(query_problem(&"-,".repeat(60)), None);
+        assert_eq!(query_problem(&"e-mail ".repeat(25)), None);
+    }
 
     #[test]
     fn few_expected_matches_search_everything() {
