@@ -28,7 +28,7 @@ pub struct ListQuery {
     #[param(pattern = r"^(me|none|[+-]?[0-9]{1,18})?$", example = "me")]
     assignee: Option<String>,
     /// Full-text search over title, text and author (web-search syntax), at
-    /// most 200 characters.
+    /// most 200 characters and at most 32 `-` in a row (422 naming `q`).
     #[param(max_length = 200)]
     q: Option<String>,
     received_after: Option<DateTime<Utc>>,
