@@ -1,7 +1,7 @@
 //! Submissions in the database, as editors read and edit them.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
+use diesel::dsl::{self, case_when, sql};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel::sql_types::{Bool, Text};
@@ -18,7 +18,7 @@ use crate::domain::{
 use crate::publishing::Site;
 use crate::schema::{
     attachments, correspondence as letters, proposed_revisions, submission_history,
-    submission_notes, submission_revisions, submissions, users,
+    submission_notes, submission_revisions, submission_similarities, submissions, users,
 };
 
 /// A submission with what its page shows beside it.
@@ -59,15 +59,15 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
             Submission::as_select(),
             (users::id, users::name).nullable(),
             pending_proposals(),
-            submission_attachments(id),
-            submission_similar(id),
+            attachments_of(id),
+            similar_to(id),
         ))
         .first::<(
             Submission,
             Option<UserRef>,
             Option<i64>,
-            serde_json::Value,
-            serde_json::Value,
+            Option<serde_json::Value>,
+            Option<serde_json::Value>,
         )>(conn)
         .optional()?
         .map(|(row, assignee, pending, attachments, similar)| {
@@ -111,16 +111,16 @@ pub fn find_for(
             Option::<Submission>::as_select(),
             (assignees.field(users::id), assignees.field(users::name)).nullable(),
             pending_proposals(),
-            submission_attachments(id),
-            submission_similar(id),
+            attachments_of(id),
+            similar_to(id),
         ))
         .first::<(
             AccountStanding,
             Option<Submission>,
             Option<UserRef>,
             Option<i64>,
-            serde_json::Value,
-            serde_json::Value,
+            Option<serde_json::Value>,
+            Option<serde_json::Value>,
         )>(conn)
         .optional()?;
     let Some((standing, row, assignee, pending_proposals, attachments, similar)) = found else {
@@ -137,17 +137,46 @@ fn record(
     row: Submission,
     assignee: Option<UserRef>,
     pending_proposals: Option<i64>,
-    attachments: serde_json::Value,
-    similar: serde_json::Value,
+    attachments: Option<serde_json::Value>,
+    similar: Option<serde_json::Value>,
 ) -> QueryResult<SubmissionRecord> {
-    let from_json = |err: serde_json::Error| DbError::DeserializationError(err.into());
+    fn list<T: serde::de::DeserializeOwned>(
+        json: Option<serde_json::Value>,
+    ) -> QueryResult<Vec<T>> {
+        json.map_or(Ok(Vec::new()), |json| {
+            serde_json::from_value(json).map_err(|err| DbError::DeserializationError(err.into()))
+        })
+    }
     Ok(SubmissionRecord {
         row,
         assignee,
-        attachments: serde_json::from_value(attachments).map_err(from_json)?,
+        attachments: list(attachments)?,
         pending_proposals: pending_proposals.unwrap_or(0),
-        similar: serde_json::from_value(similar).map_err(from_json)?,
+        similar: list(similar)?,
     })
+}
+
+/// The piece's attachments as JSON, or NULL when it has none. The function
+/// is called only behind the index probe: most pieces have none, and a
+/// PL/pgSQL call costs the statement far more than the probe that skips it.
+#[diesel::dsl::auto_type]
+fn attachments_of(id: i64) -> _ {
+    case_when(
+        dsl::exists(attachments::table.filter(attachments::submission_id.eq(id))),
+        submission_attachments(id),
+    )
+}
+
+/// The piece's near-duplicates as JSON, or NULL when it has none (called
+/// only behind the index probe, as [`attachments_of`]).
+#[diesel::dsl::auto_type]
+fn similar_to(id: i64) -> _ {
+    case_when(
+        dsl::exists(
+            submission_similarities::table.filter(submission_similarities::submission_id.eq(id)),
+        ),
+        submission_similar(id),
+    )
 }
 
 /// How many of the piece's proposed revisions wait for an editor.
