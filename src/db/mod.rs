@@ -109,7 +109,8 @@ fn plaintext_on_loopback(url: &str) -> String {
 
 /// A pool whose `get` gives up after `timeout`, so a dead database turns into
 /// a quick "try again later" instead of a hung request; its connections stop
-/// any statement after [`STATEMENT_TIMEOUT`].
+/// any statement after [`STATEMENT_TIMEOUT`], and reach a loopback server
+/// without TLS as [`Database::open`]'s do, whoever built the URL.
 pub fn pool(url: &Secret<String>, max_size: u32, timeout: Duration) -> PgPool {
     Pool::builder()
         .max_size(max_size)
@@ -119,7 +120,7 @@ pub fn pool(url: &Secret<String>, max_size: u32, timeout: Duration) -> PgPool {
         .test_on_check_out(false)
         // Connecting lazily lets the service start and answer 503 while the
         // database is briefly away.
-        .build_unchecked(ConnectionManager::new(url.expose().clone()))
+        .build_unchecked(ConnectionManager::new(plaintext_on_loopback(url.expose())))
 }
 
 #[derive(Debug)]
