@@ -87,6 +87,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, StartupError
             tokens,
             Arc::new(Site::from_config(config)),
         )
+        .map_err(StartupError::Threads)?
     })
 }
 

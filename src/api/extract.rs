@@ -4,7 +4,7 @@
 //! The token is checked as the request arrives (signature, issuer,
 //! audience, expiry: no I/O). The account is checked where the handler
 //! reads the database anyway, on the same connection and in the same hand-off
-//! to the blocking pool ([`Caller::db`]): still on every request, so that
+//! to a database thread ([`Caller::db`]): still on every request, so that
 //! deactivating an account or changing its password ends its sessions at
 //! once, but without a round trip of its own.
 
@@ -87,7 +87,7 @@ impl Caller {
     }
 
     /// Runs `work` as this caller, needing `needed`: one turn at the
-    /// database gate, one hand-off to the blocking pool, one connection for
+    /// database gate, on a database thread, one connection for
     /// the account check and the work. Returns the checked actor with the
     /// work's result.
     pub async fn db<T, F>(

@@ -2,24 +2,24 @@
 //! database connections, the share of them that searches may hold, and the
 //! cores that argon2 may use.
 //!
-//! Each gate is a tokio semaphore taken *before* the work goes to the
-//! blocking pool. tokio's semaphore serves waiters in arrival order, so a
-//! request waits its turn instead of being overtaken again and again on the
-//! pool's condition variable, and a waiting request holds no blocking
-//! thread. The search and hashing gates also bound how many may wait:
-//! beyond that the answer is 429 with `Retry-After`, not an ever longer
-//! queue.
+//! Database work waits its turn in one queue served by threads of its own
+//! ([`Turns`]), as many as the pool has connections. The other gates are
+//! tokio semaphores taken *before* the work goes to the blocking pool.
+//! Both serve waiters in arrival order, so a request waits its turn instead
+//! of being overtaken again and again on the pool's condition variable, and
+//! a waiting request holds no thread. The search and hashing gates also
+//! bound how many may wait: beyond that the answer is 429 with
+//! `Retry-After`, not an ever longer queue.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::error::ApiError;
+use super::turns::{Panicked, Turns};
 
 pub struct Gates {
-    database: Semaphore,
-    /// Requests waiting for a database turn, for the metrics.
-    database_waiting: AtomicUsize,
+    database: Turns,
     search: Bounded,
     hashing: Bounded,
     intake: Bounded,
@@ -38,17 +38,17 @@ struct Bounded {
 
 impl Gates {
     /// Gates for an API whose pool holds `pool_size` connections, on a
-    /// machine with `cores` cores.
-    pub fn new(pool_size: u32, cores: usize) -> Gates {
+    /// machine with `cores` cores. Fails when the database threads cannot
+    /// be started.
+    pub fn new(pool_size: u32, cores: usize) -> std::io::Result<Gates> {
         let pool_size = usize::try_from(pool_size).unwrap_or(1).max(1);
         // Half the cores: reads keep the other half while logins hash.
         let hashing = cores.div_ceil(2).max(1);
         // Mail being prepared mostly waits on its extractor child; a few at
         // once keep the cores busy without crowding out the editors.
         let intake = cores.max(2);
-        Gates {
-            database: Semaphore::new(pool_size),
-            database_waiting: AtomicUsize::new(0),
+        Ok(Gates {
+            database: Turns::new(pool_size)?,
             // A quarter of the connections (two on a small pool, never all
             // of them): a burst of slow searches leaves the rest of the desk
             // its connections.
@@ -63,28 +63,28 @@ impl Gates {
             hashing: Bounded::new(hashing, 32, "logins"),
             intake: Bounded::new(intake, 64, "messages"),
             blocking_threads: pool_size + hashing + intake,
-        }
+        })
     }
 
     /// For this machine.
-    pub fn for_pool(pool_size: u32) -> Gates {
+    pub fn for_pool(pool_size: u32) -> std::io::Result<Gates> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Gates::new(pool_size, cores)
     }
 
-    /// A turn on a database connection, in arrival order.
-    pub async fn database(&self) -> SemaphorePermit<'_> {
-        if let Ok(permit) = self.database.try_acquire() {
-            return permit;
-        }
-        self.database_waiting.fetch_add(1, Ordering::AcqRel);
-        let _leave = Leave(&self.database_waiting);
-        acquire(&self.database).await
+    /// Runs `work` (which takes its own connection) when its turn on the
+    /// database comes, in arrival order.
+    pub async fn database<T, F>(&self, work: F) -> Result<T, Panicked>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.database.run(work).await
     }
 
     /// How many requests wait for a database turn now.
     pub fn database_waiting(&self) -> usize {
-        self.database_waiting.load(Ordering::Acquire)
+        self.database.waiting()
     }
 
     /// One of the connections searches may hold; 429 when too many wait.
@@ -106,8 +106,9 @@ impl Gates {
     }
 
     /// The blocking threads a worker needs so that every request the gates
-    /// admit finds one: beyond that a request would wait for a thread while
-    /// holding its turn.
+    /// admit finds one (beyond that a request would wait for a thread while
+    /// holding its turn), and as many again for the routes that use the
+    /// pool from there (sessions, accounts, health).
     pub fn blocking_threads(&self) -> usize {
         self.blocking_threads
     }
@@ -174,7 +175,7 @@ mod tests {
 
     #[actix_web::test]
     async fn waiting_beyond_the_bound_is_refused_with_retry_after() {
-        let gates = Gates::new(4, 2);
+        let gates = Gates::new(4, 2).unwrap();
         let held = gates.hashing().await.unwrap();
         // 32 may wait; the 33rd is told to come back.
         let waiting: Vec<_> = (0..32).map(|_| Box::pin(gates.hashing())).collect();
@@ -194,7 +195,7 @@ mod tests {
 
     #[actix_web::test]
     async fn searches_get_a_share_of_the_connections() {
-        let gates = Gates::new(8, 2);
+        let gates = Gates::new(8, 2).unwrap();
         let a = gates.search().await.unwrap();
         let b = gates.search().await.unwrap();
         let mut third = Box::pin(gates.search());

@@ -1,5 +1,5 @@
 //! The HTTP surface. Handlers are thin: extract, authorise, call the domain
-//! on the blocking pool, map the result.
+//! off the worker threads, map the result.
 
 pub(crate) mod auth;
 pub mod author;
@@ -18,6 +18,7 @@ pub(crate) mod paging;
 mod preconditions;
 pub mod public;
 pub(crate) mod submissions;
+mod turns;
 pub(crate) mod users;
 
 use std::sync::Arc;
@@ -58,14 +59,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Fails when the threads of its database turns cannot be started.
     pub fn new(
         pool: PgPool,
         intake: Arc<IntakeConfig>,
         tokens: Arc<TokenKeys>,
         site: Arc<Site>,
-    ) -> AppState {
-        AppState {
-            gates: Arc::new(gates::Gates::for_pool(pool.max_size())),
+    ) -> std::io::Result<AppState> {
+        Ok(AppState {
+            gates: Arc::new(gates::Gates::for_pool(pool.max_size())?),
             pool,
             intake,
             tokens,
@@ -76,7 +78,7 @@ impl AppState {
             author_lookups: Arc::default(),
             search_statistics: Arc::default(),
             replica: None,
-        }
+        })
     }
 }
 
@@ -157,8 +159,9 @@ pub fn cors(origins: &[String]) -> actix_web::middleware::Condition<actix_cors::
     actix_web::middleware::Condition::new(!origins.is_empty(), cors)
 }
 
-/// Runs database work on the blocking pool with a pooled connection: diesel
-/// is synchronous, and an actix worker thread must never wait on it.
+/// Runs database work with a pooled connection when its turn comes, on the
+/// database threads (`api::turns`): diesel is synchronous, and an actix
+/// worker thread must never wait on it.
 pub(crate) async fn blocking_db<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
@@ -166,13 +169,15 @@ where
 {
     // The turn is taken before the hand-off: waiting requests hold no
     // blocking thread, and are served in the order they came.
-    let _turn = state.gates.database().await;
     let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        work(&mut conn)
-    })
-    .await?
+    state
+        .gates
+        .database(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|panicked| ApiError::internal(&panicked))?
 }
 
 /// [`blocking_db`] for the public side: on the read replica when there is
@@ -184,10 +189,9 @@ where
     F: Fn(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let _turn = state.gates.database().await;
     let pool = state.pool.clone();
     let replica = state.replica.clone();
-    web::block(move || {
+    let read = move || {
         if let Some(replica) = replica.as_deref()
             && let Some(mut conn) = crate::metrics::replica_usable(replica.connection())
         {
@@ -209,8 +213,12 @@ where
         crate::metrics::public_read("primary");
         let mut conn = pool.get()?;
         work(&mut conn)
-    })
-    .await?
+    };
+    state
+        .gates
+        .database(read)
+        .await
+        .map_err(|panicked| ApiError::internal(&panicked))?
 }
 
 async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

@@ -81,7 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Runs `work` for an editor on the blocking pool for submission `id`, or
+/// Runs `work` for an editor on a database thread for submission `id`, or
 /// answers 404 when there is no such submission.
 async fn with_submission<T, F>(
     state: &AppState,
