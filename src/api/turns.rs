@@ -7,7 +7,8 @@
 //! one request's work straight to the next. The other way to the same
 //! fairness, a semaphore before actix's blocking pool, wakes a sleeping
 //! thread twice for every request (the waiter's worker, then a blocking
-//! thread); `bench/api` measured that at a fifth of the detail's CPU.
+//! thread): over a third of `oped`'s CPU for an editor's detail, as
+//! measured (BENCHMARKS.md, "Database work on threads of its own").
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -69,7 +70,8 @@ impl Turns {
                 let _ = done.send(value);
             }
         });
-        // The receivers live as long as the sender: sending cannot fail.
+        // The threads, which hold the receivers, end only when this sender
+        // is dropped: sending cannot fail.
         if self.queue.send(job).is_err() {
             return Err(Panicked);
         }
