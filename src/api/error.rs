@@ -316,6 +316,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<super::turns::Panicked> for ApiError {
+    fn from(err: super::turns::Panicked) -> Self {
+        ApiError::internal(&err)
+    }
+}
+
 /// Where account errors get their status and code.
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {

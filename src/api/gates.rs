@@ -105,10 +105,11 @@ impl Gates {
         })
     }
 
-    /// The blocking threads a worker needs so that every request the gates
-    /// admit finds one (beyond that a request would wait for a thread while
-    /// holding its turn), and as many again for the routes that use the
-    /// pool from there (sessions, accounts, health).
+    /// The blocking threads a worker needs so that every login and message
+    /// the gates admit finds one (beyond that a request would wait for a
+    /// thread while holding its turn), and one per pooled connection for the
+    /// routes that still query from there (sessions, accounts, health,
+    /// metrics); database work through [`Gates::database`] needs none.
     pub fn blocking_threads(&self) -> usize {
         self.blocking_threads
     }

@@ -167,8 +167,6 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    // The turn is taken before the hand-off: waiting requests hold no
-    // blocking thread, and are served in the order they came.
     let pool = state.pool.clone();
     state
         .gates
@@ -176,8 +174,7 @@ where
             let mut conn = pool.get()?;
             work(&mut conn)
         })
-        .await
-        .map_err(|panicked| ApiError::internal(&panicked))?
+        .await?
 }
 
 /// [`blocking_db`] for the public side: on the read replica when there is
@@ -214,11 +211,7 @@ where
         let mut conn = pool.get()?;
         work(&mut conn)
     };
-    state
-        .gates
-        .database(read)
-        .await
-        .map_err(|panicked| ApiError::internal(&panicked))?
+    state.gates.database(read).await?
 }
 
 async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
