@@ -53,18 +53,17 @@ pub struct UserRef {
 /// the migrations: SQL text in the statement would be planned on every call).
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRecord>> {
     submissions::table
-        .left_join(users::table.on(users::id.nullable().eq(submissions::assignee_id)))
         .filter(submissions::id.eq(id))
         .select((
             Submission::as_select(),
-            (users::id, users::name).nullable(),
+            assignee_name(),
             pending_proposals(),
             attachments_of(id),
             similar_to(id),
         ))
-        .first::<(
+        .get_result::<(
             Submission,
-            Option<UserRef>,
+            Option<String>,
             Option<i64>,
             Option<serde_json::Value>,
             Option<serde_json::Value>,
@@ -97,27 +96,23 @@ pub fn find_for(
     id: i64,
     account: i64,
 ) -> QueryResult<Option<(AccountStanding, Option<SubmissionRecord>)>> {
+    // Driven by the account's row, so the standing comes back even when
+    // there is no such piece. At most one row: no LIMIT node to start.
     let found = users::table
         .filter(users::id.eq(account))
         .left_join(submissions::table.on(submissions::id.eq(id)))
-        .left_join(
-            assignees.on(assignees
-                .field(users::id)
-                .nullable()
-                .eq(submissions::assignee_id)),
-        )
         .select((
             AccountStanding::as_select(),
             Option::<Submission>::as_select(),
-            (assignees.field(users::id), assignees.field(users::name)).nullable(),
+            assignee_name(),
             pending_proposals(),
             attachments_of(id),
             similar_to(id),
         ))
-        .first::<(
+        .get_result::<(
             AccountStanding,
             Option<Submission>,
-            Option<UserRef>,
+            Option<String>,
             Option<i64>,
             Option<serde_json::Value>,
             Option<serde_json::Value>,
@@ -135,7 +130,7 @@ pub fn find_for(
 /// A [`SubmissionRecord`] from the columns [`find`] and [`find_for`] read.
 fn record(
     row: Submission,
-    assignee: Option<UserRef>,
+    assignee_name: Option<String>,
     pending_proposals: Option<i64>,
     attachments: Option<serde_json::Value>,
     similar: Option<serde_json::Value>,
@@ -147,6 +142,10 @@ fn record(
             serde_json::from_value(json).map_err(|err| DbError::DeserializationError(err.into()))
         })
     }
+    let assignee = row
+        .assignee_id
+        .zip(assignee_name)
+        .map(|(id, name)| UserRef { id, name });
     Ok(SubmissionRecord {
         row,
         assignee,
@@ -177,6 +176,23 @@ fn similar_to(id: i64) -> _ {
         ),
         submission_similar(id),
     )
+}
+
+/// The name of the piece's assignee. A subquery rather than a join: the
+/// users table is small, and PostgreSQL joins it by hashing all of it, a hash
+/// table built on every call that cost the detail's statement more than the
+/// rest of its subqueries together.
+#[diesel::dsl::auto_type]
+fn assignee_name() -> _ {
+    assignees
+        .filter(
+            assignees
+                .field(users::id)
+                .nullable()
+                .eq(submissions::assignee_id),
+        )
+        .select(assignees.field(users::name))
+        .single_value()
 }
 
 /// How many of the piece's proposed revisions wait for an editor.

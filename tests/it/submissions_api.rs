@@ -115,7 +115,10 @@ async fn every_row_of_the_state_table_over_http() {
 async fn transitions_need_a_current_if_match_and_write_history_and_outbox() {
     let desk = Desk::new().await;
     let (editor_id, editor) = desk.user(Role::Editor);
+    let (other_id, other) = desk.user(Role::Editor);
     let id = desk.ingest("01-plain.eml");
+    let (_, detail) = desk.get(&other, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(detail["assignee"], Value::Null, "nobody is assigned yet");
 
     let (status, body) = desk
         .transition(&editor, id, None, json!({"action": "start_review"}))
@@ -143,6 +146,14 @@ async fn transitions_need_a_current_if_match_and_write_history_and_outbox() {
         body["assignee"]["id"], editor_id,
         "start_review assigns the actor"
     );
+    // Another editor's view of the piece names the assignee, not the reader.
+    let (status, detail) = desk.get(&other, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(
+        detail["assignee"],
+        json!({"id": editor_id, "name": "editor 0"})
+    );
+    assert_ne!(editor_id, other_id);
     assert_eq!(
         body["allowed_actions"],
         json!(["request_changes", "approve", "reject", "withdraw"])
