@@ -22,6 +22,7 @@ mod migrations;
 mod near_duplicates;
 mod outbox_email;
 mod parse_fuzz;
+mod pool;
 mod public_api;
 mod publishing_jobs;
 mod replica;
