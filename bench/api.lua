@@ -2,7 +2,8 @@
 -- environment, so one script serves every measurement:
 --   API_MODE    detail | floor | fixed | rotate | login
 --   API_TOKEN   access token, sent as `Authorization: Bearer` (not for floor/login)
---   API_IDS     detail/floor: ids are drawn uniformly from 1..API_IDS
+--   API_IDS     detail/floor: ids are drawn uniformly from API_IDS_FROM..API_IDS
+--   API_IDS_FROM  (default 1)
 --   API_PATH    fixed: the one path requested
 --   API_PATHS   rotate: paths separated by `|`, taken in turn
 --   API_BODY    login: the JSON body POSTed to API_PATH
@@ -12,6 +13,7 @@
 local mode = os.getenv("API_MODE") or "fixed"
 local token = os.getenv("API_TOKEN")
 local ids = tonumber(os.getenv("API_IDS") or "1000000")
+local first_id = tonumber(os.getenv("API_IDS_FROM") or "1")
 local path = os.getenv("API_PATH") or "/"
 local body = os.getenv("API_BODY")
 local paths = {}
@@ -41,9 +43,9 @@ end
 
 function request()
     if mode == "detail" then
-        return wrk.format("GET", "/api/v1/submissions/" .. math.random(1, ids), headers)
+        return wrk.format("GET", "/api/v1/submissions/" .. math.random(first_id, ids), headers)
     elseif mode == "floor" then
-        return wrk.format("GET", "/floor/" .. math.random(1, ids), headers)
+        return wrk.format("GET", "/floor/" .. math.random(first_id, ids), headers)
     elseif mode == "rotate" then
         turn = turn + 1
         return wrk.format("GET", paths[(turn % #paths) + 1], headers)
