@@ -187,7 +187,8 @@ pub struct IntakeConfig {
     /// Unset: that endpoint refuses every request.
     pub inbound_token: Option<Secret<String>>,
     /// `OPED_TRUSTED_AUTHSERV_ID`: the authserv-id of our own receiving server;
-    /// `Authentication-Results` headers from anyone else are ignored.
+    /// only the topmost `Authentication-Results` header counts, and only when
+    /// it names this id (`intake::auth_results`).
     pub trusted_authserv_id: Option<String>,
     /// The domain of `OPED_FROM` (default `Op-Ed Desk <oped@localhost>`): our
     /// outgoing Message-IDs end in it, which is how our own mail is recognised

@@ -1,6 +1,14 @@
 //! The sender-authentication verdict from `Authentication-Results` (RFC 8601).
-//! Only headers stamped by our own receiving server count: anyone can write
-//! such a header into a message before sending it.
+//! Only the header our own receiving server stamped counts: anyone can write
+//! such a header, naming any server, into a message before sending it.
+//!
+//! Our MTA adds its header last, above every other (RFC 5322 trace fields
+//! are prepended), and must remove any that arrive with its authserv-id
+//! (RFC 8601 §5). So the topmost `Authentication-Results` is the only one
+//! that can be ours; one further down is a sender's or another hop's, even
+//! when it names our id, and a topmost one naming another server means ours
+//! added none (a filter skipped the message, a gateway in front of the HTTP
+//! door): no verdict.
 
 pub use crate::domain::AuthVerdict;
 
@@ -11,8 +19,9 @@ pub struct SenderAuthentication {
     pub suspicious: bool,
 }
 
-/// Reads the first `Authentication-Results` header whose authserv-id is
-/// `trusted_id`, for mail whose `From:` address is in `from_domain`.
+/// Reads the topmost `Authentication-Results` header, when its authserv-id
+/// is `trusted_id`, for mail whose `From:` address is in `from_domain`;
+/// `headers` are in the message's order, top first.
 ///
 /// A pass means the sender is who the `From:` line says: DMARC passed, or,
 /// where DMARC gave no verdict, DKIM or SPF passed for the `From:` domain
@@ -33,9 +42,9 @@ pub fn sender_authentication<'a>(
     };
     let Some(value) = headers
         .into_iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("authentication-results"))
+        .find(|(name, _)| name.eq_ignore_ascii_case("authentication-results"))
         .map(|(_, value)| value)
-        .find(|value| authserv_id(value).is_some_and(|id| id.eq_ignore_ascii_case(trusted_id)))
+        .filter(|value| authserv_id(value).is_some_and(|id| id.eq_ignore_ascii_case(trusted_id)))
     else {
         return unknown;
     };
@@ -209,16 +218,40 @@ mod tests {
     }
 
     #[test]
-    fn the_first_trusted_header_wins() {
-        let result = verdict(
-            &[
-                "other.example; dmarc=pass",
-                "mx.desk.example; dmarc=fail",
-                "mx.desk.example; dmarc=pass",
+    fn only_the_topmost_header_counts() {
+        let id = Some("mx.desk.example");
+        let ours_on_top = verdict(
+            &["mx.desk.example; dmarc=fail", "mx.desk.example; dmarc=pass"],
+            id,
+        );
+        assert_eq!(ours_on_top.verdict, AuthVerdict::Fail);
+        // Ours added none: what a sender wrote below another hop's header
+        // names our id in vain.
+        let forged_below = verdict(
+            &["other.example; dmarc=pass", "mx.desk.example; dmarc=pass"],
+            id,
+        );
+        assert_eq!(forged_below.verdict, AuthVerdict::None);
+        assert!(!forged_below.suspicious);
+        let forged_fail_below =
+            verdict(&["other.example; none", "mx.desk.example; dmarc=fail"], id);
+        assert_eq!(forged_fail_below.verdict, AuthVerdict::None);
+        assert!(!forged_fail_below.suspicious);
+    }
+
+    #[test]
+    fn other_headers_above_ours_do_not_matter() {
+        let result = sender_authentication(
+            [
+                ("Received", "from mx.desk.example by oped"),
+                ("authentication-results", "mx.desk.example; dmarc=pass"),
+                ("Received", "from sender.example"),
+                ("Authentication-Results", "mx.desk.example; dmarc=fail"),
             ],
             Some("mx.desk.example"),
+            "a.org",
         );
-        assert_eq!(result.verdict, AuthVerdict::Fail);
+        assert_eq!(result.verdict, AuthVerdict::Pass);
     }
 
     #[test]

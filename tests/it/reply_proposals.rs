@@ -317,6 +317,45 @@ async fn a_signature_for_another_domain_does_not_authenticate_the_author() {
     assert_eq!(after["pending_proposals"], 1);
 }
 
+/// Only the topmost `Authentication-Results` is our server's: a sender's
+/// own header naming our authserv-id, below another hop's, vouches for
+/// nothing, and the reply's text waits for an editor.
+#[actix_web::test]
+async fn a_forged_header_below_another_servers_is_no_authentication() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+    let uri = format!("/api/v1/submissions/{id}");
+    let (_, before) = desk.get(&editor, &uri).await;
+    let forged = reply(
+        AUTHOR,
+        "Re: Op-Ed: Why Libya needs a unified budget",
+        "Authentication-Results: relay.example.net; none\r\n\
+         In-Reply-To: <p01.amal@example.org>\r\n\
+         Authentication-Results: mx.desk.example; dmarc=pass header.from=example.org\r\n",
+        "A text the sender vouched for themself.",
+    );
+    assert_eq!(ingest(&desk, &forged).outcome, Outcome::Reply);
+    let (_, after) = desk.get(&editor, &uri).await;
+    assert_eq!(after["body_text"], before["body_text"]);
+    assert_eq!(after["pending_proposals"], 1);
+    let (_, proposals) = desk.get(&editor, &format!("{uri}/proposals")).await;
+    assert_eq!(proposals[0]["sender_verdict"], "none");
+
+    // The same reply with our server's header on top applies at once.
+    let vouched = reply(
+        AUTHOR,
+        "Re: Op-Ed: Why Libya needs a unified budget",
+        "Authentication-Results: mx.desk.example; dmarc=pass header.from=example.org\r\n\
+         In-Reply-To: <p01.amal@example.org>\r\n",
+        "A text our server vouched for.",
+    );
+    assert_eq!(ingest(&desk, &vouched).outcome, Outcome::Reply);
+    let (_, after) = desk.get(&editor, &uri).await;
+    assert_eq!(after["body_text"], "A text our server vouched for.");
+    assert_eq!(after["pending_proposals"], 1);
+}
+
 #[actix_web::test]
 async fn a_subject_naming_two_pieces_threads_by_neither() {
     let desk = Desk::new().await;
