@@ -38,6 +38,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    desk_sessions (token_sha256) {
+        token_sha256 -> Text,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     imap_mailboxes (id) {
         id -> Int8,
         mailbox -> Text,
@@ -263,6 +272,7 @@ diesel::joinable!(attachments -> submissions (submission_id));
 diesel::joinable!(author_links -> submissions (submission_id));
 diesel::joinable!(correspondence -> inbound_messages (inbound_message_id));
 diesel::joinable!(correspondence -> submissions (submission_id));
+diesel::joinable!(desk_sessions -> users (user_id));
 diesel::joinable!(outbox -> submissions (submission_id));
 diesel::joinable!(proposed_revisions -> inbound_messages (inbound_message_id));
 diesel::joinable!(proposed_revisions -> submissions (submission_id));
@@ -285,6 +295,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     author_links,
     correspondence,
+    desk_sessions,
     imap_mailboxes,
     inbound_messages,
     login_failures,

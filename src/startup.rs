@@ -113,8 +113,9 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(
             crate::metrics::track_requests,
         ))
-        .configure(crate::desk::routes(crate::desk::DeskSettings::for_bind(
+        .configure(crate::desk::routes(crate::desk::DeskSettings::new(
             http.bind,
+            &state.site.public_api_url,
         )))
         .configure(api::routes(state))
 }

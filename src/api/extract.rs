@@ -16,14 +16,18 @@ use futures_util::future::{Ready, ready};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::auth::desk_sessions::{self, SessionKey};
 use crate::auth::models::AccountStanding;
 use crate::auth::{Actor, Role, accounts};
 
-/// The bearer of a valid access token, whose account is not checked yet.
+/// The bearer of a valid access token (or a desk cookie), whose account is
+/// not checked yet.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
     user_id: i64,
     epoch: i32,
+    /// The desk's session, checked against its row (`auth::desk_sessions`).
+    desk_session: Option<SessionKey>,
 }
 
 impl FromRequest for Caller {
@@ -46,14 +50,20 @@ fn caller(request: &HttpRequest) -> Result<Caller, ApiError> {
     Ok(Caller {
         user_id: claims.sub.parse().map_err(|_| invalid())?,
         epoch: claims.epoch,
+        desk_session: None,
     })
 }
 
 impl Caller {
-    /// The holder of another kind of session (the desk's cookie) that names
-    /// `user_id` at `epoch`: checked the same way as a token's bearer.
-    pub(crate) fn from_session(user_id: i64, epoch: i32) -> Caller {
-        Caller { user_id, epoch }
+    /// The holder of a desk session (its cookie names `user_id` at `epoch`):
+    /// checked as a token's bearer is, and its session's row as well, so
+    /// that signing out ends it on the server.
+    pub(crate) fn from_desk_session(user_id: i64, epoch: i32, session: SessionKey) -> Caller {
+        Caller {
+            user_id,
+            epoch,
+            desk_session: Some(session),
+        }
     }
 
     /// The account the token names (checked by [`Caller::check`]).
@@ -63,24 +73,37 @@ impl Caller {
 
     /// Checks the account on `conn`: active, the session not ended, and its
     /// role (read now, so a change applies at once) at least `needed`.
+    /// A desk session is read with its account, in the same one lookup.
     pub fn check(self, conn: &mut PgConnection, needed: Role) -> Result<Actor, ApiError> {
-        let standing = accounts::standing(conn, self.user_id)?;
-        self.admit(standing, needed)
+        let standing = match self.desk_session {
+            None => accounts::standing(conn, self.user_id)?,
+            Some(session) => desk_sessions::standing(conn, self.user_id, session)?,
+        };
+        self.admit_standing(standing, needed)
     }
 
     /// The actor, given its account as read (`None`: no such account), for
-    /// handlers that read the account in their own statement.
+    /// handlers that read the account in their own statement. A desk
+    /// session is refused here: an account read alone cannot say whether
+    /// it was signed out (the desk goes through [`Caller::check`]).
     pub fn admit(self, standing: Option<AccountStanding>, needed: Role) -> Result<Actor, ApiError> {
+        if self.desk_session.is_some() {
+            return Err(session_ended());
+        }
+        self.admit_standing(standing, needed)
+    }
+
+    fn admit_standing(
+        self,
+        standing: Option<AccountStanding>,
+        needed: Role,
+    ) -> Result<Actor, ApiError> {
         let actor = match standing {
             Some(account) if account.active && account.session_epoch == self.epoch => Actor {
                 user_id: self.user_id,
                 role: account.role,
             },
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "the session has ended; log in again",
-                ));
-            }
+            _ => return Err(session_ended()),
         };
         actor.require(needed)?;
         Ok(actor)
@@ -112,6 +135,10 @@ impl Caller {
     pub async fn verify(self, state: &AppState, needed: Role) -> Result<Actor, ApiError> {
         Ok(self.db(state, needed, |_, _| Ok(())).await?.0)
     }
+}
+
+fn session_ended() -> ApiError {
+    ApiError::unauthorized("the session has ended; log in again")
 }
 
 /// The token of `Authorization: Bearer <token>` (the scheme in any case).

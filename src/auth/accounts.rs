@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::desk_sessions;
 use super::models::{AccountStanding, NewUser, User, UserChangeset};
 use super::password::{self, NewPassword};
 use super::refresh::{self, Session};
@@ -313,7 +314,7 @@ pub struct UserChanges {
 
 /// Applies an admin's changes. Deactivating the account or setting its
 /// password ends all its sessions (the epoch is raised, refresh tokens are
-/// revoked); a role change does not need to, because every request reads
+/// revoked, desk sessions deleted); a role change does not need to, because every request reads
 /// the role from the database.
 ///
 /// Admins cannot deactivate or demote themselves (`SelfLockout`), and no
@@ -379,6 +380,7 @@ pub fn update_user(
             .get_result(conn)?;
         if ends_sessions {
             refresh::revoke_all(conn, user_id, now)?;
+            desk_sessions::end_all(conn, user_id)?;
         }
         if user.password_hash != target.password_hash {
             // A reset is how an admin lets a throttled editor back in.
@@ -473,6 +475,7 @@ pub fn replace_own_password(
             .returning(User::as_returning())
             .get_result(conn)?;
         refresh::revoke_all(conn, user.id, now)?;
+        desk_sessions::end_all(conn, user.id)?;
         tracing::info!(user_id = user.id, "password changed; other sessions ended");
         Ok(user)
     })

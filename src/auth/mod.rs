@@ -1,6 +1,7 @@
 //! Accounts, passwords, tokens and login throttling.
 
 pub mod accounts;
+pub mod desk_sessions;
 pub mod models;
 pub mod password;
 pub mod refresh;

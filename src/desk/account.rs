@@ -73,14 +73,16 @@ pub async fn change_password(
         }
         Err(err) => return Err(ApiError::from(err).into()),
     };
-    let renewed = Session::signed_in(
+    let renewed = Session::start(
+        &state,
         Account {
             user_id: user.id,
             epoch: user.session_epoch,
             name: user.name,
         },
         Utc::now(),
-    );
+    )
+    .await?;
     let mut response = views::see_other("/desk/password?changed=1");
     response
         .add_cookie(&renewed.cookie(state.tokens.cookie_key(), desk_settings(&request)))

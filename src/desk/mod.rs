@@ -29,15 +29,21 @@ const FORM_LIMIT: usize = 4 * 1024 * 1024;
 /// What the desk's cookies need to know about where it is served.
 #[derive(Debug, Clone, Copy)]
 pub struct DeskSettings {
-    /// `Secure` cookies: on, unless the server listens on loopback only
-    /// (plain `http://127.0.0.1` during development and tests).
+    /// `Secure` cookies: on, unless the server listens on loopback only and
+    /// its public URL is plain `http://` (development and tests). A loopback
+    /// server behind a TLS proxy has an `https://` public URL: on.
     pub secure_cookies: bool,
 }
 
 impl DeskSettings {
-    pub fn for_bind(bind: std::net::SocketAddr) -> DeskSettings {
+    /// For a server listening on `bind` and reached at `public_url`
+    /// (`OPED_PUBLIC_URL`).
+    pub fn new(bind: std::net::SocketAddr, public_url: &str) -> DeskSettings {
+        let plain_http = public_url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
         DeskSettings {
-            secure_cookies: !bind.ip().is_loopback(),
+            secure_cookies: !(bind.ip().is_loopback() && plain_http),
         }
     }
 }
@@ -120,4 +126,20 @@ async fn quiet_sign_in(
         );
     }
     Ok(response.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_secure_except_on_loopback_over_plain_http() {
+        let secure =
+            |bind: &str, url: &str| DeskSettings::new(bind.parse().unwrap(), url).secure_cookies;
+        assert!(!secure("127.0.0.1:8080", "http://127.0.0.1:8080"));
+        assert!(!secure("[::1]:8080", "HTTP://localhost:8080"));
+        assert!(secure("127.0.0.1:8080", "https://desk.news.example"));
+        assert!(secure("0.0.0.0:8080", "http://127.0.0.1:8080"));
+        assert!(secure("192.0.2.1:8080", "https://desk.news.example"));
+    }
 }

@@ -1,13 +1,16 @@
 //! The desk's session: a cookie signed with a key derived from the JWT
 //! secret (`TokenKeys::cookie_key`), holding the account, its session epoch
-//! and a random nonce (the CSRF token's seed). Nothing is stored on the
-//! server: the account is read on every request (`Caller::check`), so a
-//! deactivation or a password change (both raise the epoch) ends the
-//! session at once, as it ends the account's API tokens.
+//! and a random nonce (the CSRF token's seed). A signed-in session's nonce
+//! is also its token on the server (`auth::desk_sessions`, kept as a hash):
+//! every request reads that row with the account (`Caller::check`), so
+//! signing out (the row is deleted), a deactivation or a password change
+//! (the account's rows are deleted and its epoch raised) ends the session
+//! at once, even for a copy of the cookie.
 //!
 //! Before signing in the cookie is anonymous: it carries a nonce only, so
-//! the sign-in form has a CSRF token too. Signing in replaces it with a new
-//! nonce, so a token seen before sign-in is worth nothing after.
+//! the sign-in form has a CSRF token too, and nothing is stored for it.
+//! Signing in replaces it with a new nonce, so a token seen before sign-in
+//! is worth nothing after.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -22,8 +25,10 @@ use sha2::Sha256;
 use super::DeskSettings;
 use super::views::{DeskError, Frame};
 use crate::api::AppState;
+use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::auth::Role;
+use crate::auth::desk_sessions::{self, SessionKey};
 
 pub const COOKIE_NAME: &str = "oped_desk";
 /// A working day and then some; signing in again after that is no burden.
@@ -32,7 +37,9 @@ const SIGNED_IN_FOR: TimeDelta = TimeDelta::hours(12);
 const ANONYMOUS_FOR: TimeDelta = TimeDelta::hours(2);
 /// Cookies longer than this were not written by us.
 const MAX_COOKIE_CHARS: usize = 1024;
-const NONCE_BYTES: usize = 16;
+/// As much as an author's status link: the nonce of a signed-in session is
+/// the token that finds it on the server.
+const NONCE_BYTES: usize = 32;
 
 /// Whose session this is, when someone has signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +73,28 @@ impl Session {
             nonce: random_nonce(),
             expires: now + SIGNED_IN_FOR,
         }
+    }
+
+    /// Starts a signed-in session of `account`: kept on the server (the
+    /// sessions that have run out are swept), then its cookie can be set.
+    pub async fn start(
+        state: &AppState,
+        account: Account,
+        now: DateTime<Utc>,
+    ) -> Result<Session, ApiError> {
+        let user_id = account.user_id;
+        let session = Session::signed_in(account, now);
+        let (key, expires) = (session.key(), session.expires);
+        crate::api::blocking_db(state, move |conn| {
+            Ok(desk_sessions::start(conn, user_id, key, expires, now)?)
+        })
+        .await?;
+        Ok(session)
+    }
+
+    /// What finds this session's row on the server.
+    pub fn key(&self) -> SessionKey {
+        SessionKey::of_token(&self.nonce)
     }
 
     /// `v1|<user id or ->|<epoch>|<expiry>|<nonce>|<name>`, then `.` and
@@ -140,7 +169,7 @@ impl Session {
 
     /// The cookie that carries this session: `HttpOnly` (no script reads
     /// it), `SameSite=Lax` (no other site's form posts with it), for
-    /// `/desk` only, `Secure` unless served on loopback.
+    /// `/desk` only, `Secure` as `DeskSettings` says.
     pub fn cookie(&self, key: &[u8; 32], settings: DeskSettings) -> Cookie<'static> {
         let max_age = (self.expires - Utc::now()).num_seconds().max(0);
         Cookie::build(COOKIE_NAME, self.encode(key))
@@ -185,8 +214,9 @@ pub fn of_request(request: &HttpRequest) -> Option<Session> {
 }
 
 /// A signed-in editor: `editor: Editor` in a handler's arguments sends
-/// anyone else to the sign-in page. The account itself is checked where
-/// the handler reads the database (`caller.db`), as the API does.
+/// anyone else to the sign-in page. The session's row and the account are
+/// checked where the handler reads the database (`caller.db`), as the API
+/// checks a token's account.
 pub struct Editor {
     pub caller: Caller,
     pub session: Session,
@@ -219,7 +249,11 @@ impl FromRequest for Editor {
         ready(match of_request(request) {
             Some(session) => match &session.account {
                 Some(account) => Ok(Editor {
-                    caller: Caller::from_session(account.user_id, account.epoch),
+                    caller: Caller::from_desk_session(
+                        account.user_id,
+                        account.epoch,
+                        session.key(),
+                    ),
                     session,
                 }),
                 None => Err(DeskError::SignIn),

@@ -14,8 +14,8 @@ use super::views::{self, DeskError};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::extract::Caller;
-use crate::auth::Role;
 use crate::auth::accounts::{self, AuthError, Credentials};
+use crate::auth::{Role, desk_sessions};
 
 /// Longer than any address or password the accounts accept; longer input
 /// is refused before argon2 sees it.
@@ -33,8 +33,10 @@ pub async fn form(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
     // A session still good goes to the queue; one that has ended (its
     // password changed, say) gets the form, or the two pages would send the
     // browser back and forth.
-    if let Some(account) = session::of_request(&request).and_then(|session| session.account) {
-        let caller = Caller::from_session(account.user_id, account.epoch);
+    if let Some(session) = session::of_request(&request)
+        && let Some(account) = &session.account
+    {
+        let caller = Caller::from_desk_session(account.user_id, account.epoch, session.key());
         if caller.verify(&state, Role::Editor).await.is_ok() {
             return views::see_other("/desk/queue");
         }
@@ -82,14 +84,16 @@ pub async fn sign_in(
         }
         Err(err) => return Err(ApiError::from(err).into()),
     };
-    let session = Session::signed_in(
+    let session = Session::start(
+        &state,
         Account {
             user_id: user.id,
             epoch: user.session_epoch,
             name: user.name,
         },
         Utc::now(),
-    );
+    )
+    .await?;
     tracing::info!(user_id = user.id, "signed in to the desk");
     let mut response = views::see_other("/desk/queue");
     response
@@ -101,12 +105,21 @@ pub async fn sign_in(
 #[derive(Deserialize, Default)]
 pub struct NoFields {}
 
-/// Ends the session in this browser (other browsers' sessions end with a
-/// password change).
+/// Ends the session on the server, so that a copy of the cookie is worth
+/// nothing either, and in this browser (other browsers' sessions end with
+/// a password change).
 pub async fn sign_out(
     request: HttpRequest,
+    state: web::Data<AppState>,
     _form: Posted<NoFields>,
 ) -> Result<HttpResponse, DeskError> {
+    if let Some(session) = session::of_request(&request)
+        && let Some(account) = &session.account
+    {
+        let key = session.key();
+        crate::api::blocking_db(&state, move |conn| Ok(desk_sessions::end(conn, key)?)).await?;
+        tracing::info!(user_id = account.user_id, "signed out of the desk");
+    }
     let mut response = views::see_other("/desk/signin");
     response
         .add_cookie(&session::removal(desk_settings(&request)))

@@ -98,8 +98,27 @@ async fn signed_in(desk: &Desk, role: Role) -> (Browser, String) {
     (browser, email)
 }
 
+/// The `Set-Cookie` of the desk's sign-in page on an app with `edit`ed
+/// settings.
+async fn signin_cookie(edit: impl FnOnce(&mut oped::config::Config)) -> String {
+    let db = TestDb::new();
+    let app = TestApp::builder(&db.url).with_config(edit).build().await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/desk/signin").to_request(),
+    )
+    .await;
+    response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
 #[actix_web::test]
-async fn the_session_cookie_is_http_only_lax_for_the_desk_and_secure_off_loopback() {
+async fn the_session_cookie_is_http_only_lax_for_the_desk_and_secure_unless_local_and_plain() {
     let desk = Desk::new().await;
     let (mut browser, _) = signed_in(&desk, Role::Editor).await;
     let queue = browser.get(&desk.app, "/desk/queue").await;
@@ -113,35 +132,28 @@ async fn the_session_cookie_is_http_only_lax_for_the_desk_and_secure_off_loopbac
         .unwrap();
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
 
-    let db = TestDb::new();
-    let app = TestApp::builder(&db.url)
-        .with_config(|config| config.http.bind = "0.0.0.0:8080".parse().unwrap())
-        .build()
-        .await;
-    let response = test::call_service(
-        &app,
-        test::TestRequest::get().uri("/desk/signin").to_request(),
-    )
-    .await;
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let public = signin_cookie(|config| config.http.bind = "0.0.0.0:8080".parse().unwrap()).await;
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/desk", "Secure"] {
-        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+        assert!(public.contains(attribute), "{attribute} in {public}");
     }
-    let local = test::call_service(
-        &desk.app,
-        test::TestRequest::get().uri("/desk/signin").to_request(),
-    )
+    // On loopback behind a TLS proxy: the browser talks https, so Secure.
+    let proxied = signin_cookie(|config| {
+        config.http.bind = "127.0.0.1:8080".parse().unwrap();
+        config.publishing.public_url = "https://desk.news.example".into();
+    })
     .await;
-    let cookie = local.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(
-        cookie.contains("HttpOnly") && !cookie.contains("Secure"),
-        "{cookie}"
+        proxied.contains("HttpOnly") && proxied.contains("Secure"),
+        "{proxied}"
+    );
+    let local = signin_cookie(|config| {
+        config.http.bind = "127.0.0.1:8080".parse().unwrap();
+        config.publishing.public_url = "http://127.0.0.1:8080".into();
+    })
+    .await;
+    assert!(
+        local.contains("HttpOnly") && !local.contains("Secure"),
+        "{local}"
     );
 }
 
@@ -272,6 +284,183 @@ async fn a_password_change_ends_the_desk_session() {
         .sign_in(&desk.app, &email, "an entirely new passphrase")
         .await;
     assert_eq!(new.status, StatusCode::SEE_OTHER);
+}
+
+/// A copy of a browser's session cookie, as someone who took it holds it.
+fn copy_of(browser: &Browser) -> Browser {
+    Browser {
+        cookie: browser.cookie.clone(),
+    }
+}
+
+/// Notes with `body` on the piece `id`.
+fn notes_saying(desk: &Desk, id: i64, body: &str) -> i64 {
+    use oped::schema::submission_notes;
+    submission_notes::table
+        .filter(submission_notes::submission_id.eq(id))
+        .filter(submission_notes::body.eq(body))
+        .count()
+        .get_result(&mut desk.db.conn())
+        .unwrap()
+}
+
+/// `copy` reads the queue and the piece and adds a note with `csrf`.
+async fn the_session_works(desk: &Desk, copy: &mut Browser, id: i64, csrf: &str) {
+    for uri in ["/desk/queue".to_string(), format!("/desk/pieces/{id}")] {
+        assert_eq!(
+            copy.get(&desk.app, &uri).await.status,
+            StatusCode::OK,
+            "{uri}"
+        );
+    }
+    let note = copy
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/notes"),
+            &[("body", "while signed in"), ("csrf", csrf)],
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::SEE_OTHER);
+    assert_eq!(notes_saying(desk, id, "while signed in"), 1);
+}
+
+/// Every read and write of `copy` is sent to sign in, and nothing is written.
+async fn the_session_has_ended(desk: &Desk, copy: &mut Browser, id: i64, csrf: &str) {
+    for uri in ["/desk/queue".to_string(), format!("/desk/pieces/{id}")] {
+        let read = copy.get(&desk.app, &uri).await;
+        assert_eq!(read.status, StatusCode::SEE_OTHER, "{uri}");
+        assert_eq!(read.location.as_deref(), Some("/desk/signin"), "{uri}");
+        assert!(!read.body.contains("Libya"), "{uri}: {}", read.body);
+    }
+    let note = copy
+        .post(
+            &desk.app,
+            &format!("/desk/pieces/{id}/notes"),
+            &[("body", "after it ended"), ("csrf", csrf)],
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::SEE_OTHER);
+    assert_eq!(note.location.as_deref(), Some("/desk/signin"));
+    assert_eq!(notes_saying(desk, id, "after it ended"), 0);
+    // The sign-in form is shown to it, not the queue.
+    assert_eq!(
+        copy.get(&desk.app, "/desk/signin").await.status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_cookie_copied_before_signing_out_is_refused_after() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let csrf = browser
+        .get(&desk.app, &format!("/desk/pieces/{id}"))
+        .await
+        .csrf();
+    let mut copy = copy_of(&browser);
+    the_session_works(&desk, &mut copy, id, &csrf).await;
+
+    let out = browser
+        .post(&desk.app, "/desk/signout", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location.as_deref(), Some("/desk/signin"));
+    assert!(browser.cookie.is_none(), "the browser's cookie is removed");
+    the_session_has_ended(&desk, &mut copy, id, &csrf).await;
+}
+
+/// A new password (the editor's own, on the desk or through the API, or an
+/// admin's reset) and a deactivation end every desk session of the account:
+/// a copy of its cookie reads and writes nothing after.
+#[actix_web::test]
+async fn a_cookie_copied_before_a_password_change_or_deactivation_is_refused_after() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut admin, _) = signed_in(&desk, Role::Admin).await;
+    let admin_csrf = admin.get(&desk.app, "/desk/accounts").await.csrf();
+    for way in ["desk", "api", "reset", "deactivation"] {
+        let email = format!("{way}@desk.example");
+        let user_id = create_user(&mut desk.db.conn(), &email, Role::Editor, PASSWORD);
+        let mut browser = Browser::new();
+        let signed = browser.sign_in(&desk.app, &email, PASSWORD).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{way}");
+        let csrf = browser
+            .get(&desk.app, &format!("/desk/pieces/{id}"))
+            .await
+            .csrf();
+        let mut copy = copy_of(&browser);
+        the_session_works(&desk, &mut copy, id, &csrf).await;
+        diesel::delete(oped::schema::submission_notes::table)
+            .execute(&mut desk.db.conn())
+            .unwrap();
+
+        let account = format!("/desk/accounts/{user_id}");
+        let status = match way {
+            "desk" => {
+                browser
+                    .post(
+                        &desk.app,
+                        "/desk/password",
+                        &[
+                            ("csrf", &csrf),
+                            ("current_password", PASSWORD),
+                            ("new_password", "a brand new passphrase"),
+                        ],
+                    )
+                    .await
+                    .status
+            }
+            "api" => {
+                let token = login(&desk.app, &email, PASSWORD).await;
+                desk.call(
+                    test::TestRequest::post()
+                        .uri("/api/v1/me/password")
+                        .insert_header(bearer(&token))
+                        .set_json(serde_json::json!({
+                            "current_password": PASSWORD,
+                            "new_password": "a brand new passphrase",
+                        })),
+                )
+                .await
+                .0
+            }
+            "reset" => {
+                admin
+                    .post(
+                        &desk.app,
+                        &account,
+                        &[
+                            ("csrf", &admin_csrf),
+                            ("role", "editor"),
+                            ("standing", "active"),
+                            ("password", "a brand new passphrase"),
+                        ],
+                    )
+                    .await
+                    .status
+            }
+            _ => {
+                admin
+                    .post(
+                        &desk.app,
+                        &account,
+                        &[
+                            ("csrf", &admin_csrf),
+                            ("role", "editor"),
+                            ("standing", "inactive"),
+                        ],
+                    )
+                    .await
+                    .status
+            }
+        };
+        assert!(
+            status == StatusCode::SEE_OTHER || status == StatusCode::OK,
+            "{way}: {status}"
+        );
+        the_session_has_ended(&desk, &mut copy, id, &csrf).await;
+    }
 }
 
 #[actix_web::test]
