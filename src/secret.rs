@@ -30,9 +30,56 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// A URL as a log line may show it: scheme, host, port and path. A user
+/// name or password becomes `[redacted]@` and a query `?[redacted]` (both
+/// often hold a token); a fragment is left out.
+pub fn loggable_url(url: &url::Url) -> String {
+    let Some(host) = url.host_str() else {
+        return format!("{}:[redacted]", url.scheme());
+    };
+    let credentials = if url.username().is_empty() && url.password().is_none() {
+        ""
+    } else {
+        "[redacted]@"
+    };
+    let port = url
+        .port()
+        .map(|port| format!(":{port}"))
+        .unwrap_or_default();
+    let query = if url.query().is_some() {
+        "?[redacted]"
+    } else {
+        ""
+    };
+    format!(
+        "{}://{credentials}{host}{port}{}{query}",
+        url.scheme(),
+        url.path()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_url_has_no_credentials_query_or_fragment() {
+        let shown = |text: &str| loggable_url(&url::Url::parse(text).unwrap());
+        assert_eq!(
+            shown("https://site:s3cr3t@hooks.example:8443/oped/events?token=t0ken#x"),
+            "https://[redacted]@hooks.example:8443/oped/events?[redacted]"
+        );
+        assert_eq!(
+            shown("https://token@hooks.example/oped"),
+            "https://[redacted]@hooks.example/oped"
+        );
+        assert_eq!(shown("http://[::1]:9000/hook"), "http://[::1]:9000/hook");
+        assert_eq!(shown("https://hooks.example"), "https://hooks.example/");
+        assert_eq!(
+            shown("mailto:x@y.example?subject=s3cr3t"),
+            "mailto:[redacted]"
+        );
+    }
 
     #[test]
     fn debug_and_display_hide_the_value() {

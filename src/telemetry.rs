@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::api::AppState;
+use crate::api::auth::client_address;
 use crate::config::LogFormat;
 
 /// Installs the global subscriber. Logs go to stderr so that `oped ingest`
@@ -27,8 +29,11 @@ pub fn init(format: LogFormat) {
 /// The request logger's span (`TracingLogger<RequestSpan>`): the fields of
 /// tracing-actix-web's default, except that a path holding a credential
 /// (the `{token}` of an author's status link) is logged as its route
-/// template. Every event of the request carries this span's fields, so a
-/// logged target would put the author's key in the logs.
+/// template (every event of the request carries this span's fields, so a
+/// logged target would put the author's key in the logs), and that the
+/// client's address is the one the throttles use: `X-Forwarded-For` only
+/// from `OPED_TRUSTED_PROXIES`, or anyone could write who they are into
+/// our logs.
 pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
@@ -54,10 +59,11 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
             .and_then(|value| value.to_str().ok())
             .unwrap_or("");
         let client_ip = request
-            .connection_info()
-            .realip_remote_addr()
-            .unwrap_or("")
-            .to_string();
+            .app_data::<actix_web::web::Data<AppState>>()
+            .and_then(|state| client_address(request.request(), &state.trusted_proxies))
+            .or_else(|| request.peer_addr().map(|peer| peer.ip()))
+            .map(|address| address.to_string())
+            .unwrap_or_default();
         let route = route.unwrap_or_else(|| "default".into());
         tracing::info_span!(
             "HTTP request",

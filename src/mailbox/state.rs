@@ -1,6 +1,6 @@
 //! The mailbox's row in `imap_mailboxes`: (mailbox, UIDVALIDITY, last UID),
 //! advanced in the transaction that records each message, and the poller's
-//! status for editors and `/readyz`.
+//! status for editors (`GET /api/v1/mailbox`) and `/metrics`.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -116,10 +116,13 @@ impl WebhookSender {
         })
     }
 
-    /// For the start-up log: never the secret.
+    /// For the start-up log: never the secret, nor the URL's credentials
+    /// or query (either may hold a token).
     pub fn describe(&self) -> String {
         match self {
-            WebhookSender::Http { url, .. } => format!("POST {url}"),
+            WebhookSender::Http { url, .. } => {
+                format!("POST {}", crate::secret::loggable_url(url))
+            }
             WebhookSender::Files { dir } => format!("files in {}", dir.display()),
             WebhookSender::Memory(_) => "memory".into(),
         }

@@ -17,6 +17,7 @@ mod extraction;
 mod http_inbound;
 mod imap_intake;
 mod intake_rules;
+mod leaks;
 mod metrics;
 mod migrations;
 mod near_duplicates;
