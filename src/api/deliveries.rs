@@ -101,9 +101,15 @@ pub async fn index(
     Ok(HttpResponse::Ok().json(rows))
 }
 
-/// Sends a dead delivery again, from its first attempt.
+/// Sends a dead delivery again, from its first attempt. A webhook is a
+/// publisher's to retry, and only while no later event for the same piece
+/// has been queued: the site never hears an older state after a newer one.
 #[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "deliveries", params(("id" = i64, Path)),
-    responses((status = 200, body = Delivery), (status = 404), (status = 409)), security(("bearer" = [])))]
+    responses((status = 200, body = Delivery),
+        (status = 403, description = "A webhook, and the caller is no publisher: code `publisher_only`"),
+        (status = 404, description = "No such delivery: code `not_found`"),
+        (status = 409, description = "Not dead: code `not_dead`; or a webhook after which a later event for the piece was queued: code `superseded`, the detail names it")),
+    security(("bearer" = [])))]
 pub async fn retry(
     caller: Caller,
     id: web::Path<i64>,
@@ -111,8 +117,8 @@ pub async fn retry(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let (_, row) = caller
-        .db(&state, Role::Editor, move |conn, _| {
-            Ok(deliveries::retry_dead(conn, id)?)
+        .db(&state, Role::Editor, move |conn, actor| {
+            Ok(deliveries::retry_dead(conn, id, actor.role)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Delivery::from(row)))

@@ -123,6 +123,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
     }
 
+    /// 403: what readers see changes only through a publisher.
+    pub fn publisher_only(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "publisher_only", detail)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -236,7 +241,7 @@ impl From<ProposalError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "proposal_decided", err.to_string())
             }
             ProposalError::Stale { current } => ApiError::stale(Some(current)),
-            ProposalError::PublisherOnly => ApiError::forbidden(err.to_string()),
+            ProposalError::PublisherOnly { .. } => ApiError::publisher_only(err.to_string()),
             ProposalError::Database(err) => err.into(),
         }
     }
@@ -260,6 +265,10 @@ impl From<RetryError> for ApiError {
         match err {
             RetryError::NotFound => ApiError::not_found("delivery"),
             RetryError::NotDead => ApiError::new(StatusCode::CONFLICT, "not_dead", err.to_string()),
+            RetryError::PublisherOnly => ApiError::publisher_only(err.to_string()),
+            RetryError::Superseded { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "superseded", err.to_string())
+            }
             RetryError::Database(err) => err.into(),
         }
     }
@@ -373,6 +382,7 @@ impl From<EditError> for ApiError {
                 "slug_locked",
                 "the piece has been published under its slug, which no longer changes: links to it must keep working",
             ),
+            EditError::PublisherOnly { .. } => ApiError::publisher_only(err.to_string()),
             EditError::Database(err) => err.into(),
         }
     }
@@ -433,6 +443,9 @@ impl From<WorkflowError> for ApiError {
                     err.to_string(),
                 )
             },
+            WorkflowError::WithdrawnByAuthor { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "withdrawn_by_author", err.to_string())
+            }
             WorkflowError::NotATransition { .. } => {
                 ApiError::invalid_field("action", err.to_string())
             }

@@ -61,6 +61,7 @@ use super::{
         author::show,
         author::withdraw,
         author::declare,
+        author::consent,
     ),
     components(schemas(super::error::Problem)),
     modifiers(&BearerAuth, &SharedResponses),

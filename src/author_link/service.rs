@@ -5,9 +5,12 @@ use diesel::prelude::*;
 
 use super::store;
 use super::token::RawToken;
-use crate::domain::Action;
+use crate::domain::{Action, HistoryAction, PieceEvent, State};
 use crate::outbox;
 use crate::publishing::Site;
+use crate::schema::{submission_history, submissions};
+use crate::submissions::revision;
+use crate::submissions::withdrawal::{self, Withdrawal};
 use crate::workflow::TransitionRequest;
 use crate::workflow::service::{self, Initiator, TransitionError};
 
@@ -35,6 +38,51 @@ pub fn withdraw(
         now,
     )?;
     Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentError {
+    #[error("no such submission")]
+    NotFound,
+    /// Not withdrawn by the author, or they have consented already.
+    #[error(
+        "there is nothing to consent to: the piece is not one you withdrew and have not taken back"
+    )]
+    NothingToConsent,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// The author, who withdrew the piece through their link, says the desk may
+/// consider it again. The piece stays withdrawn until an editor reopens it
+/// (and the author is told then); the consent is in its history, and the
+/// version moves on, since editors see it.
+pub fn consent_again(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ConsentError> {
+    conn.transaction(|conn| {
+        let (_, state) = revision::lock(conn, submission_id)?.ok_or(ConsentError::NotFound)?;
+        let awaiting = state == State::Withdrawn
+            && withdrawal::last(conn, submission_id)?.is_some_and(Withdrawal::awaits_author);
+        if !awaiting {
+            return Err(ConsentError::NothingToConsent);
+        }
+        diesel::update(submissions::table.find(submission_id))
+            .set(revision::next_version(now))
+            .execute(conn)?;
+        diesel::insert_into(submission_history::table)
+            .values((
+                submission_history::submission_id.eq(submission_id),
+                submission_history::action.eq(HistoryAction::Event(PieceEvent::AuthorConsented)),
+                submission_history::from_state.eq(state),
+                submission_history::to_state.eq(state),
+                submission_history::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// What an editor's revocation did.

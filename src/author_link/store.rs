@@ -8,6 +8,7 @@ use super::token::{self, RawToken};
 use crate::domain::{Action, HistoryAction, PieceEvent, State};
 use crate::schema::{author_links, submission_history, submissions};
 use crate::submissions::revision;
+use crate::submissions::withdrawal::{self, Withdrawal};
 
 /// Keeps the digest of `token`, which opens submission `submission_id`
 /// until revoked. Call it in the transaction that queues the email
@@ -81,6 +82,8 @@ pub struct AuthorRecord {
     pub row: AuthorRow,
     /// Rejected by no person: the response window closed on it.
     pub released: bool,
+    /// How a withdrawn piece was withdrawn (`None` for any other).
+    pub withdrawal: Option<Withdrawal>,
 }
 
 pub fn read(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Option<AuthorRecord>> {
@@ -101,7 +104,15 @@ pub fn read(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Option<A
             .first::<bool>(conn)
             .optional()?
             .unwrap_or(false);
-    Ok(Some(AuthorRecord { row, released }))
+    let withdrawal = match row.state {
+        State::Withdrawn => withdrawal::last(conn, submission_id)?,
+        _ => None,
+    };
+    Ok(Some(AuthorRecord {
+        row,
+        released,
+        withdrawal,
+    }))
 }
 
 #[derive(Debug, thiserror::Error)]

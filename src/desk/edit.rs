@@ -3,7 +3,9 @@
 //! `PATCH /submissions/{id}`: the form carries the version it was loaded
 //! at, and `store::edit` refuses it when the piece has moved on since. The
 //! refusal shows the piece as it is now beside the text that was sent, so
-//! nothing is lost and nothing is overwritten.
+//! nothing is lost and nothing is overwritten. A scheduled or published
+//! piece is a publisher's to edit: an editor is not offered the form, and a
+//! form sent anyway is shown again, as typed, with the reason.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -18,7 +20,7 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::submissions::views::SubmissionView;
 use crate::auth::Role;
-use crate::submissions::edit::{self, SubmissionPatch};
+use crate::submissions::edit::{self, SubmissionPatch, may_edit};
 use crate::submissions::store::{self, EditError};
 
 pub async fn form(
@@ -34,6 +36,12 @@ pub async fn form(
         })
         .await
         .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
+    if !may_edit(record.row.state, actor.role) {
+        let refusal = EditError::PublisherOnly {
+            state: record.row.state,
+        };
+        return Err(DeskError::from(ApiError::from(refusal)).back_to(piece_url(id)));
+    }
     let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
     let fields = form_fields(&piece);
     render(
@@ -114,24 +122,44 @@ pub async fn save(
             );
         }
     };
-    let (site, editor_id) = (state.site.clone(), editor.caller.user_id());
-    let outcome =
-        editor
-            .caller
-            .db(&state, Role::Editor, move |conn, _| {
-                Ok(
-                    match store::edit(conn, id, version, &valid, editor_id, &site) {
-                        Err(EditError::Stale { .. }) => Err(store::find(conn, id)?
-                            .ok_or_else(|| ApiError::not_found("submission"))?),
-                        other => Ok(other?),
-                    },
-                )
+    let site = state.site.clone();
+    let outcome = editor
+        .caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            let current = |conn: &mut diesel::PgConnection| {
+                store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+            };
+            Ok(match store::edit(conn, id, version, &valid, actor, &site) {
+                Ok(_) => Saved::Done,
+                Err(EditError::Stale { .. }) => Saved::Stale(current(conn)?),
+                Err(refusal @ EditError::PublisherOnly { .. }) => {
+                    Saved::Refused(current(conn)?, ApiError::from(refusal))
+                }
+                Err(other) => return Err(other.into()),
             })
-            .await
-            .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
     match outcome {
-        (_, Ok(_)) => Ok(views::see_other(&piece_url(id))),
-        (actor, Err(current)) => {
+        (_, Saved::Done) => Ok(views::see_other(&piece_url(id))),
+        (actor, Saved::Refused(current, refusal)) => {
+            // What was typed stays in the form, beside the reason.
+            let current =
+                SubmissionView::new(current, actor.role, &state.site, state.intake.word_limit);
+            render(
+                &editor,
+                &state,
+                actor.role,
+                refusal.status,
+                "edit.html",
+                json!({
+                    "piece": current,
+                    "fields": sent_fields(&sent, version),
+                    "error": refusal.detail,
+                }),
+            )
+        }
+        (actor, Saved::Stale(current)) => {
             let current =
                 SubmissionView::new(current, actor.role, &state.site, state.intake.word_limit);
             let fields = form_fields(&current);
@@ -154,6 +182,16 @@ pub async fn save(
             )
         }
     }
+}
+
+/// What became of a saved edit.
+enum Saved {
+    Done,
+    /// The piece moved on since the form was loaded: here it is now.
+    Stale(store::SubmissionRecord),
+    /// The editor may not change this piece (what readers see): the piece,
+    /// and why.
+    Refused(store::SubmissionRecord, ApiError),
 }
 
 async fn read(

@@ -22,10 +22,10 @@ use crate::api::submissions::views::{
     HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
 };
 use crate::auth::Role;
-use crate::submissions::proposals::{self, Decider};
+use crate::submissions::proposals;
 use crate::submissions::store;
 use crate::workflow::service::{self, Initiator};
-use crate::workflow::{Action, TransitionRequest, allowed_actions};
+use crate::workflow::{Action, TransitionRequest, allowed_now};
 
 /// The piece id in the address; anything else is no piece.
 pub(super) fn piece_id(raw: &str) -> Result<i64, DeskError> {
@@ -58,6 +58,7 @@ pub async fn show(
         })
         .await
         .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
+    let awaiting_author_consent = record.awaiting_author_consent;
     let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
     let actions: Vec<_> = piece
         .allowed_actions
@@ -65,7 +66,8 @@ pub async fn show(
         .map(|action| action_form(*action, piece.exclusive_confirmed == Some(true)))
         .collect();
     // What only a higher role could do here, so the page can say so.
-    let withheld = allowed_actions(piece.state, Role::Admin).len() > piece.allowed_actions.len();
+    let withheld = allowed_now(piece.state, Role::Admin, awaiting_author_consent).len()
+        > piece.allowed_actions.len();
     let context = json!({
         "piece": piece,
         "state_label": state_label(piece.state),
@@ -75,6 +77,7 @@ pub async fn show(
         "proposals": proposals.into_iter().map(ProposalView::from).collect::<Vec<_>>(),
         "actions": actions,
         "withheld": withheld,
+        "awaiting_author_consent": awaiting_author_consent,
         "csrf": editor.session.csrf_token(state.tokens.cookie_key()),
         "max_note_chars": MAX_NOTE_CHARS,
     });
@@ -263,7 +266,7 @@ pub struct DecisionForm {
 
 /// Makes a proposed text the piece's text, as `POST …/proposals/{p}/accept`
 /// does: checked against the version the editor saw, a publisher's act on
-/// a published piece.
+/// a scheduled or published piece.
 pub async fn accept_proposal(
     editor: Editor,
     path: web::Path<(String, String)>,
@@ -279,12 +282,8 @@ pub async fn accept_proposal(
     editor
         .caller
         .db(&state, Role::Editor, move |conn, actor| {
-            let decider = Decider {
-                user_id: actor.user_id,
-                may_publish: actor.role.includes(Role::Publisher),
-            };
             Ok(proposals::accept(
-                conn, id, proposal, version, decider, &site,
+                conn, id, proposal, version, actor, &site,
             )?)
         })
         .await

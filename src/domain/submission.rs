@@ -87,6 +87,9 @@ text_enum! {
         RevisionDiscarded = "revision_discarded",
         /// The author answered the exclusivity and disclosure questions.
         AuthorDeclared = "author_declared",
+        /// The author, who had withdrawn the piece through their status
+        /// link, said the desk may consider it again.
+        AuthorConsented = "author_consented",
     }
 }
 

@@ -12,7 +12,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 /// Every template an outbox job may name, with its built-in text.
-const BUILT_IN: [(&str, &str); 9] = [
+const BUILT_IN: [(&str, &str); 10] = [
     (
         "acknowledgement",
         include_str!("../../templates/acknowledgement.txt"),
@@ -31,6 +31,7 @@ const BUILT_IN: [(&str, &str); 9] = [
     ),
     ("released", include_str!("../../templates/released.txt")),
     ("held", include_str!("../../templates/held.txt")),
+    ("reopened", include_str!("../../templates/reopened.txt")),
 ];
 
 /// What every template can use. Every field is always present (absent ones

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use crate::auth::Role;
 use crate::domain::{DeliveryState, OutboxKind};
 use crate::schema::outbox;
 
@@ -57,35 +58,71 @@ pub enum RetryError {
     NotFound,
     #[error("only a dead delivery can be retried")]
     NotDead,
+    /// A webhook tells the site what readers see: a publisher's to send again.
+    #[error("only a publisher retries a webhook: it changes what the site shows")]
+    PublisherOnly,
+    /// A later event for the same piece has been queued since; sent now,
+    /// this one would undo it on the site.
+    #[error(
+        "a later event for the piece has been queued since ({event}, delivery {delivery}): this older one would undo it on the site"
+    )]
+    Superseded { delivery: i64, event: String },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
 
-/// Makes dead delivery `id` due again now, from its first attempt.
-pub fn retry_dead(conn: &mut PgConnection, id: i64) -> Result<DeliveryRow, RetryError> {
-    let revived = diesel::update(
-        outbox::table
+/// Makes dead delivery `id` due again now, from its first attempt, for
+/// someone with `role`. A webhook is a publisher's to retry, and only while
+/// it is the piece's latest event: the site must never hear an older state
+/// after a newer one.
+pub fn retry_dead(conn: &mut PgConnection, id: i64, role: Role) -> Result<DeliveryRow, RetryError> {
+    conn.transaction(|conn| {
+        let (kind, state, submission_id): (OutboxKind, DeliveryState, Option<i64>) = outbox::table
             .find(id)
-            .filter(outbox::state.eq(DeliveryState::Dead)),
-    )
-    .set((
-        outbox::state.eq(DeliveryState::Pending),
-        outbox::attempts.eq(0),
-        outbox::next_attempt_at.eq(diesel::dsl::now),
-    ))
-    .returning(DeliveryRow::as_returning())
-    .get_result(conn)
-    .optional()?;
-    match revived {
-        Some(row) => Ok(row),
-        None => {
-            let exists: bool =
-                diesel::select(diesel::dsl::exists(outbox::table.find(id))).get_result(conn)?;
-            Err(if exists {
-                RetryError::NotDead
-            } else {
-                RetryError::NotFound
-            })
+            .select((outbox::kind, outbox::state, outbox::submission_id))
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(RetryError::NotFound)?;
+        let webhook = kind == OutboxKind::Webhook;
+        if webhook && !role.includes(Role::Publisher) {
+            return Err(RetryError::PublisherOnly);
         }
+        if state != DeliveryState::Dead {
+            return Err(RetryError::NotDead);
+        }
+        if let (true, Some(submission)) = (webhook, submission_id)
+            && let Some((delivery, event)) = later_webhook(conn, submission, id, None)?
+        {
+            return Err(RetryError::Superseded { delivery, event });
+        }
+        Ok(diesel::update(outbox::table.find(id))
+            .set((
+                outbox::state.eq(DeliveryState::Pending),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(diesel::dsl::now),
+            ))
+            .returning(DeliveryRow::as_returning())
+            .get_result(conn)?)
+    })
+}
+
+/// The newest webhook about piece `submission` queued after delivery
+/// `after` (only those in `state`, when given): its id and event.
+pub fn later_webhook(
+    conn: &mut PgConnection,
+    submission: i64,
+    after: i64,
+    state: Option<DeliveryState>,
+) -> QueryResult<Option<(i64, String)>> {
+    let mut later = outbox::table
+        .filter(outbox::kind.eq(OutboxKind::Webhook))
+        .filter(outbox::submission_id.eq(submission))
+        .filter(outbox::id.gt(after))
+        .select((outbox::id, outbox::topic))
+        .into_boxed();
+    if let Some(state) = state {
+        later = later.filter(outbox::state.eq(state));
     }
+    later.order(outbox::id.desc()).first(conn).optional()
 }

@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::deliveries::later_webhook;
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::domain::{DeliveryState, OutboxKind};
@@ -198,6 +199,18 @@ pub fn run_once(
         let Some(job) = claim_due(conn, OutboxKind::Webhook, now)? else {
             return Ok(None);
         };
+        // Events for one piece go in order (`claim_due`); should an older one
+        // be due again all the same (a row revived by hand), the site has
+        // heard a newer state since, and the older must not undo it.
+        if let Some(submission) = job.submission_id {
+            let newer = later_webhook(conn, submission, job.id, Some(DeliveryState::Sent))?;
+            if let Some((delivery, event)) = newer {
+                let reason = format!(
+                    "superseded: a later event for the piece ({event}, delivery {delivery}) has reached the site"
+                );
+                return mark_dead(conn, &job, &reason).map(Some);
+            }
+        }
         let body = match serde_json::to_vec(&job.payload) {
             Ok(body) => body,
             Err(err) => return mark_dead(conn, &job, &err.to_string()).map(Some),

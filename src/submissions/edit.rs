@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::auth::Role;
+use crate::domain::State;
 use crate::text::html::paragraphs_to_html;
 use crate::text::{clean, word_count};
 
@@ -22,6 +24,19 @@ const MAX_SLUG_CHARS: usize = 120;
 static SLUG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[\p{Ll}\p{Lo}\p{N}]+(?:-[\p{Ll}\p{Lo}\p{N}]+)*$").expect("valid regex")
 });
+
+/// Whether what readers see is at stake in a piece in `state`: a published
+/// piece, or a scheduled one, which the scheduler publishes as it stands.
+pub fn before_readers(state: State) -> bool {
+    matches!(state, State::Scheduled | State::Published)
+}
+
+/// Whether `role` may change the text or fields of a piece in `state`
+/// (an edit, an accepted proposal): what readers see changes only through
+/// a publisher.
+pub fn may_edit(state: State, role: Role) -> bool {
+    !before_readers(state) || role.includes(Role::Publisher)
+}
 
 /// `PATCH /submissions/{id}`: every field optional; an empty string clears
 /// the optional ones (standfirst, author bio, slug).
@@ -195,6 +210,16 @@ mod tests {
 
     fn patch(json: &str) -> Result<ValidEdit, FieldError> {
         validate(serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn only_a_publisher_changes_what_readers_see() {
+        for state in State::ALL {
+            let live = matches!(state, State::Scheduled | State::Published);
+            assert_eq!(may_edit(state, Role::Editor), !live, "{state}");
+            assert!(may_edit(state, Role::Publisher), "{state}");
+            assert!(may_edit(state, Role::Admin), "{state}");
+        }
     }
 
     #[test]

@@ -9,3 +9,4 @@ pub mod revision;
 pub mod search;
 pub mod similar;
 pub mod store;
+pub mod withdrawal;

@@ -10,8 +10,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::edit::may_edit;
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
+use crate::auth::Actor;
 use crate::domain::{AuthVerdict, HistoryAction, PieceEvent, ProposalStatus, State, WebhookEvent};
 use crate::publishing::Site;
 use crate::schema::{proposed_revisions, submission_history, users};
@@ -103,35 +105,29 @@ pub enum ProposalError {
     Decided { status: ProposalStatus },
     #[error("the submission changed: it is at version {current}")]
     Stale { current: i32 },
-    #[error("the piece is published: only a publisher changes its text")]
-    PublisherOnly,
+    #[error("the piece is {state}: its text is what readers see, and only a publisher changes it")]
+    PublisherOnly { state: State },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
 
-/// The editor who decides, and whether they may change a published text.
-#[derive(Debug, Clone, Copy)]
-pub struct Decider {
-    pub user_id: i64,
-    pub may_publish: bool,
-}
-
 /// Makes the proposal the piece's text, as an edit made against
-/// `expected_version` would. On a published piece this is a publisher's act
-/// and tells the site (`opinion.updated`).
+/// `expected_version` by `decider` would. On a scheduled or published piece
+/// this is a publisher's act (`edit::may_edit`); on a published one it tells
+/// the site (`opinion.updated`).
 pub fn accept(
     conn: &mut PgConnection,
     submission_id: i64,
     proposal_id: i64,
     expected_version: i32,
-    decider: Decider,
+    decider: Actor,
     site: &Site,
 ) -> Result<SubmissionRecord, ProposalError> {
     conn.transaction(|conn| {
         let (version, state) = lock_submission(conn, submission_id)?;
         let pending = lock_pending(conn, submission_id, proposal_id)?;
-        if state == State::Published && !decider.may_publish {
-            return Err(ProposalError::PublisherOnly);
+        if !may_edit(state, decider.role) {
+            return Err(ProposalError::PublisherOnly { state });
         }
         if version != expected_version {
             return Err(ProposalError::Stale { current: version });

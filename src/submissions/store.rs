@@ -6,9 +6,11 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel::sql_types::{Bool, Text};
 
-use super::edit::ValidEdit;
+use super::edit::{ValidEdit, may_edit};
 use super::revision::{self, Changes, Origin};
 use super::search;
+use super::withdrawal;
+use crate::auth::Actor;
 use crate::auth::models::AccountStanding;
 use crate::db::cursor::{Cursor, DeadlineCursor};
 use crate::db::models::{AttachmentInfo, Submission};
@@ -31,6 +33,9 @@ pub struct SubmissionRecord {
     pub pending_proposals: i64,
     /// Pieces of the last 180 days with much the same text, most similar first.
     pub similar: Vec<SimilarPiece>,
+    /// Withdrawn by the author, who has not consented again: no reopening
+    /// yet (`withdrawal`).
+    pub awaiting_author_consent: bool,
 }
 
 /// Another piece found to have much the same text (`submissions::similar`).
@@ -72,7 +77,22 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
         .map(|(row, assignee, pending, attachments, similar)| {
             record(row, assignee, pending, attachments, similar)
         })
+        .transpose()?
+        .map(|record| with_withdrawal(conn, record))
         .transpose()
+}
+
+/// Notes whether a withdrawn piece waits for its author's consent: a
+/// statement more for withdrawn pieces only, the rare ones.
+fn with_withdrawal(
+    conn: &mut PgConnection,
+    mut record: SubmissionRecord,
+) -> QueryResult<SubmissionRecord> {
+    if record.row.state == State::Withdrawn {
+        record.awaiting_author_consent = withdrawal::last(conn, record.row.id)?
+            .is_some_and(withdrawal::Withdrawal::awaits_author);
+    }
+    Ok(record)
 }
 
 diesel::alias!(users as assignees: Assignees);
@@ -123,6 +143,8 @@ pub fn find_for(
     };
     let record = row
         .map(|row| record(row, assignee, pending_proposals, attachments, similar))
+        .transpose()?
+        .map(|record| with_withdrawal(conn, record))
         .transpose()?;
     Ok(Some((standing, record)))
 }
@@ -152,6 +174,7 @@ fn record(
         attachments: list(attachments)?,
         pending_proposals: pending_proposals.unwrap_or(0),
         similar: list(similar)?,
+        awaiting_author_consent: false,
     })
 }
 
@@ -360,18 +383,25 @@ pub enum EditError {
     SlugTaken,
     #[error("the piece has been published: its slug no longer changes")]
     SlugLocked,
+    /// What readers see (a scheduled or published piece) changes only
+    /// through a publisher.
+    #[error(
+        "the piece is {state}: its text and fields are what readers see, and only a publisher changes them"
+    )]
+    PublisherOnly { state: State },
     #[error(transparent)]
     Database(#[from] DbError),
 }
 
-/// Applies an edit made against `expected_version`, keeping a revision when
-/// the title or text changes. Editing a published piece tells the site.
+/// Applies `editor`'s edit made against `expected_version`, keeping a
+/// revision when the title or text changes. A scheduled or published piece
+/// is a publisher's to edit; editing a published piece tells the site.
 pub fn edit(
     conn: &mut PgConnection,
     id: i64,
     expected_version: i32,
     edit: &ValidEdit,
-    editor_id: i64,
+    editor: Actor,
     site: &Site,
 ) -> Result<SubmissionRecord, EditError> {
     conn.transaction(|conn| {
@@ -392,6 +422,10 @@ pub fn edit(
             .first(conn)
             .optional()?
             .ok_or(EditError::NotFound)?;
+        // Who may act is checked first: the answer holds at any version.
+        if !may_edit(state, editor.role) {
+            return Err(EditError::PublisherOnly { state });
+        }
         if version != expected_version {
             return Err(EditError::Stale { current: version });
         }
@@ -419,9 +453,9 @@ pub fn edit(
                     .as_ref()
                     .map(|tags| tags.iter().cloned().map(Some).collect()),
             };
-            let origin = edit
-                .touches_text()
-                .then_some(Origin::Editor { user: editor_id });
+            let origin = edit.touches_text().then_some(Origin::Editor {
+                user: editor.user_id,
+            });
             revision::revise(conn, id, changes, origin).map_err(slug_conflict)?;
             if state == State::Published {
                 crate::outbox::enqueue_webhook(conn, id, WebhookEvent::Updated, site, Utc::now())?;

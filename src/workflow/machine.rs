@@ -171,6 +171,10 @@ pub enum WorkflowError {
         "the author has not confirmed that the piece is exclusive: `{action}` needs a note saying why it goes ahead"
     )]
     ExclusivityUnconfirmed { action: Action },
+    #[error(
+        "the author withdrew the piece through their status link: it is reopened only once they consent again (on that link, or by a new mail about the piece)"
+    )]
+    WithdrawnByAuthor { action: Action },
     /// An action outside the table (`hold`), taken at its own endpoint.
     #[error("`{action}` is not a transition: POST /api/v1/submissions/{{id}}/{action}")]
     NotATransition { action: Action },
@@ -264,6 +268,30 @@ pub fn allowed_actions(state: State, role: Role) -> Vec<Action> {
         .filter(|rule| matches!(rule.by, Party::Desk(needed) if role.includes(needed)))
         .map(|rule| rule.action)
         .collect()
+}
+
+/// [`allowed_actions`] for a piece as it is now: a piece the author
+/// withdrew is not reopened while `awaiting_author_consent`.
+pub fn allowed_now(state: State, role: Role, awaiting_author_consent: bool) -> Vec<Action> {
+    let mut actions = allowed_actions(state, role);
+    if awaiting_author_consent {
+        actions.retain(|action| *action != Action::Reopen);
+    }
+    actions
+}
+
+/// A withdrawal by the author is final for the desk: `reopen` waits until
+/// they consent again (`submissions::withdrawal`).
+pub fn check_author_consent(
+    transition: &Transition,
+    awaiting_author_consent: bool,
+) -> Result<(), WorkflowError> {
+    if transition.action == Action::Reopen && awaiting_author_consent {
+        return Err(WorkflowError::WithdrawnByAuthor {
+            action: transition.action,
+        });
+    }
+    Ok(())
 }
 
 /// Whether the author may still take `action` from `state`.
@@ -592,6 +620,28 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
         }
+    }
+
+    #[test]
+    fn a_piece_the_author_withdrew_waits_for_their_consent() {
+        let reopen = plan(
+            Withdrawn,
+            Action::Reopen,
+            Role::Admin,
+            Some(1),
+            request(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            check_author_consent(&reopen, true),
+            Err(WorkflowError::WithdrawnByAuthor {
+                action: Action::Reopen
+            })
+        );
+        assert_eq!(check_author_consent(&reopen, false), Ok(()));
+        assert!(!allowed_now(Withdrawn, Role::Admin, true).contains(&Action::Reopen));
+        assert!(allowed_now(Withdrawn, Role::Editor, false).contains(&Action::Reopen));
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub mod service;
 pub mod window;
 
 pub use machine::{
-    Action, Effect, State, Transition, TransitionRequest, WorkflowError, allowed_actions, plan,
+    Action, Effect, State, Transition, TransitionRequest, WorkflowError, allowed_actions,
+    allowed_now, plan,
 };

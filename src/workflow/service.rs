@@ -8,7 +8,8 @@ use diesel::sql_types::{Nullable, Timestamptz};
 
 use super::State;
 use super::machine::{
-    Action, Effect, Party, TransitionRequest, WorkflowError, check_exclusivity, plan_for,
+    Action, Effect, Party, TransitionRequest, WorkflowError, check_author_consent,
+    check_exclusivity, plan_for,
 };
 use crate::auth::{Actor, Role};
 use crate::outbox;
@@ -16,6 +17,7 @@ use crate::publishing::{Site, slug};
 use crate::schema::{submission_history, submissions, users};
 use crate::submissions::revision;
 use crate::submissions::store::{self, SubmissionRecord};
+use crate::submissions::withdrawal::{self, Withdrawal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionError {
@@ -50,6 +52,10 @@ pub enum Initiator {
 
 /// The email that tells an author their piece was released.
 pub const RELEASED_TEMPLATE: &str = "released";
+
+/// The email that tells an author who withdrew their piece, and consented
+/// again, that the desk has taken it up again.
+pub const REOPENED_TEMPLATE: &str = "reopened";
 
 impl Initiator {
     fn party(self) -> Party {
@@ -142,6 +148,15 @@ pub fn apply(
         if !matches!(initiator, Initiator::Scheduler) {
             check_exclusivity(&transition, exclusive_confirmed)?;
         }
+        // Only a withdrawn piece is reopened; only then is it asked who withdrew it.
+        let withdrawal = match transition.action {
+            Action::Reopen if state == State::Withdrawn => withdrawal::last(conn, id)?,
+            _ => None,
+        };
+        check_author_consent(
+            &transition,
+            withdrawal.is_some_and(Withdrawal::awaits_author),
+        )?;
 
         if let Some(assignee) = transition.assignee {
             let active: Option<bool> = users::table
@@ -240,6 +255,11 @@ pub fn apply(
                 submission_history::created_at.eq(now),
             ))
             .execute(conn)?;
+        if let Some(Withdrawal::ByAuthor { .. }) = withdrawal {
+            // The author took the piece back themselves: they hear that the
+            // desk has taken it up again, as they asked.
+            outbox::enqueue_email(conn, id, REOPENED_TEMPLATE, None)?;
+        }
         for effect in transition.effects {
             match effect {
                 Effect::EmailAuthor(template) => {

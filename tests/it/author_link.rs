@@ -452,7 +452,11 @@ async fn the_author_withdraws_through_the_workflow_with_a_reason() {
     let (status, body) = author_withdraw(&desk, &token, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "not_withdrawable");
-    step(&desk, &editor, id, json!({"action": "reopen"})).await;
+    // Reopened once the author consents again (see below).
+    let (status, body) = author_consent(&desk, &token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = step(&desk, &editor, id, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = step(&desk, &editor, id, json!({"action": "author_withdraw"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
@@ -782,4 +786,143 @@ async fn one_address_gets_a_bounded_share_of_status_link_requests() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn author_consent(desk: &Desk, token: &str) -> (StatusCode, Value) {
+    let (status, body, _) = desk
+        .call(test::TestRequest::post().uri(&format!("/api/v1/author/{token}/consent")))
+        .await;
+    (status, body)
+}
+
+/// Sends what the outbox holds through a real SMTP server; returns what
+/// arrived there. On a plain thread: lettre's SMTP client blocks.
+fn mail_through_smtp(database_url: &str) -> Vec<common::smtp::ReceivedMail> {
+    let sink = common::smtp::SmtpSink::start();
+    let (url, database_url) = (sink.url(), database_url.to_string());
+    std::thread::spawn(move || {
+        let composer = oped::mail::Composer::new(
+            oped::mail::Templates::built_in(),
+            "Op-Ed Desk <oped@desk.example>".parse().unwrap(),
+            "desk.example",
+            common::SITE_URL,
+        );
+        let mailer = oped::mail::Mailer::smtp(&url).unwrap();
+        let mut conn = PgConnection::establish(&database_url).unwrap();
+        oped::outbox::worker::drain(&mut conn, &mailer, &composer, chrono::Utc::now()).unwrap()
+    })
+    .join()
+    .unwrap();
+    sink.received()
+}
+
+#[actix_web::test]
+async fn a_piece_the_author_withdrew_is_reopened_only_with_their_consent_and_they_are_told() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let (id, token) = submit(&desk, 1, "amal@example.org", "Op-Ed: Budgets");
+    let uri = format!("/api/v1/submissions/{id}");
+    let (status, body) = author_withdraw(&desk, &token, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["can_consent"], true);
+
+    // Final for the desk: not offered, and refused.
+    let (_, piece) = desk.get(&editor, &uri).await;
+    assert_eq!(piece["allowed_actions"], json!([]));
+    let (status, body) = step(&desk, &editor, id, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "withdrawn_by_author");
+    let (_, piece) = desk.get(&editor, &uri).await;
+    assert_eq!(piece["state"], "withdrawn");
+
+    // The author says the desk may consider it again, on their page.
+    let form = |fields: &'static [(&'static str, &'static str)]| {
+        test::TestRequest::post()
+            .uri(&format!("/a/{token}"))
+            .set_form(fields)
+    };
+    let (status, _, html) = page(&desk, form(&[("intent", "consent")])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (status, headers, _) =
+        page(&desk, form(&[("intent", "consent"), ("confirm", "yes")])).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get("location").unwrap(),
+        &format!("{token}?done=consented")
+    );
+    let (_, status_now) = author_get(&desk, &token).await;
+    assert_eq!(status_now["status"], "withdrawn");
+    assert_eq!(status_now["can_consent"], false);
+    assert_eq!(status_now["consented_again"], true);
+    let (status, body) = author_consent(&desk, &token).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "nothing_to_consent");
+
+    let (_, piece) = desk.get(&editor, &uri).await;
+    assert_eq!(piece["allowed_actions"], json!(["reopen"]));
+    let (status, body) = step(&desk, &editor, id, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "draft");
+    let (_, history) = desk.get(&editor, &format!("{uri}/history")).await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["author_withdraw", "author_consented", "reopen"]);
+
+    // And the author hears of it.
+    let arrived = mail_through_smtp(&desk.db.url);
+    assert_eq!(arrived.len(), 1, "{arrived:?}");
+    assert_eq!(arrived[0].rcpt_to, ["amal@example.org"]);
+    let parsed = arrived[0].parsed();
+    assert!(
+        parsed
+            .subject()
+            .unwrap()
+            .contains("Back with the desk: Budgets"),
+        "{:?}",
+        parsed.subject()
+    );
+    let text = parsed.body_text(0).unwrap().into_owned();
+    assert!(text.contains("An editor has now reopened it"), "{text}");
+}
+
+#[actix_web::test]
+async fn a_new_mail_from_the_author_is_consent_and_an_editors_withdrawal_reopens_as_before() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let (by_author, token) = submit(&desk, 1, "amal@example.org", "Op-Ed: Budgets");
+    let (by_desk, _) = submit(&desk, 2, "omar@example.net", "Op-Ed: Ports and power");
+    author_withdraw(&desk, &token, json!({})).await;
+    let (status, body) = step(&desk, &editor, by_desk, json!({"action": "withdraw"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Withdrawn at the author's emailed request: reopened as before, quietly.
+    let (status, body) = step(&desk, &editor, by_desk, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = step(&desk, &editor, by_author, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The author writes about the piece again: a reply on its thread.
+    let reference: String = submissions::table
+        .find(by_author)
+        .select(submissions::reference)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    let report = desk.ingest_raw(&mail(
+        3,
+        "Writer 1 <amal@example.org>",
+        &format!("Re: [{reference}] I would like it considered after all"),
+    ));
+    assert_eq!(report.outcome, oped::intake::Outcome::Reply);
+    let (status, body) = step(&desk, &editor, by_author, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let reopened: Vec<(Option<i64>, String)> = outbox::table
+        .filter(outbox::topic.eq("reopened"))
+        .select((outbox::submission_id, outbox::state))
+        .load(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(reopened, [(Some(by_author), "pending".to_string())]);
 }

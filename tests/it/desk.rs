@@ -1111,3 +1111,61 @@ async fn the_queue_filters_by_assignee_and_by_the_days_pieces_arrived() {
     let last_day = browser.get(&desk.app, "/desk/queue?to=9999-12-31").await;
     assert_eq!(last_day.status, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn an_editor_is_neither_offered_nor_allowed_the_edit_of_a_published_piece() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (_, publisher) = desk.user(Role::Publisher);
+    for step in [
+        serde_json::json!({"action": "start_review"}),
+        serde_json::json!({"action": "approve"}),
+        serde_json::json!({"action": "publish", "note": "Exclusivity confirmed by phone."}),
+    ] {
+        let version = desk.version(&publisher, id).await;
+        let (status, body) = desk.transition(&publisher, id, Some(version), step).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, before) = desk
+        .get(&publisher, &format!("/api/v1/submissions/{id}"))
+        .await;
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    let uri = format!("/desk/pieces/{id}/edit");
+    let piece = browser.get(&desk.app, &format!("/desk/pieces/{id}")).await;
+    assert_eq!(piece.status, StatusCode::OK);
+    assert!(
+        !piece.body.contains(&uri),
+        "no edit offered: {}",
+        piece.body
+    );
+    assert!(piece.body.contains("only through a publisher"));
+
+    let form = browser.get(&desk.app, &uri).await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN, "{}", form.body);
+    assert!(form.body.contains("only a publisher"), "{}", form.body);
+
+    // A form sent all the same (an old tab) is refused, and shown again as typed.
+    let version = before["version"].to_string();
+    let sent = browser
+        .post(
+            &desk.app,
+            &uri,
+            &[
+                ("csrf", &piece.csrf()),
+                ("version", &version),
+                ("title", "A title no publisher saw"),
+                ("standfirst", ""),
+                ("body_text", "Words readers were never meant to get."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::FORBIDDEN, "{}", sent.body);
+    assert!(sent.body.contains("only a publisher"), "{}", sent.body);
+    assert!(sent.body.contains("A title no publisher saw"), "input kept");
+    assert!(sent.body.contains("Words readers were never meant to get."));
+    let (_, after) = desk
+        .get(&publisher, &format!("/api/v1/submissions/{id}"))
+        .await;
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(after["title"], before["title"]);
+}

@@ -80,14 +80,15 @@ impl Public {
         published["slug"].as_str().unwrap().to_string()
     }
 
+    /// A publisher's edit: what readers see changes only through one.
     async fn edit(&self, id: i64, patch: Value) -> (StatusCode, Value) {
-        let version = self.desk.version(&self.editor, id).await;
+        let version = self.desk.version(&self.publisher, id).await;
         let (status, body, _) = self
             .desk
             .call(
                 test::TestRequest::patch()
                     .uri(&format!("/api/v1/submissions/{id}"))
-                    .insert_header(bearer(&self.editor))
+                    .insert_header(bearer(&self.publisher))
                     .insert_header(("If-Match", format!("\"{version}\"")))
                     .set_json(patch),
             )

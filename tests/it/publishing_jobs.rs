@@ -472,15 +472,7 @@ fn edits_and_unpublishing_tell_the_site_in_order_with_the_public_representation(
         ..Default::default()
     })
     .unwrap();
-    oped::submissions::store::edit(
-        &mut conn,
-        id,
-        version,
-        &edit,
-        actor.user_id,
-        &common::site(),
-    )
-    .unwrap();
+    oped::submissions::store::edit(&mut conn, id, version, &edit, actor, &common::site()).unwrap();
     // Retracted.
     let unpublish = TransitionRequest {
         note: Some("Retracted at the author's request.".into()),
@@ -501,15 +493,8 @@ fn edits_and_unpublishing_tell_the_site_in_order_with_the_public_representation(
         ..Default::default()
     })
     .unwrap();
-    oped::submissions::store::edit(
-        &mut conn,
-        id,
-        row.version,
-        &edit,
-        actor.user_id,
-        &common::site(),
-    )
-    .unwrap();
+    oped::submissions::store::edit(&mut conn, id, row.version, &edit, actor, &common::site())
+        .unwrap();
 
     let hooks: Vec<Job> = jobs(&mut conn)
         .into_iter()
@@ -1060,4 +1045,96 @@ async fn a_publish_over_the_api_reaches_the_author_and_the_site_through_the_work
         .get_result(&mut desk.db.conn())
         .unwrap();
     assert_eq!(pending, 0);
+}
+
+/// Runs the webhook worker against `url` until nothing is due at `now`, on a
+/// plain thread (the blocking HTTP client must not live inside a runtime).
+fn drain_on_a_thread(database_url: &str, url: String, now: DateTime<Utc>) -> Vec<JobOutcome> {
+    let database_url = database_url.to_string();
+    std::thread::spawn(move || {
+        let mut conn = PgConnection::establish(&database_url).unwrap();
+        webhook::drain(&mut conn, &http_sender(&url), now).unwrap()
+    })
+    .join()
+    .unwrap()
+}
+
+#[actix_rt::test]
+async fn a_dead_publish_retried_after_the_unpublish_never_puts_the_piece_back() {
+    use actix_web::http::StatusCode;
+    let desk = common::desk::Desk::new().await;
+    let (_, publisher) = desk.user(Role::Publisher);
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+    desk.force_state(id, "approved");
+    let act = |body: Value| {
+        let desk = &desk;
+        let publisher = publisher.clone();
+        async move {
+            let version = desk.version(&publisher, id).await;
+            let (status, answer) = desk.transition(&publisher, id, Some(version), body).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+    };
+    act(json!({"action": "publish", "note": "The author confirmed exclusivity by phone."})).await;
+    // The site is down for as long as the outbox keeps trying.
+    let mut now = Utc::now();
+    for _ in 0..oped::outbox::MAX_ATTEMPTS {
+        drain_on_a_thread(&desk.db.url, refused_url(), now);
+        now += Duration::days(1);
+    }
+    let published = the_job(&mut desk.db.conn(), "webhook", "opinion.published");
+    assert_eq!(published.state, "dead");
+    // Taken down; the site, back up, hears of it.
+    act(json!({"action": "unpublish", "note": "Legal complaint."})).await;
+    let receiver = WebhookReceiver::start(SECRET);
+    drain_on_a_thread(&desk.db.url, receiver.url(), now);
+    let unpublished = the_job(&mut desk.db.conn(), "webhook", "opinion.unpublished");
+    assert_eq!(unpublished.state, "sent");
+
+    let retry = |token: &str| {
+        actix_web::test::TestRequest::post()
+            .uri(&format!("/api/v1/deliveries/{}/retry", published.id))
+            .insert_header(common::bearer(token))
+    };
+    let (status, body, _) = desk.call(retry(&editor)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "publisher_only");
+    let (status, body, _) = desk.call(retry(&publisher)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "superseded");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("opinion.unpublished"), "{detail}");
+    assert!(detail.contains(&unpublished.id.to_string()), "{detail}");
+    drain_on_a_thread(&desk.db.url, receiver.url(), now);
+
+    // Revived by hand all the same: the worker does not send it either.
+    diesel::update(outbox::table.find(published.id))
+        .set((outbox::state.eq("pending"), outbox::attempts.eq(0)))
+        .execute(&mut desk.db.conn())
+        .unwrap();
+    let outcomes = drain_on_a_thread(&desk.db.url, receiver.url(), now);
+    assert!(
+        matches!(outcomes.as_slice(), [JobOutcome::Dead { .. }]),
+        "{outcomes:?}"
+    );
+    let events: Vec<String> = receiver
+        .requests()
+        .iter()
+        .map(|request| request.header("Oped-Event").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        ["opinion.unpublished"],
+        "the site's last word stands"
+    );
+    let revived = the_job(&mut desk.db.conn(), "webhook", "opinion.published");
+    assert_eq!(revived.state, "dead");
+    assert!(
+        revived
+            .last_error
+            .as_deref()
+            .is_some_and(|error| error.contains("superseded")),
+        "{revived:?}"
+    );
 }

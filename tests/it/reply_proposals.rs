@@ -445,3 +445,52 @@ async fn control_characters_never_reach_the_feed() {
     roxmltree::Document::parse(&xml).expect("the feed is well-formed XML");
     assert!(xml.contains("Bells and escapes"));
 }
+
+#[actix_web::test]
+async fn accepting_a_proposal_on_a_scheduled_piece_is_a_publishers_act() {
+    let desk = Desk::new().await;
+    let (_, publisher) = desk.user(Role::Publisher);
+    let (_, editor) = desk.user(Role::Editor);
+    let id = desk.ingest("01-plain.eml");
+    step(&desk, &publisher, id, json!({"action": "start_review"})).await;
+    step(&desk, &publisher, id, json!({"action": "approve"})).await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    step(
+        &desk,
+        &publisher,
+        id,
+        json!({"action": "schedule", "publish_at": at, "note": "The author confirmed exclusivity by phone."}),
+    )
+    .await;
+    let uri = format!("/api/v1/submissions/{id}");
+    let (_, piece) = desk.get(&editor, &uri).await;
+    assert_eq!(piece["state"], "scheduled");
+    let reference = piece["reference"].as_str().unwrap();
+    let late = reply(
+        AUTHOR,
+        &format!("Re: [{reference}] one more change"),
+        "Authentication-Results: mx.desk.example; dmarc=pass header.from=example.org\r\n",
+        "A text the scheduler would publish as it stands.",
+    );
+    assert_eq!(ingest(&desk, &late).outcome, Outcome::Reply);
+    let (_, proposals) = desk.get(&editor, &format!("{uri}/proposals")).await;
+    let proposal = proposals[0]["id"].as_i64().unwrap();
+    let accept = format!("{uri}/proposals/{proposal}/accept");
+    let version = desk.version(&editor, id).await;
+
+    let (status, body) = post(&desk, &editor, &accept, Some(version)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "publisher_only");
+    let (_, unchanged) = desk.get(&editor, &uri).await;
+    assert_eq!(unchanged["version"], version);
+    assert_eq!(unchanged["body_text"], piece["body_text"]);
+    assert_eq!(unchanged["pending_proposals"], 1);
+
+    let (status, accepted) = post(&desk, &publisher, &accept, Some(version)).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(
+        accepted["body_text"],
+        "A text the scheduler would publish as it stands."
+    );
+    assert_eq!(accepted["state"], "scheduled");
+}

@@ -908,3 +908,101 @@ async fn nul_characters_and_impossible_cursors_are_client_errors() {
         .await;
     assert_eq!(body["field"].as_str(), Some("q"), "{body}");
 }
+
+/// Takes piece `id` from draft through `steps`, each by `token`.
+async fn take(desk: &Desk, token: &str, id: i64, steps: &[Value]) {
+    for step in steps {
+        let version = desk.version(token, id).await;
+        let (status, body) = desk
+            .transition(token, id, Some(version), step.clone())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{step}: {body}");
+    }
+}
+
+#[actix_web::test]
+async fn only_a_publisher_edits_a_scheduled_or_published_piece() {
+    let desk = Desk::new().await;
+    let (_, editor) = desk.user(Role::Editor);
+    let (_, publisher) = desk.user(Role::Publisher);
+    let note = "The author confirmed exclusivity by phone.";
+    let published = desk.ingest("01-plain.eml");
+    let scheduled = desk.ingest("09-en-dash.eml");
+    let reviewed = [
+        json!({"action": "start_review"}),
+        json!({"action": "approve"}),
+    ];
+    take(&desk, &publisher, published, &reviewed).await;
+    take(
+        &desk,
+        &publisher,
+        published,
+        &[json!({"action": "publish", "note": note})],
+    )
+    .await;
+    take(&desk, &publisher, scheduled, &reviewed).await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    take(
+        &desk,
+        &publisher,
+        scheduled,
+        &[json!({"action": "schedule", "publish_at": at, "note": note})],
+    )
+    .await;
+    let patch = |token: &str, id: i64, version: i64| {
+        test::TestRequest::patch()
+            .uri(&format!("/api/v1/submissions/{id}"))
+            .insert_header(bearer(token))
+            .insert_header(("If-Match", format!("\"{version}\"")))
+            .set_json(json!({"title": "An editor's own title", "body": "Words nobody approved."}))
+    };
+    let (_, piece) = desk
+        .get(&publisher, &format!("/api/v1/submissions/{published}"))
+        .await;
+    let slug = piece["slug"].as_str().unwrap().to_string();
+    let public = || {
+        let (desk, uri) = (&desk, format!("/api/v1/public/opeds/{slug}"));
+        async move {
+            let (status, body, _) = desk.call(test::TestRequest::get().uri(&uri)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    let before = public().await;
+
+    for (id, state) in [(published, "published"), (scheduled, "scheduled")] {
+        let uri = format!("/api/v1/submissions/{id}");
+        let (_, seen) = desk.get(&editor, &uri).await;
+        assert_eq!(seen["state"], state);
+        let version = seen["version"].as_i64().unwrap();
+        let (status, body, _) = desk.call(patch(&editor, id, version)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{state}: {body}");
+        assert_eq!(body["code"], "publisher_only", "{body}");
+        assert_eq!(seen["editable"], false, "{state}: not offered to an editor");
+        let (_, after) = desk.get(&publisher, &uri).await;
+        assert_eq!(after["version"], version, "{state}: nothing changed");
+        assert_eq!(after["title"], seen["title"]);
+        assert_eq!(after["editable"], true, "{state}: a publisher's to edit");
+    }
+    assert_eq!(public().await, before, "readers see what was published");
+    let updates: i64 = outbox::table
+        .filter(outbox::topic.eq("opinion.updated"))
+        .count()
+        .get_result(&mut desk.db.conn())
+        .unwrap();
+    assert_eq!(updates, 0, "the site is told nothing");
+
+    // A publisher's edit goes through, and readers see it.
+    let version = desk.version(&publisher, published).await;
+    let (status, body, _) = desk.call(patch(&publisher, published, version)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(public().await["title"], "An editor's own title");
+    // A piece before review stays the editors' to edit.
+    let draft = desk.ingest("02-gmail-docx.eml");
+    let (_, seen) = desk
+        .get(&editor, &format!("/api/v1/submissions/{draft}"))
+        .await;
+    assert_eq!(seen["editable"], true);
+    let (status, body, _) = desk.call(patch(&editor, draft, 1)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -1,4 +1,4 @@
-//! `/api/v1/author/{token}`: the author's status as JSON, and their two acts.
+//! `/api/v1/author/{token}`: the author's status as JSON, and their acts.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -69,6 +69,31 @@ pub async fn withdraw(
     let site = state.site.clone();
     let status = with_token(&state, &request, token.into_inner(), move |conn, id| {
         super::withdraw(conn, id, reason, &site)?;
+        read_status(conn, id, &site)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(status))
+}
+
+/// The author, who withdrew the piece here, says the desk may consider it
+/// again. It stays withdrawn until an editor reopens it, and the author is
+/// emailed when that happens.
+#[utoipa::path(post, path = "/api/v1/author/{token}/consent", tag = "author",
+    params(("token" = String, Path, description = "The token of the author's status link")),
+    responses(
+        (status = 200, description = "The status after the consent", body = AuthorStatus),
+        (status = 404, description = "No live status link has this token: code `not_found`"),
+        (status = 409, description = "Not withdrawn through this link, or consented already: code `nothing_to_consent`"),
+        (status = 429, description = "Too many requests from this address: code `too_many_requests`"),
+    ))]
+pub async fn consent(
+    token: web::Path<String>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let site = state.site.clone();
+    let status = with_token(&state, &request, token.into_inner(), move |conn, id| {
+        super::consent(conn, id)?;
         read_status(conn, id, &site)
     })
     .await?;

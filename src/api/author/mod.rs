@@ -17,6 +17,7 @@ use diesel::PgConnection;
 
 use super::error::ApiError;
 use super::{AppState, blocking_db};
+use crate::author_link::service::ConsentError;
 use crate::author_link::status::normalise_disclosure;
 use crate::author_link::store::{self, DeclareError};
 use crate::author_link::{MAX_DISCLOSURE_CHARS, MAX_REASON_CHARS, service, token};
@@ -25,7 +26,7 @@ use crate::workflow::WorkflowError;
 use crate::workflow::service::TransitionError;
 use view::AuthorStatus;
 
-pub use json::{__path_declare, __path_show, __path_withdraw};
+pub use json::{__path_consent, __path_declare, __path_show, __path_withdraw};
 
 /// Form and JSON bodies of the author's page: two short texts at most.
 const BODY_LIMIT: usize = 16 * 1024;
@@ -41,6 +42,7 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
             )
             .route("", web::get().to(json::show))
             .route("/withdraw", web::post().to(json::withdraw))
+            .route("/consent", web::post().to(json::consent))
             .route("/declaration", web::put().to(json::declare)),
     );
 }
@@ -161,6 +163,16 @@ fn withdraw(
         ),
         TransitionError::NotFound => unknown_link(),
         other => ApiError::from(other),
+    })
+}
+
+fn consent(conn: &mut PgConnection, id: i64) -> Result<(), ApiError> {
+    service::consent_again(conn, id, Utc::now()).map_err(|err| match err {
+        ConsentError::NotFound => unknown_link(),
+        ConsentError::NothingToConsent => {
+            ApiError::new(StatusCode::CONFLICT, "nothing_to_consent", err.to_string())
+        }
+        ConsentError::Database(err) => ApiError::from(err),
     })
 }
 

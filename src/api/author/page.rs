@@ -1,4 +1,4 @@
-//! `/a/{token}`: the author's page. Plain HTML with two forms that post to
+//! `/a/{token}`: the author's page. Plain HTML with small forms that post to
 //! the page itself; no script, no style sheet, every control labelled. A
 //! successful post is answered with a redirect back (so reloading does not
 //! post again); a refused one shows the page again with the reason.
@@ -39,6 +39,9 @@ pub async fn show(
     let notice = match request.query_string() {
         "done=declared" => Some("Thank you: your answers are saved."),
         "done=withdrawn" => Some("Your piece is withdrawn."),
+        "done=consented" => Some(
+            "Thank you: the desk may consider your piece again. We will write when an editor takes it up.",
+        ),
         _ => None,
     };
     let site = state.site.clone();
@@ -85,6 +88,15 @@ pub async fn act(
             .map(|()| "withdrawn"),
             Err(err) => Err(err),
         },
+        "consent" if form.confirm.as_deref() != Some("yes") => Err(ApiError::invalid_field(
+            "confirm",
+            "tick the box to confirm that the desk may consider the piece again",
+        )),
+        "consent" => with_token(&state, &request, token.clone(), move |conn, id| {
+            super::consent(conn, id)
+        })
+        .await
+        .map(|()| "consented"),
         _ => Err(ApiError::invalid_field(
             "intent",
             "not one of this page's forms",

@@ -10,6 +10,7 @@ use crate::author_link::status::{CoarseStatus, declaration_open};
 use crate::author_link::store::AuthorRecord;
 use crate::domain::{Action, State};
 use crate::publishing::Site;
+use crate::submissions::withdrawal::Withdrawal;
 use crate::workflow::machine::author_may;
 
 /// The author's status page, as JSON.
@@ -36,6 +37,12 @@ pub struct AuthorStatus {
     pub can_withdraw: bool,
     /// Whether the author may still give or change their answers.
     pub can_declare: bool,
+    /// The author withdrew the piece here and may now say the desk may
+    /// consider it again (`POST …/consent`).
+    pub can_consent: bool,
+    /// The author withdrew the piece here and has since said the desk may
+    /// consider it again: an editor may reopen it.
+    pub consented_again: bool,
 }
 
 impl AuthorStatus {
@@ -60,6 +67,11 @@ impl AuthorStatus {
             declared_at: row.declared_at,
             can_withdraw: author_may(row.state, Action::AuthorWithdraw),
             can_declare: declaration_open(row.state),
+            can_consent: record.withdrawal.is_some_and(Withdrawal::awaits_author),
+            consented_again: record.withdrawal
+                == Some(Withdrawal::ByAuthor {
+                    consented_again: true,
+                }),
         }
     }
 }

@@ -44,6 +44,8 @@ pub async fn show(
 }
 
 /// Edits title, standfirst, text, author bio, slug or tags; keeps a revision.
+/// A scheduled or published piece is what readers see (or will, as it
+/// stands): only a publisher edits it.
 #[utoipa::path(patch, path = "/api/v1/submissions/{id}", tag = "submissions",
     params(("id" = i64, Path), ("If-Match" = String, Header, example = "\"3\"",
         description = "The ETag of the version you edited (`\"3\"` or `W/\"3\"`); `*` names no version and gets 412")),
@@ -51,6 +53,7 @@ pub async fn show(
     responses(
         (status = 200, description = "The submission as edited", body = SubmissionView,
             headers(("ETag" = String, description = "The new version, quoted"))),
+        (status = 403, description = "The piece is scheduled or published and the caller is no publisher: code `publisher_only`"),
         (status = 404, description = "No such submission: code `not_found`"),
         (status = 409, description = "Another submission has this slug: code `slug_taken`; or the piece has been published and its slug no longer changes: code `slug_locked`"),
         (status = 412, description = "`If-Match` does not name the current version: code `precondition_failed`"),
@@ -71,14 +74,7 @@ pub async fn update(
     let site = state.site.clone();
     let (actor, record) = caller
         .db(&state, Role::Editor, move |conn, actor| {
-            Ok(store::edit(
-                conn,
-                id,
-                expected,
-                &valid,
-                actor.user_id,
-                &site,
-            )?)
+            Ok(store::edit(conn, id, expected, &valid, actor, &site)?)
         })
         .await?;
     respond(record, actor, &state)

@@ -7,7 +7,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::preconditions::required_version;
 use crate::auth::Role;
-use crate::submissions::proposals::{self, Decider};
+use crate::submissions::proposals;
 
 /// New texts that came by mail and wait for an editor, newest first.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/proposals", tag = "submissions", params(("id" = i64, Path)),
@@ -23,15 +23,15 @@ pub async fn proposals(
 }
 
 /// Makes a proposed text the piece's text, as an edit would (a revision,
-/// the version moves on). On a published piece only a publisher may, and the
-/// site is told (`opinion.updated`).
+/// the version moves on). On a scheduled or published piece only a
+/// publisher may; on a published one the site is told (`opinion.updated`).
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/proposals/{proposal}/accept", tag = "submissions",
     params(("id" = i64, Path), ("proposal" = i64, Path),
         ("If-Match" = String, Header, example = "\"3\"", description = "The ETag of the version you reviewed")),
     responses(
         (status = 200, description = "The submission with the accepted text", body = super::views::SubmissionView,
             headers(("ETag" = String, description = "The new version, quoted"))),
-        (status = 403, description = "The piece is published and the caller is no publisher: code `forbidden`"),
+        (status = 403, description = "The piece is scheduled or published and the caller is no publisher: code `publisher_only`"),
         (status = 404, description = "No such submission or proposal: code `not_found`"),
         (status = 409, description = "The proposal was already accepted or discarded: code `proposal_decided`"),
         (status = 412, description = "`If-Match` does not name the current version: code `precondition_failed`"),
@@ -49,12 +49,8 @@ pub async fn accept(
     let site = state.site.clone();
     let (actor, record) = caller
         .db(&state, Role::Editor, move |conn, actor| {
-            let decider = Decider {
-                user_id: actor.user_id,
-                may_publish: actor.role.includes(Role::Publisher),
-            };
             Ok(proposals::accept(
-                conn, id, proposal, expected, decider, &site,
+                conn, id, proposal, expected, actor, &site,
             )?)
         })
         .await?;

@@ -10,12 +10,13 @@ use crate::db::models::AttachmentInfo;
 use crate::domain::{AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State};
 use crate::publishing::Site;
 use crate::submissions::corrections::CorrectionRow;
+use crate::submissions::edit::may_edit;
 use crate::submissions::proposals::ProposalRow;
 use crate::submissions::store::{
     CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SimilarPiece, SubmissionRecord,
     UserRef,
 };
-use crate::workflow::{Action, allowed_actions};
+use crate::workflow::{Action, allowed_now};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -122,8 +123,12 @@ pub struct SubmissionView {
     pub disclosure: Option<String>,
     /// When the author last gave those answers.
     pub declared_at: Option<DateTime<Utc>>,
-    /// What the caller may do now.
+    /// What the caller may do now. `reopen` is left out while the piece
+    /// waits for its author's consent: they withdrew it themselves.
     pub allowed_actions: Vec<Action>,
+    /// Whether the caller may edit the text and fields now (`PATCH`, or
+    /// accept a proposal): a scheduled or published piece only a publisher.
+    pub editable: bool,
     pub attachments: Vec<AttachmentView>,
     /// Pieces of the last 180 days with much the same text (a resend, a copy
     /// sent by someone else), most similar first.
@@ -194,7 +199,8 @@ impl SubmissionView {
             exclusive_confirmed: row.exclusive_confirmed,
             disclosure: row.disclosure,
             declared_at: row.declared_at,
-            allowed_actions: allowed_actions(state, viewer),
+            allowed_actions: allowed_now(state, viewer, record.awaiting_author_consent),
+            editable: may_edit(state, viewer),
             attachments: record
                 .attachments
                 .into_iter()
