@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::JSON_BODY_LIMIT;
 use crate::auth::accounts::AuthError;
+use crate::db::errors::{DbFailure, classify};
 use crate::intake::{IntakeError, PromoteError};
 use crate::outbox::deliveries::RetryError;
 use crate::submissions::corrections::CorrectionError;
@@ -276,39 +277,34 @@ impl From<RetryError> for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
-        match err {
-            diesel::result::Error::NotFound => ApiError::not_found("resource"),
+        if let diesel::result::Error::NotFound = err {
+            return ApiError::not_found("resource");
+        }
+        match classify(&err) {
             // The one input PostgreSQL refuses in any text: a NUL character,
             // which JSON can carry (\u0000). Whatever field held it, it is the
             // client's to fix, not a server failure.
-            diesel::result::Error::DatabaseError(_, info)
-                if info.message().contains("invalid byte sequence")
-                    || info
-                        .message()
-                        .contains("unsupported Unicode escape sequence") =>
-            {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_text",
-                    "text must not contain NUL (\\u0000) characters",
-                )
-            }
+            DbFailure::BadText => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_text",
+                "text must not contain NUL (\\u0000) characters",
+            ),
             // The statement ran past the pool's statement_timeout: the
             // request asked for too much at once (a search no index helps).
-            diesel::result::Error::DatabaseError(_, ref info)
-                if info.message().contains("statement timeout") =>
-            {
-                ApiError {
-                    retry_after: Some(RETRY_AFTER_SECONDS),
-                    ..ApiError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "query_timeout",
-                        "the request took too long and was stopped; narrow it (a search with more words, a date range) or try again later",
-                    )
-                }
-                .caused_by(&err)
+            DbFailure::Timeout => ApiError {
+                retry_after: Some(RETRY_AFTER_SECONDS),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "query_timeout",
+                    "the request took too long and was stopped; narrow it (a search with more words, a date range) or try again later",
+                )
             }
-            other => ApiError::internal(&other),
+            .caused_by(&err),
+            DbFailure::Away | DbFailure::Busy => {
+                ApiError::unavailable("the database is unavailable; try again later")
+                    .caused_by(&err)
+            }
+            DbFailure::Other => ApiError::internal(&err),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cursor;
 pub mod embedded;
+pub mod errors;
 pub mod models;
 pub mod replica;
 
@@ -73,8 +74,11 @@ impl Database {
         })
     }
 
+    /// A connection of its own, whose errors [`errors::classify`] reads.
     pub fn connect(&self) -> Result<PgConnection, DbError> {
-        Ok(PgConnection::establish(self.url.expose())?)
+        let mut conn = PgConnection::establish(self.url.expose())?;
+        errors::pin_messages(&mut conn);
+        Ok(conn)
     }
 }
 
@@ -109,14 +113,15 @@ fn plaintext_on_loopback(url: &str) -> String {
 
 /// A pool whose `get` gives up after `timeout`, so a dead database turns into
 /// a quick "try again later" instead of a hung request; its connections stop
-/// any statement after [`STATEMENT_TIMEOUT`], and reach a loopback server
-/// without TLS as [`Database::open`]'s do, whoever built the URL.
+/// any statement after [`STATEMENT_TIMEOUT`], ask for messages
+/// [`errors::classify`] can read, and reach a loopback server without TLS as
+/// [`Database::open`]'s do, whoever built the URL.
 pub fn pool(url: &Secret<String>, max_size: u32, timeout: Duration) -> PgPool {
     Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
-        .connection_customizer(Box::new(StatementTimeout(STATEMENT_TIMEOUT)))
+        .connection_customizer(Box::new(SessionSettings(STATEMENT_TIMEOUT)))
         .test_on_check_out(false)
         // Connecting lazily lets the service start and answer 503 while the
         // database is briefly away.
@@ -124,14 +129,15 @@ pub fn pool(url: &Secret<String>, max_size: u32, timeout: Duration) -> PgPool {
 }
 
 #[derive(Debug)]
-struct StatementTimeout(Duration);
+struct SessionSettings(Duration);
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         diesel::sql_query(format!("SET statement_timeout = {}", self.0.as_millis()))
             .execute(conn)
-            .map(|_| ())
-            .map_err(diesel::r2d2::Error::QueryError)
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        errors::pin_messages(conn);
+        Ok(())
     }
 }
 
@@ -158,15 +164,14 @@ pub fn migrations_current(conn: &mut PgConnection) -> Result<bool, DbError> {
 }
 
 /// Creates the database named in `url` when it does not exist yet (and the
-/// role may create databases). Racing creators are fine: one wins.
+/// role may create databases). Racing creators are fine: one wins. Whether
+/// it exists is asked of `pg_database`, not read from the error, whose text
+/// is in the server's language.
 pub fn ensure_database(url: &str) -> Result<(), DbError> {
     let err = match PgConnection::establish(url) {
         Ok(_) => return Ok(()),
         Err(err) => err,
     };
-    if !err.to_string().contains("does not exist") {
-        return Err(err.into());
-    }
     let mut parsed = url::Url::parse(url).map_err(|e| DbError::BadUrl(e.to_string()))?;
     let name = parsed.path().trim_start_matches('/').to_string();
     let name = percent_decode(&name);
@@ -174,20 +179,36 @@ pub fn ensure_database(url: &str) -> Result<(), DbError> {
         return Err(err.into());
     }
     parsed.set_path("/postgres");
-    let mut admin = PgConnection::establish(parsed.as_str())?;
+    // Neither reachable nor missing (a password, a permission): the first
+    // error is the one to report.
+    let Ok(mut admin) = PgConnection::establish(parsed.as_str()) else {
+        return Err(err.into());
+    };
+    if database_exists(&mut admin, &name)? {
+        return Err(err.into());
+    }
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
     match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut admin) {
         Ok(_) => {
             tracing::info!(database = %name, "database created");
             Ok(())
         }
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("already exists") =>
-        {
-            Ok(())
-        }
+        Err(_) if database_exists(&mut admin, &name)? => Ok(()),
         Err(err) => Err(err.into()),
     }
+}
+
+fn database_exists(admin: &mut PgConnection, name: &str) -> Result<bool, DbError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    let found: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(admin)?;
+    Ok(found.found)
 }
 
 fn percent_decode(text: &str) -> String {
