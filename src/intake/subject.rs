@@ -5,17 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// The marker as a word of its own: `op-ed`, `op ed`, `oped`, with any dash
-/// (ASCII, U+2010, U+2011, en, em) or `_` between, in any case. Letters or
-/// digits on either side make it part of another word ("developed", "scoped").
-const MARKER: &str = r"op[-\u{2010}\u{2011}\u{2013}\u{2014}_ ]?ed";
-
-static MARKER_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)(?:^|[^\p{{L}}\p{{N}}]){MARKER}(?:$|[^\p{{L}}\p{{N}}])"
-    ))
-    .expect("valid regex")
-});
+use crate::text::marker::MARKER;
+pub use crate::text::marker::has_marker;
 
 /// Reply and forward prefixes of the common mail clients and languages
 /// (English, German AW/WG, Spanish RV, French TR, Arabic رد), with an
@@ -44,11 +35,6 @@ static TRAILING_TAG: LazyLock<Regex> = LazyLock::new(|| {
 
 static REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bOE-(\d{4})-(\d{4,9})\b").expect("valid regex"));
-
-/// True when the subject names the op-ed marker as a word of its own.
-pub fn has_marker(subject: &str) -> bool {
-    MARKER_WORD.is_match(subject)
-}
 
 /// The piece's title from the subject: reply/forward prefixes and the marker
 /// tag removed. `None` when nothing is left. A marker in the middle of the

@@ -13,6 +13,7 @@ use crate::calendar::ResponseWindow;
 use crate::config::{Config, DEFAULT_WORD_LIMIT};
 use crate::db::models::OutboxJob;
 use crate::db::models::Submission;
+use crate::text::marker::without_marker;
 use crate::text::shorten;
 
 /// Our own outgoing mail carries this header; seeing it on inbound mail means
@@ -178,12 +179,16 @@ impl Composer {
                 .then_some(self.word_limit),
         };
         let rendered = self.templates.render(template, &context)?;
+        // A title ("My op-ed on ports"), an editor's subject or a custom
+        // template may name the marker; a colleague's "Re:" to our mail
+        // must not read as a new submission.
+        let subject = without_marker(&rendered.subject).into_owned();
 
         let message_id = message_id_for(job, &self.own_domain);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(author_name, address.clone()))
-            .subject(rendered.subject.clone())
+            .subject(subject.clone())
             .message_id(Some(format!("<{message_id}>")))
             .date(now.into())
             .raw_header(HeaderValue::new(
@@ -216,7 +221,7 @@ impl Composer {
             message,
             message_id,
             recipient: address.to_string(),
-            subject: rendered.subject,
+            subject,
             body: rendered.body,
             author_token: payload.author_token,
         })
@@ -346,6 +351,41 @@ mod tests {
         let subject = parsed(&composed).subject().unwrap().to_string();
         assert!(subject.chars().count() < 260, "{}", subject.chars().count());
         assert!(subject.contains("spam…"), "{subject}");
+    }
+
+    #[test]
+    fn no_subject_we_send_names_the_op_ed_marker() {
+        let mut piece = submission();
+        piece.title = "My op-ed on ports, an OPED".into();
+        for (topic, payload) in [
+            ("acknowledgement", json!({"template": "acknowledgement"})),
+            ("approved", json!({"template": "approved"})),
+            (
+                "message",
+                json!({"template": "message", "subject": "Your Op-Ed", "body": "A photo?"}),
+            ),
+        ] {
+            let composed = composer()
+                .compose(&job(topic, payload), &piece, Utc::now())
+                .unwrap();
+            let subject = parsed(&composed).subject().unwrap().to_string();
+            assert_eq!(subject, composed.subject);
+            assert!(
+                !crate::intake::subject::has_marker(&subject),
+                "{topic}: {subject}"
+            );
+        }
+        let composed = composer()
+            .compose(
+                &job("acknowledgement", json!({"template": "acknowledgement"})),
+                &piece,
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(
+            composed.subject,
+            "[OE-2026-0007] Received, thank you: My opinion piece on ports, an OPINION PIECE"
+        );
     }
 
     #[test]

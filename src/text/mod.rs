@@ -3,6 +3,7 @@
 
 pub mod fingerprint;
 pub mod html;
+pub mod marker;
 
 /// Text that PostgreSQL can store and XML can carry: line ends become `\n`,
 /// and control characters other than tab and newline are dropped, as are the

@@ -748,3 +748,57 @@ fn only_new_submissions_are_acknowledged_and_a_reply_to_the_acknowledgement_atta
         "a reply from another address does not attach"
     );
 }
+
+/// A title that names the marker ("my op-ed") does not carry it into our
+/// subject: a colleague's "Re:" to the acknowledgement, copied to the desk,
+/// is not filed as a new submission.
+#[test]
+fn a_reply_to_our_acknowledgement_is_never_a_new_submission() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let piece = String::from_utf8(common::corpus_file("01-plain.eml"))
+        .unwrap()
+        .replace(
+            "Subject: Op-Ed: Why Libya needs a unified budget",
+            "Subject: Op-Ed: My op-ed on why Libya needs a unified budget",
+        );
+    let report =
+        oped::intake::ingest(&mut conn, piece.as_bytes(), &common::intake_config()).unwrap();
+    assert_eq!(report.outcome, oped::intake::Outcome::Submission);
+    assert_eq!(
+        report.title.as_deref(),
+        Some("My op-ed on why Libya needs a unified budget")
+    );
+
+    let sink = SmtpSink::start();
+    let mailer = Mailer::smtp(&sink.url()).unwrap();
+    let now = Utc::now() + chrono::Duration::seconds(1);
+    worker::drain(&mut conn, &mailer, &composer(), now).unwrap();
+    let received = sink.received();
+    let [ack] = &received[..] else {
+        panic!("one acknowledgement, got {}", received.len());
+    };
+    let ack_subject = subject(ack);
+    assert!(
+        ack_subject
+            .ends_with("Received, thank you: My opinion piece on why Libya needs a unified budget"),
+        "{ack_subject}"
+    );
+    assert!(
+        !oped::intake::subject::has_marker(&ack_subject),
+        "{ack_subject}"
+    );
+
+    let colleague = format!(
+        "From: Sami Colleague <sami@example.org>\r\nTo: Op-Ed Desk <oped@example.net>\r\n\
+         Subject: Re: {ack_subject}\r\nMessage-ID: <colleague-reply@example.org>\r\n\
+         In-Reply-To: <{}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Congratulations, Amal!\r\n",
+        ack.message_id()
+    );
+    let report =
+        oped::intake::ingest(&mut conn, colleague.as_bytes(), &common::intake_config()).unwrap();
+    assert_ne!(report.outcome, oped::intake::Outcome::Submission);
+    let pieces: i64 = submissions::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(pieces, 1);
+}
