@@ -2,8 +2,12 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+# Everything the build reads: the manifest, the migrations and templates it
+# embeds (embed_migrations!, include_str!), the sources. CI builds the
+# binaries from exactly these lines (scripts/docker-context-check).
 COPY Cargo.toml Cargo.lock diesel.toml ./
 COPY migrations migrations
+COPY templates templates
 COPY src src
 RUN cargo build --release --locked --bin oped --bin oped-extract
 
