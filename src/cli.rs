@@ -185,7 +185,11 @@ fn ingest(config: &Config, file: Option<PathBuf>) -> u8 {
     };
     // Prepared before the database is opened: no connection waits on the
     // parser or on document extraction.
-    let prepared = (input.size <= limit).then(|| intake::prepare(&input.bytes, &config.intake));
+    let prepared = if input.size <= limit {
+        intake::prepare(&input.bytes, &config.intake)
+    } else {
+        intake::prepare_oversized(input.size, &config.intake)
+    };
     let Some(database) = open_database(config) else {
         return EX_TEMPFAIL;
     };
@@ -193,13 +197,8 @@ fn ingest(config: &Config, file: Option<PathBuf>) -> u8 {
         .connect()
         .map_err(|err| err.to_string())
         .and_then(|mut conn| {
-            let result = match prepared {
-                Some(prepared) => intake::record(&mut conn, &input.bytes, prepared, &config.intake),
-                None => {
-                    intake::ingest_oversized(&mut conn, &input.bytes, input.size, &config.intake)
-                }
-            };
-            result.map_err(|err| err.to_string())
+            intake::record(&mut conn, &input.bytes, prepared, &config.intake)
+                .map_err(|err| err.to_string())
         });
     match result {
         Ok(report) => match serde_json::to_string(&report) {

@@ -3,7 +3,10 @@
 //! Every door (`oped ingest`, `POST /api/v1/inbound/messages`) runs the same
 //! pipeline: [`prepare`] (parse, classify, extract documents: no database
 //! connection held), then [`record`] (look up the few facts the database
-//! holds, [`decide`] the outcome, write it: one transaction).
+//! holds, [`decide`] the outcome, write it: one transaction). A message the
+//! database refuses is tried a few times, then kept as quarantined
+//! ([`poison`]): only a database that is away or busy makes a door answer
+//! "try again later".
 
 pub mod auth_results;
 pub mod classify;
@@ -11,7 +14,9 @@ pub mod decide;
 pub mod documents;
 pub mod draft;
 pub mod inbox;
+pub mod keys;
 pub mod parse;
+mod poison;
 mod store;
 
 pub use store::{PromoteError, promotable, promote};
@@ -46,13 +51,18 @@ pub struct IngestReport {
 }
 
 /// Intake could not record the message now; nothing was written, and the
-/// sender (an MTA, the HTTP client) should try again later.
+/// sender (an MTA, the HTTP client, the poller's next pass) should try again
+/// later.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
+    /// The database is away or busy: the connection is gone, a standby
+    /// answered, or a conflict with another transaction.
     #[error("database unavailable: {0}")]
-    Unavailable(String),
-    #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Unavailable(diesel::result::Error),
+    /// The database answered, but refused the message every try and then
+    /// its quarantine record too: it refuses more than this message.
+    #[error("the database refused the message and its quarantine record: {0}")]
+    Refused(diesel::result::Error),
 }
 
 /// The pure verdict on a message, before the database is consulted.
@@ -65,7 +75,8 @@ pub enum Analysis {
 #[derive(Debug)]
 pub struct MailAnalysis {
     pub mail: ParsedMail,
-    /// The Message-ID, or the SHA-256 of the raw bytes when there is none.
+    /// The Message-ID (bounded: [`keys`]), or the SHA-256 of the raw bytes
+    /// when there is none.
     pub dedup_key: String,
     /// Why this is machine mail, if it is.
     pub automatic: Option<String>,
@@ -87,10 +98,7 @@ pub fn analyse(raw: &[u8], config: &IntakeConfig) -> Analysis {
         Ok(mail) => mail,
         Err(reason) => return Analysis::Quarantine(reason),
     };
-    let dedup_key = match &mail.message_id {
-        Some(id) => format!("mid:{id}"),
-        None => format!("sha256:{}", sha256_hex(raw)),
-    };
+    let dedup_key = keys::dedup_key(mail.message_id.as_deref(), raw);
     Analysis::Mail(Box::new(MailAnalysis {
         automatic: classify::automatic_reason(&mail, &config.own_domain),
         subject_reference: subject::reference_in(&mail.subject),
@@ -111,6 +119,8 @@ pub struct Prepared {
     /// The draft's text fingerprint, to find near-duplicates; only for mail
     /// that may become a new submission.
     fingerprint: Option<Fingerprint>,
+    /// The size the message had on arrival, when only its head is recorded.
+    arrived_size: Option<usize>,
 }
 
 /// Prepares a message for recording: everything that needs no database
@@ -137,27 +147,51 @@ pub fn prepare(raw: &[u8], config: &IntakeConfig) -> Prepared {
         analysis,
         draft,
         fingerprint,
+        arrived_size: None,
     }
 }
 
-/// Records a prepared message in one transaction (a savepoint when the
-/// caller already holds one, so a mailbox poller can advance its own state
-/// in the same commit).
+/// Prepares a message that arrived larger than `OPED_MAX_MESSAGE_BYTES`: it
+/// is recorded as quarantined with its first bytes (the headers, the start
+/// of the body) and its size on arrival, so editors can see who sent what.
+pub fn prepare_oversized(size: usize, config: &IntakeConfig) -> Prepared {
+    Prepared {
+        analysis: Analysis::Quarantine(QuarantineReason::TooLarge {
+            size,
+            limit: config.limits.max_message_bytes,
+        }),
+        draft: None,
+        fingerprint: None,
+        arrived_size: Some(size),
+    }
+}
+
+/// Records a prepared message in one transaction: `raw` is what is kept
+/// (the head of an oversized message, see [`prepare_oversized`]).
 pub fn record(
     conn: &mut PgConnection,
     raw: &[u8],
     prepared: Prepared,
     config: &IntakeConfig,
 ) -> Result<IngestReport, IntakeError> {
-    store::record(
-        conn,
-        store::RawMessage {
-            bytes: raw,
-            size: raw.len(),
-        },
-        prepared,
-        config,
-    )
+    record_with(conn, raw, prepared, config, |_| Ok(()))
+}
+
+/// [`record`], with `also` written in the same transaction, so that a
+/// mailbox poller advances its own state in the commit that records the
+/// message (or its quarantine).
+pub fn record_with(
+    conn: &mut PgConnection,
+    raw: &[u8],
+    prepared: Prepared,
+    config: &IntakeConfig,
+    also: impl FnMut(&mut PgConnection) -> diesel::QueryResult<()>,
+) -> Result<IngestReport, IntakeError> {
+    let raw = store::RawMessage {
+        bytes: raw,
+        size: prepared.arrived_size.unwrap_or(raw.len()),
+    };
+    poison::record(conn, raw, &prepared, config, also)
 }
 
 /// Prepares an inbox message that an editor promotes: unlike [`prepare`],
@@ -174,6 +208,7 @@ pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, 
                 analysis: Analysis::Mail(mail),
                 fingerprint: fingerprint(&draft.body_text),
                 draft: Some(draft),
+                arrived_size: None,
             })
         }
         Analysis::Quarantine(reason) => Err(PromoteError::Unreadable(reason.to_string())),
@@ -194,30 +229,4 @@ pub fn ingest(
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// Records a message that arrived larger than `OPED_MAX_MESSAGE_BYTES`: it
-/// is quarantined with its first bytes (the headers, the start of the body)
-/// and its full size, so editors can see who sent what.
-pub fn ingest_oversized(
-    conn: &mut PgConnection,
-    head: &[u8],
-    size: usize,
-    config: &IntakeConfig,
-) -> Result<IngestReport, IntakeError> {
-    let reason = QuarantineReason::TooLarge {
-        size,
-        limit: config.limits.max_message_bytes,
-    };
-    let prepared = Prepared {
-        analysis: Analysis::Quarantine(reason),
-        draft: None,
-        fingerprint: None,
-    };
-    store::record(
-        conn,
-        store::RawMessage { bytes: head, size },
-        prepared,
-        config,
-    )
 }

@@ -57,10 +57,16 @@ pub enum QuarantineReason {
     Unparseable,
     #[error("message has no sender address (From or Sender)")]
     NoSender,
+    #[error("the sender address is {length} bytes, over the limit of {limit} bytes")]
+    SenderTooLong { length: usize, limit: usize },
     #[error("message has {count} MIME parts, over the limit of {limit}")]
     TooManyParts { count: usize, limit: usize },
     #[error("message nests MIME parts {depth} deep, over the limit of {limit}")]
     TooDeep { depth: usize, limit: usize },
+    /// The database refused to record the message itself, every try: a value
+    /// it will not take (`intake::poison`).
+    #[error("the database refused to record the message: {error}")]
+    Refused { error: String },
 }
 
 impl QuarantineReason {
@@ -70,11 +76,17 @@ impl QuarantineReason {
             QuarantineReason::TooLarge { .. } => "too_large",
             QuarantineReason::Unparseable => "unparseable",
             QuarantineReason::NoSender => "no_sender",
+            QuarantineReason::SenderTooLong { .. } => "sender_too_long",
             QuarantineReason::TooManyParts { .. } => "too_many_parts",
             QuarantineReason::TooDeep { .. } => "too_deep",
+            QuarantineReason::Refused { .. } => "refused_by_database",
         }
     }
 }
+
+/// The longest sender address taken: SMTP carries no longer one (a path of
+/// at most 256 octets, its angle brackets included).
+pub const MAX_ADDRESS_BYTES: usize = 254;
 
 /// Parses a message within `limits`. Never panics, whatever the bytes.
 pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, QuarantineReason> {
@@ -91,6 +103,14 @@ pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, Quara
     check_structure(&message, limits)?;
 
     let sender = sender_of(&message).ok_or(QuarantineReason::NoSender)?;
+    // An address no mail can be sent back to (RFC 5321 §4.5.3.1), and a
+    // value for the authors' index that must stay bounded.
+    if sender.email.len() > MAX_ADDRESS_BYTES {
+        return Err(QuarantineReason::SenderTooLong {
+            length: sender.email.len(),
+            limit: MAX_ADDRESS_BYTES,
+        });
+    }
     let mut thread_ids = id_list(message.in_reply_to());
     for id in id_list(message.references()).into_iter().rev() {
         if !thread_ids.contains(&id) {
@@ -267,6 +287,21 @@ mod tests {
     fn no_sender_is_quarantined() {
         let err = parse("To: oped@example.net\r\nSubject: Op-Ed: x\r\n\r\nbody\r\n").unwrap_err();
         assert_eq!(err, QuarantineReason::NoSender);
+    }
+
+    #[test]
+    fn a_sender_address_longer_than_smtp_carries_is_quarantined() {
+        let local = "a".repeat(MAX_ADDRESS_BYTES);
+        let err = parse(&format!(
+            "From: {local}@example.org\r\nSubject: Op-Ed\r\n\r\nbody\r\n"
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, QuarantineReason::SenderTooLong { .. }),
+            "{err:?}"
+        );
+        let fits = format!("{}@example.org", "a".repeat(MAX_ADDRESS_BYTES - 12));
+        assert!(parse(&format!("From: {fits}\r\nSubject: Op-Ed\r\n\r\nbody\r\n")).is_ok());
     }
 
     #[test]

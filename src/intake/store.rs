@@ -1,5 +1,6 @@
-//! Writes an analysed message in one transaction: the message row with its
-//! outcome, and the submission, reply or nothing that it leads to.
+//! Writes an analysed message within the caller's transaction
+//! (`intake::poison` opens it): the message row with its outcome, and the
+//! submission, reply or nothing that it leads to.
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, max};
@@ -7,7 +8,9 @@ use diesel::prelude::*;
 
 use super::decide::{self, ReplyText, Thread};
 use super::draft::SubmissionDraft;
-use super::{Analysis, IngestReport, IntakeError, MailAnalysis, Outcome, Prepared, sha256_hex};
+use super::keys::id_key;
+use super::parse::QuarantineReason;
+use super::{Analysis, IngestReport, MailAnalysis, Outcome, Prepared, sha256_hex};
 use crate::author_link::store as author_links;
 use crate::author_link::token::RawToken;
 use crate::calendar::ResponseWindow;
@@ -24,23 +27,22 @@ use crate::submissions::revision::{self, NewText, Origin};
 use crate::submissions::{proposals, similar};
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
+#[derive(Clone, Copy)]
 pub(super) struct RawMessage<'a> {
     pub bytes: &'a [u8],
     pub size: usize,
 }
 
-pub(super) fn record(
-    conn: &mut PgConnection,
-    raw: RawMessage<'_>,
-    prepared: Prepared,
-    config: &IntakeConfig,
-) -> Result<IngestReport, IntakeError> {
-    let received_at = Utc::now();
-    let raw_sha256 = sha256_hex(raw.bytes);
-    let base = NewInboundMessage {
-        received_at,
+/// The message row with nothing taken from the mail but its bytes.
+fn quarantined_row<'a>(
+    raw: RawMessage<'a>,
+    raw_sha256: &'a str,
+    detail: &'a str,
+) -> NewInboundMessage<'a> {
+    NewInboundMessage {
+        received_at: Utc::now(),
         outcome: Outcome::Quarantined,
-        outcome_detail: None,
+        outcome_detail: Some(detail),
         dedup_key: None,
         duplicate_of: None,
         message_id: None,
@@ -49,131 +51,138 @@ pub(super) fn record(
         subject: None,
         raw: raw.bytes,
         raw_size: i64::try_from(raw.size).unwrap_or(i64::MAX),
-        raw_sha256: &raw_sha256,
-    };
+        raw_sha256,
+    }
+}
 
-    let Prepared {
-        analysis,
-        draft,
-        fingerprint,
-    } = prepared;
-    let analysis = match analysis {
-        Analysis::Quarantine(reason) => {
-            let detail = reason.to_string();
-            let id = insert_message(
-                conn,
-                &NewInboundMessage {
-                    outcome_detail: Some(&detail),
-                    ..base
-                },
-            )?
-            .ok_or(diesel::result::Error::NotFound)?;
-            tracing::warn!(message = id, reason = reason.code(), "message quarantined");
-            return Ok(report(Outcome::Quarantined, id, Some(detail)));
-        }
+/// Records a message as quarantined for `reason`, with its raw bytes and
+/// no value read from it, so nothing in it can be refused again.
+pub(super) fn record_quarantined(
+    conn: &mut PgConnection,
+    raw: RawMessage<'_>,
+    reason: &QuarantineReason,
+) -> QueryResult<IngestReport> {
+    let raw_sha256 = sha256_hex(raw.bytes);
+    let detail = reason.to_string();
+    let id = insert_message(conn, &quarantined_row(raw, &raw_sha256, &detail))?
+        .ok_or(diesel::result::Error::NotFound)?;
+    tracing::warn!(message = id, reason = reason.code(), "message quarantined");
+    Ok(report(Outcome::Quarantined, id, Some(detail)))
+}
+
+/// Records a prepared message; the caller holds the transaction.
+pub(super) fn record(
+    conn: &mut PgConnection,
+    raw: RawMessage<'_>,
+    prepared: &Prepared,
+    config: &IntakeConfig,
+) -> QueryResult<IngestReport> {
+    let analysis = match &prepared.analysis {
+        Analysis::Quarantine(reason) => return record_quarantined(conn, raw, reason),
         Analysis::Mail(analysis) => analysis,
     };
+    let (draft, fingerprint) = (&prepared.draft, &prepared.fingerprint);
+    let raw_sha256 = sha256_hex(raw.bytes);
+    let received_at = Utc::now();
     let mail = &analysis.mail;
     let base = NewInboundMessage {
+        received_at,
+        outcome: Outcome::Quarantined,
+        outcome_detail: None,
         dedup_key: Some(&analysis.dedup_key),
+        duplicate_of: None,
         message_id: mail.message_id.as_deref(),
         sender_email: Some(&mail.sender.email),
         sender_name: mail.sender.name.as_deref(),
         subject: Some(&mail.subject),
-        ..base
+        raw: raw.bytes,
+        raw_size: i64::try_from(raw.size).unwrap_or(i64::MAX),
+        raw_sha256: &raw_sha256,
     };
 
-    conn.transaction(|conn| {
-        // A delivery seen before is found by the insert itself: the unique
-        // index on the dedup key turns it away, and it is then recorded as
-        // a duplicate of the message that owns the key.
-        let mut thread = match (&analysis.automatic, analysis.may_be_reply()) {
-            (None, true) => find_thread(conn, &analysis)?,
-            _ => None,
-        };
-        // A new piece is compared with the last months' pieces; one that
-        // resends its author's open piece is filed with it.
-        let similar = match (&fingerprint, thread) {
-            (Some(print), None) => similar::find(conn, print, received_at)?,
-            _ => Vec::new(),
-        };
-        let resend = thread
-            .is_none()
-            .then(|| decide::resend_of(&mail.sender.email, &similar))
-            .flatten();
-        if let Some((open_piece, _)) = resend {
-            // Locked and read again, as `find_thread` does: what the reply
-            // may do to the text depends on the state it is in now.
-            thread = revision::lock(conn, open_piece.submission_id)?.map(|(_, state)| Thread {
-                submission_id: open_piece.submission_id,
-                state,
-            });
-        }
-        let automatic = analysis.automatic.as_deref();
-        let outcome = decide::outcome(automatic, thread, analysis.has_marker);
-        let detail = match resend.filter(|_| thread.is_some()) {
-            Some((_, similarity)) => Some(format!(
-                "a resend of an open piece ({:.0}% similar)",
-                similarity * 100.0
-            )),
-            None => automatic.map(str::to_string),
-        };
-        let inserted = insert_message(
-            conn,
-            &NewInboundMessage {
-                outcome,
-                outcome_detail: detail.as_deref(),
-                ..base
-            },
-        )?;
-        let Some(message_row) = inserted else {
-            let original =
-                owner_of(conn, &analysis.dedup_key)?.ok_or(diesel::result::Error::NotFound)?;
-            return record_duplicate(conn, base, original);
-        };
+    // A delivery seen before is found by the insert itself: the unique
+    // index on the dedup key turns it away, and it is then recorded as
+    // a duplicate of the message that owns the key.
+    let mut thread = match (&analysis.automatic, analysis.may_be_reply()) {
+        (None, true) => find_thread(conn, analysis)?,
+        _ => None,
+    };
+    // A new piece is compared with the last months' pieces; one that
+    // resends its author's open piece is filed with it.
+    let similar = match (fingerprint, thread) {
+        (Some(print), None) => similar::find(conn, print, received_at)?,
+        _ => Vec::new(),
+    };
+    let resend = thread
+        .is_none()
+        .then(|| decide::resend_of(&mail.sender.email, &similar))
+        .flatten();
+    if let Some((open_piece, _)) = resend {
+        // Locked and read again, as `find_thread` does: what the reply
+        // may do to the text depends on the state it is in now.
+        thread = revision::lock(conn, open_piece.submission_id)?.map(|(_, state)| Thread {
+            submission_id: open_piece.submission_id,
+            state,
+        });
+    }
+    let automatic = analysis.automatic.as_deref();
+    let outcome = decide::outcome(automatic, thread, analysis.has_marker);
+    let detail = match resend.filter(|_| thread.is_some()) {
+        Some((_, similarity)) => Some(format!(
+            "a resend of an open piece ({:.0}% similar)",
+            similarity * 100.0
+        )),
+        None => automatic.map(str::to_string),
+    };
+    let inserted = insert_message(
+        conn,
+        &NewInboundMessage {
+            outcome,
+            outcome_detail: detail.as_deref(),
+            ..base
+        },
+    )?;
+    let Some(message_row) = inserted else {
+        let original =
+            owner_of(conn, &analysis.dedup_key)?.ok_or(diesel::result::Error::NotFound)?;
+        return record_duplicate(conn, base, original);
+    };
 
-        let mut report = report(outcome, message_row, detail);
-        match (outcome, thread, &draft) {
-            (Outcome::Submission, _, Some(draft)) => {
-                let respond_by = config.window.respond_by(received_at);
-                let (submission_id, reference, title) = create_submission(
-                    conn,
-                    message_row,
-                    &analysis,
-                    draft,
-                    received_at,
-                    respond_by,
-                )?;
-                if let Some(print) = &fingerprint {
-                    similar::remember(conn, submission_id, received_at, print, &similar)?;
-                }
-                acknowledge(
-                    conn,
-                    message_row,
-                    submission_id,
-                    &mail.sender.email,
-                    draft,
-                    config,
-                    received_at,
-                )?;
-                tracing::info!(message = message_row, %reference, "submission created");
-                report.reference = Some(reference);
-                report.title = Some(title);
+    let mut report = report(outcome, message_row, detail);
+    match (outcome, thread, draft) {
+        (Outcome::Submission, _, Some(draft)) => {
+            let respond_by = config.window.respond_by(received_at);
+            let (submission_id, reference, title) =
+                create_submission(conn, message_row, analysis, draft, received_at, respond_by)?;
+            if let Some(print) = fingerprint {
+                similar::remember(conn, submission_id, received_at, print, &similar)?;
             }
-            (Outcome::Reply, Some(thread), Some(draft)) => {
-                let (reference, title) = attach_reply(conn, message_row, thread, &analysis, draft)?;
-                tracing::info!(message = message_row, %reference, "reply attached");
-                report.reference = Some(reference);
-                report.title = Some(title);
-            }
-            _ => tracing::info!(
-                message = message_row,
-                outcome = outcome.as_str(),
-                "message recorded"
-            ),
+            acknowledge(
+                conn,
+                message_row,
+                submission_id,
+                &mail.sender.email,
+                draft,
+                config,
+                received_at,
+            )?;
+            tracing::info!(message = message_row, %reference, "submission created");
+            report.reference = Some(reference);
+            report.title = Some(title);
         }
-        Ok(report)
-    })
+        (Outcome::Reply, Some(thread), Some(draft)) => {
+            let (reference, title) = attach_reply(conn, message_row, thread, analysis, draft)?;
+            tracing::info!(message = message_row, %reference, "reply attached");
+            report.reference = Some(reference);
+            report.title = Some(title);
+        }
+        _ => tracing::info!(
+            message = message_row,
+            outcome = outcome.as_str(),
+            "message recorded"
+        ),
+    }
+    Ok(report)
 }
 
 /// Queues the acknowledgement of a new submission, within the limits.
@@ -258,7 +267,7 @@ fn record_duplicate(
     conn: &mut PgConnection,
     base: NewInboundMessage<'_>,
     original: i64,
-) -> Result<IngestReport, IntakeError> {
+) -> QueryResult<IngestReport> {
     let detail = format!("same message as #{original}");
     let id = insert_message(
         conn,
@@ -278,10 +287,16 @@ fn record_duplicate(
 /// by its reference in the subject, locked for the reply's changes. Mail
 /// from anyone but the author never attaches.
 fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<Option<Thread>> {
+    let thread_keys: Vec<String> = analysis
+        .mail
+        .thread_ids
+        .iter()
+        .map(|id| id_key(id).into_owned())
+        .collect();
     let in_thread = exists(
         submission_thread_ids::table
             .filter(submission_thread_ids::submission_id.eq(submissions::id))
-            .filter(submission_thread_ids::message_id.eq_any(&analysis.mail.thread_ids)),
+            .filter(submission_thread_ids::message_id.eq_any(&thread_keys)),
     );
     let named = submissions::reference
         .nullable()
@@ -420,8 +435,8 @@ fn new_text(draft: &SubmissionDraft) -> NewText<'_> {
     }
 }
 
-/// Points the message at its submission and adds its Message-ID to the
-/// submission's thread, so replies to it attach too.
+/// Points the message at its submission and adds its Message-ID (its key:
+/// [`id_key`]) to the submission's thread, so replies to it attach too.
 fn link_message(
     conn: &mut PgConnection,
     message_row: i64,
@@ -434,7 +449,7 @@ fn link_message(
     if let Some(message_id) = message_id {
         diesel::insert_into(submission_thread_ids::table)
             .values(NewThreadId {
-                message_id,
+                message_id: &id_key(message_id),
                 submission_id,
             })
             .on_conflict_do_nothing()

@@ -163,3 +163,38 @@ fn concurrent_deliveries_of_one_message_make_one_submission() {
         "every delivery is recorded"
     );
 }
+
+#[test]
+fn a_message_id_of_9600_characters_exits_0_and_the_next_message_is_read() {
+    let db = common::TestDb::new();
+    let raw = crate::intake_rules::long_message_id_mail("piped");
+    let (code, report, stderr) = common::run_ingest(&db.url, &raw);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report.unwrap()["outcome"], "submission");
+    let (code, report, stderr) = common::run_ingest(&db.url, &raw);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report.unwrap()["outcome"], "duplicate");
+
+    let (code, report, stderr) = common::run_ingest(&db.url, &common::corpus_file("01-plain.eml"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report.unwrap()["outcome"], "submission");
+}
+
+#[test]
+fn mail_the_database_refuses_exits_0_quarantined_never_75() {
+    let db = common::TestDb::new();
+    let raw = crate::intake_rules::mail_the_database_refuses("piped");
+    let (code, report, stderr) = common::run_ingest(&db.url, &raw);
+    assert_eq!(code, 0, "{stderr}");
+    let report = report.unwrap();
+    assert_eq!(report["outcome"], "quarantined");
+    let kept: Vec<u8> = inbound_messages::table
+        .select(inbound_messages::raw)
+        .first(&mut db.conn())
+        .unwrap();
+    assert_eq!(kept, raw, "kept whole, to be read or promoted");
+
+    let (code, report, stderr) = common::run_ingest(&db.url, &common::corpus_file("01-plain.eml"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report.unwrap()["outcome"], "submission");
+}

@@ -176,3 +176,51 @@ async fn a_nul_character_in_a_mail_is_stripped_and_the_mail_recorded() {
     let body: Value = test::read_body_json(response).await;
     assert_eq!(body["title"], "Nuls");
 }
+
+#[actix_web::test]
+async fn a_message_id_of_9600_characters_is_201_and_the_next_message_read() {
+    let db = common::TestDb::new();
+    let app = TestApp::builder(&db.url).build().await;
+    let raw = crate::intake_rules::long_message_id_mail("long");
+    let response = test::call_service(&app, post(&raw).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = test::read_body_json(response).await;
+    assert_eq!(body["outcome"], "submission");
+
+    let response = test::call_service(&app, post(&raw).to_request()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = test::read_body_json(response).await;
+    assert_eq!(body["outcome"], "duplicate");
+
+    let next = common::corpus_file("01-plain.eml");
+    let response = test::call_service(&app, post(&next).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn mail_the_database_refuses_is_200_quarantined_never_503() {
+    let db = common::TestDb::new();
+    let app = TestApp::builder(&db.url).build().await;
+    let raw = crate::intake_rules::mail_the_database_refuses("http");
+    let response = test::call_service(&app, post(&raw).to_request()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = test::read_body_json(response).await;
+    assert_eq!(body["outcome"], "quarantined");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("refused to record"),
+        "{body}"
+    );
+    let kept: i64 = inbound_messages::table
+        .filter(inbound_messages::outcome.eq("quarantined"))
+        .count()
+        .get_result(&mut db.conn())
+        .unwrap();
+    assert_eq!(kept, 1);
+
+    let next = common::corpus_file("01-plain.eml");
+    let response = test::call_service(&app, post(&next).to_request()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}

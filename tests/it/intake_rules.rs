@@ -365,3 +365,124 @@ fn thousands_of_mime_parts_are_quarantined() {
         "the quarantined message is kept whole"
     );
 }
+
+/// A Message-ID of about 9,600 characters that no compression shortens:
+/// longer than any index row PostgreSQL takes (8,191 bytes).
+pub(crate) fn long_message_id(tag: &str) -> String {
+    let noise: String = (0u32..150)
+        .map(|n| intake::sha256_hex(format!("{tag}{n}").as_bytes()))
+        .collect();
+    format!("{tag}.{noise}@example.org")
+}
+
+/// A new piece whose Message-ID is [`long_message_id`].
+pub(crate) fn long_message_id_mail(tag: &str) -> Vec<u8> {
+    mail(
+        &format!("{tag}@example.org"),
+        &format!("Op-Ed: A piece called {tag}"),
+        &long_message_id(tag),
+        "",
+        "A piece whose mail program wrote a very long Message-ID.",
+    )
+}
+
+/// A piece of 40,000 distinct words: every value it gives an index is
+/// short, but PostgreSQL refuses its search column (a tsvector holds at most
+/// 1 MB), so it can never be stored as a submission.
+pub(crate) fn mail_the_database_refuses(tag: &str) -> Vec<u8> {
+    let words: Vec<String> = (0u32..40_000)
+        .map(|n| intake::sha256_hex(format!("{tag}{n}").as_bytes())[..32].to_string())
+        .collect();
+    mail(
+        &format!("{tag}@example.org"),
+        "Op-Ed: Too many words",
+        &format!("{tag}@example.org"),
+        "",
+        &words.join(" "),
+    )
+}
+
+#[test]
+fn a_message_id_too_long_to_index_is_stored_deduplicated_and_replied_to() {
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    let raw = long_message_id_mail("amal");
+    let first = ingest(&mut conn, &raw);
+    assert_eq!(first.outcome, Outcome::Submission);
+    assert_eq!(ingest(&mut conn, &raw).outcome, Outcome::Duplicate);
+
+    let id = long_message_id("amal");
+    let threading = format!(
+        "In-Reply-To: <{id}>\r\nReferences: <{}> <{id}>\r\n",
+        long_message_id("earlier")
+    );
+    let reply = ingest(
+        &mut conn,
+        &mail(
+            "amal@example.org",
+            "Re: A piece called amal",
+            &long_message_id("reply"),
+            &threading,
+            "Thanks, here is a thought.",
+        ),
+    );
+    assert_eq!(reply.outcome, Outcome::Reply, "{reply:?}");
+    assert_eq!(reply.reference, first.reference);
+
+    let kept: Option<String> = inbound_messages::table
+        .find(first.message)
+        .select(inbound_messages::message_id)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(id.as_str()), "the original is kept");
+}
+
+#[test]
+fn a_sender_address_too_long_to_write_back_is_quarantined() {
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    let from = format!("{}@example.org", long_message_id("local").replace('@', "."));
+    let report = ingest(
+        &mut conn,
+        &mail(
+            &from,
+            "Op-Ed: From far away",
+            "far@example.org",
+            "",
+            "Text.",
+        ),
+    );
+    assert_eq!(report.outcome, Outcome::Quarantined);
+    assert!(
+        report.detail.as_deref().unwrap().contains("sender address"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn mail_the_database_refuses_is_quarantined_whole_and_the_next_recorded() {
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    let raw = mail_the_database_refuses("words");
+    let report = ingest(&mut conn, &raw);
+    assert_eq!(report.outcome, Outcome::Quarantined);
+    assert!(
+        report
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("refused to record"),
+        "{report:?}"
+    );
+    let kept: Vec<u8> = inbound_messages::table
+        .find(report.message)
+        .select(inbound_messages::raw)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(kept, raw, "the quarantined message is kept whole");
+    let next = ingest(
+        &mut conn,
+        &mail("next@example.org", "Op-Ed: Next", "next@a", "", "Text."),
+    );
+    assert_eq!(next.outcome, Outcome::Submission);
+}
