@@ -27,8 +27,11 @@ use crate::intake::{self, IngestReport, IntakeError};
 use crate::jobs::Stop;
 use crate::secret::Secret;
 
-/// IDLE is re-issued after this long: RFC 2177 has servers drop an IDLE
-/// client after 30 minutes, and some providers (Gmail) a little earlier.
+/// IDLE is re-issued after this long at most: RFC 2177 has servers drop an
+/// IDLE client after 30 minutes, and some providers (Gmail) a little
+/// earlier. It is re-issued sooner, every `OPED_IMAP_POLL_SECONDS`, since
+/// not every server pushes new mail during IDLE (Debian's Dovecot without
+/// inotify, proxies, some hosted servers): each renewal reads the folder.
 const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
 /// How often a waiting poller looks at its stop flag.
 const STOP_CHECK: Duration = Duration::from_millis(200);
@@ -73,6 +76,8 @@ enum SessionEnd {
     Stopped,
     Crashed,
     Mailbox(MailboxError),
+    /// The database refused a message and even its quarantine record.
+    Record(String),
     Database(String),
 }
 
@@ -201,6 +206,21 @@ impl Poller {
                 SessionEnd::Stopped => return Handover::Stopped,
                 SessionEnd::Crashed => return Handover::Crashed,
                 SessionEnd::Database(error) => return Handover::Database(error),
+                // The database is there but takes nothing: said on the
+                // mailbox's row, and tried again after a backoff, never in
+                // a tight loop.
+                SessionEnd::Record(error) => {
+                    failures = failures.saturating_add(1);
+                    let wait = backoff(failures);
+                    tracing::error!(%mailbox, %error, retry_in_seconds = wait.as_secs(),
+                        "imap: a message could not be recorded");
+                    if let Err(db) = state::failed(conn, id, &error) {
+                        return Handover::Database(db.to_string());
+                    }
+                    if self.sleep(wait).await {
+                        return Handover::Stopped;
+                    }
+                }
                 SessionEnd::Mailbox(err) => {
                     failures = failures.saturating_add(1);
                     let wait = backoff(failures);
@@ -344,7 +364,9 @@ impl Poller {
     }
 
     /// Fetches one message and records it with the mailbox's advance, in one
-    /// transaction. Oversized mail is quarantined with its head, like any door.
+    /// transaction. Oversized mail is quarantined with its head, like any
+    /// door. The server's size is not trusted to be small: at most one byte
+    /// over the limit is fetched, and a message that fills it is oversized.
     async fn record(
         &self,
         session: &mut ImapSession,
@@ -354,32 +376,40 @@ impl Poller {
         uid: u32,
         size: usize,
     ) -> Result<IngestReport, SessionEnd> {
-        let oversized = size > self.intake.limits.max_message_bytes;
-        let query = if oversized {
+        let limit = self.intake.limits.max_message_bytes;
+        let announced_oversized = size > limit;
+        let query = if announced_oversized {
             format!("BODY.PEEK[]<0.{OVERSIZED_HEAD_BYTES}>")
         } else {
-            "BODY.PEEK[]".to_string()
+            format!("BODY.PEEK[]<0.{}>", limit.saturating_add(1))
         };
         let started = std::time::Instant::now();
-        let raw = fetch_body(session, uid, &query).await?;
+        let mut raw = fetch_body(session, uid, &query).await?;
+        let oversized = announced_oversized || raw.len() > limit;
         // Parsing and extraction happen before the transaction opens, so no
         // row lock waits on a slow document.
-        let prepared = (!oversized).then(|| intake::prepare(&raw, &self.intake));
-        let result = conn.transaction(|conn| {
-            let report = match prepared {
-                Some(prepared) => intake::record(conn, &raw, prepared, &self.intake)?,
-                None => intake::ingest_oversized(conn, &raw, size, &self.intake)?,
-            };
-            state::advance(conn, id, validity, uid)?;
-            Ok::<_, IntakeError>(report)
-        });
-        let report = result.map_err(|err| SessionEnd::Database(err.to_string()))?;
+        let prepared = if oversized {
+            let arrived = size.max(raw.len());
+            raw.truncate(OVERSIZED_HEAD_BYTES);
+            intake::prepare_oversized(arrived, &self.intake)
+        } else {
+            intake::prepare(&raw, &self.intake)
+        };
+        let report = intake::record_with(conn, &raw, prepared, &self.intake, |conn| {
+            state::advance(conn, id, validity, uid)
+        })
+        .map_err(|err| match err {
+            IntakeError::Unavailable(err) => SessionEnd::Database(err.to_string()),
+            IntakeError::Refused(err) => {
+                SessionEnd::Record(format!("UID {uid} could not be recorded: {err}"))
+            }
+        })?;
         crate::metrics::message_recorded("imap", report.outcome.as_str(), started);
         Ok(report)
     }
 
-    /// IDLE until the server reports a change, `IDLE_RENEW` passes, or we
-    /// are stopped.
+    /// IDLE until the server reports a change, the poll interval (at most
+    /// `IDLE_RENEW`) passes, or we are stopped.
     async fn idle(&self, session: ImapSession) -> Result<ImapSession, SessionEnd> {
         let context = format!(
             "the connection to {}:{} failed while idling",
@@ -390,11 +420,12 @@ impl Poller {
         };
         let mut handle = session.idle();
         handle.init().await.map_err(unreachable)?;
-        let deadline = Instant::now() + IDLE_RENEW;
+        let renew = self.config.poll_interval.min(IDLE_RENEW);
+        let deadline = Instant::now() + renew;
         {
             // The library's own timeout restarts at every "still here" from
             // the server, so the renewal deadline is kept here.
-            let (wait, interrupt) = handle.wait_with_timeout(IDLE_RENEW);
+            let (wait, interrupt) = handle.wait_with_timeout(renew);
             let mut interrupt = Some(interrupt);
             tokio::pin!(wait);
             loop {

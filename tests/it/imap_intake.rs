@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use dovecot::Dovecot;
-use oped::config::ImapConfig;
+use oped::config::{ImapConfig, IntakeConfig};
 use oped::jobs::Stop;
 use oped::mailbox::state;
 use oped::mailbox::{Failpoints, Poller};
@@ -36,10 +37,20 @@ impl Running {
 }
 
 fn start(db: &common::TestDb, config: ImapConfig, name: &str, failpoints: Failpoints) -> Running {
+    start_with_intake(db, config, name, failpoints, common::intake_config())
+}
+
+fn start_with_intake(
+    db: &common::TestDb,
+    config: ImapConfig,
+    name: &str,
+    failpoints: Failpoints,
+    intake: IntakeConfig,
+) -> Running {
     let stop = Stop::new();
     let handle = Poller {
         config,
-        intake: common::intake_config(),
+        intake,
         database_url: Secret::new(db.url.clone()),
         stop: stop.clone(),
         name: name.into(),
@@ -480,4 +491,252 @@ async fn editors_read_the_mailbox_state_and_readyz_stays_ready() {
     assert_eq!(response.status(), 200);
     let body: Value = test::read_body_json(response).await;
     assert_eq!(body, serde_json::json!({ "status": "ready" }));
+}
+
+#[test]
+fn a_message_id_of_9600_characters_does_not_hold_up_the_mail_behind_it() {
+    let server = Dovecot::start();
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    let long = crate::intake_rules::long_message_id_mail("imap");
+    server.append("INBOX", [long.as_slice(), op_ed(2).as_slice()]);
+    let poller = start(&db, server.config("INBOX"), "poller", Failpoints::default());
+    wait_until("both recorded and moved", || {
+        outcomes(&mut conn).len() == 2 && server.count("INBOX") == 0
+    });
+    poller.stop();
+    assert_eq!(outcomes(&mut conn), ["submission", "submission"]);
+    assert_eq!(server.count("Processed"), 2);
+    assert!(!mailbox_row(&mut conn).unwrap().failing());
+}
+
+#[test]
+fn mail_the_database_refuses_is_quarantined_and_the_next_message_read() {
+    let server = Dovecot::start();
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    let refused = crate::intake_rules::mail_the_database_refuses("imap");
+    server.append("INBOX", [refused.as_slice(), op_ed(2).as_slice()]);
+    let poller = start(&db, server.config("INBOX"), "poller", Failpoints::default());
+    wait_until("both recorded and moved", || {
+        outcomes(&mut conn).len() == 2 && server.count("INBOX") == 0
+    });
+    poller.stop();
+    assert_eq!(outcomes(&mut conn), ["quarantined", "submission"]);
+}
+
+#[test]
+fn a_database_that_refuses_every_message_marks_the_mailbox_failing_until_it_records_again() {
+    let server = Dovecot::start();
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    // Stands for any refusal that even the quarantine record meets.
+    conn.batch_execute(
+        "CREATE FUNCTION refuse_mail() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'no mail today'; END $$; \
+         CREATE TRIGGER refuse_mail BEFORE INSERT ON inbound_messages \
+         FOR EACH ROW EXECUTE FUNCTION refuse_mail()",
+    )
+    .unwrap();
+    server.append("INBOX", [op_ed(1).as_slice()]);
+    let poller = start(&db, server.config("INBOX"), "poller", Failpoints::default());
+    wait_until("the mailbox says it is failing", || {
+        mailbox_row(&mut conn).is_some_and(|row| {
+            row.failing()
+                && row
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|error| error.contains("no mail today"))
+        })
+    });
+    assert_eq!(server.count("INBOX"), 1, "the message waits in the folder");
+
+    diesel::sql_query("DROP TRIGGER refuse_mail ON inbound_messages")
+        .execute(&mut conn)
+        .unwrap();
+    wait_until("recorded once the database takes it", || {
+        outcomes(&mut conn) == ["submission"] && server.count("INBOX") == 0
+    });
+    wait_until("the mailbox no longer failing", || {
+        !mailbox_row(&mut conn).unwrap().failing()
+    });
+    poller.stop();
+}
+
+#[test]
+fn a_server_that_understates_a_size_gets_no_more_than_the_limit_stored() {
+    let server = Dovecot::start();
+    let proxy = Proxy::start(
+        server.config("INBOX").port,
+        Lies {
+            claimed_size: Some(100),
+            ..Lies::default()
+        },
+    );
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    let limit = 10_000;
+    let mut big = op_ed(1);
+    big.extend(b"A long, long text.\r\n".repeat(3_000));
+    server.append("INBOX", [big.as_slice(), op_ed(2).as_slice()]);
+
+    let mut config = server.config("INBOX");
+    config.port = proxy.port;
+    let mut intake = common::intake_config();
+    intake.limits.max_message_bytes = limit;
+    let poller = start_with_intake(&db, config, "poller", Failpoints::default(), intake);
+    wait_until("both recorded and moved", || {
+        outcomes(&mut conn).len() == 2 && server.count("INBOX") == 0
+    });
+    poller.stop();
+    assert_eq!(outcomes(&mut conn), ["quarantined", "submission"]);
+    let (stored, detail): (i64, Option<String>) = inbound_messages::table
+        .order(inbound_messages::id)
+        .select((
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("octet_length(raw)::bigint"),
+            inbound_messages::outcome_detail,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert!(
+        stored as usize <= limit + 1,
+        "{stored} bytes stored of a {} byte message",
+        big.len()
+    );
+    assert!(detail.unwrap().contains("over the limit"));
+}
+
+#[test]
+fn a_server_that_never_pushes_during_idle_is_read_again_each_poll_interval() {
+    let server = Dovecot::start();
+    let proxy = Proxy::start(
+        server.config("INBOX").port,
+        Lies {
+            no_pushes_while_idle: true,
+            ..Lies::default()
+        },
+    );
+    let db = common::TestDb::new();
+    let mut config = server.config("INBOX");
+    config.port = proxy.port;
+    config.poll_interval = Duration::from_secs(2);
+    let poller = start(&db, config, "idler", Failpoints::default());
+    let mut conn = db.conn();
+    wait_until("the first pass over the empty folder", || {
+        mailbox_row(&mut conn).is_some_and(|row| row.last_success_at.is_some())
+    });
+    // Let the poller enter IDLE.
+    std::thread::sleep(Duration::from_millis(500));
+
+    server.append("INBOX", [op_ed(1).as_slice()]);
+    let appended = Instant::now();
+    wait_until("the appended mail recorded", || {
+        submission_count(&mut conn) == 1
+    });
+    poller.stop();
+    assert!(
+        appended.elapsed() < Duration::from_secs(12),
+        "recorded after {:?} with a poll interval of 2 s",
+        appended.elapsed()
+    );
+}
+
+/// What a [`Proxy`] changes in the server's answers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lies {
+    /// Drops the server's new-mail pushes (EXISTS, RECENT) while the client
+    /// idles, as some proxies and hosted servers do.
+    no_pushes_while_idle: bool,
+    /// Announces every message as this many bytes (RFC822.SIZE).
+    claimed_size: Option<usize>,
+}
+
+/// An IMAP proxy in front of Dovecot that tells the client what [`Lies`]
+/// says; everything else passes through unchanged.
+struct Proxy {
+    port: u16,
+}
+
+impl Proxy {
+    fn start(upstream: u16, lies: Lies) -> Proxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let server = std::net::TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                let idling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let (to_server, to_client) =
+                    (server.try_clone().unwrap(), client.try_clone().unwrap());
+                let client_idling = idling.clone();
+                std::thread::spawn(move || {
+                    relay(client, to_server, |line| {
+                        let command = String::from_utf8_lossy(line)
+                            .trim_end()
+                            .to_ascii_uppercase();
+                        if command.ends_with(" IDLE") {
+                            client_idling.store(true, std::sync::atomic::Ordering::SeqCst);
+                        } else if command == "DONE" {
+                            client_idling.store(false, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        Some(line.to_vec())
+                    })
+                });
+                std::thread::spawn(move || {
+                    relay(server, to_client, |line| {
+                        let text = String::from_utf8_lossy(line);
+                        let push = text.starts_with("* ")
+                            && (text.trim_end().ends_with(" EXISTS")
+                                || text.trim_end().ends_with(" RECENT"));
+                        if lies.no_pushes_while_idle
+                            && push
+                            && idling.load(std::sync::atomic::Ordering::SeqCst)
+                        {
+                            return None;
+                        }
+                        match lies.claimed_size {
+                            Some(size)
+                                if text.starts_with("* ") && text.contains("RFC822.SIZE ") =>
+                            {
+                                Some(claim_size(&text, size).into_bytes())
+                            }
+                            _ => Some(line.to_vec()),
+                        }
+                    })
+                });
+            }
+        });
+        Proxy { port }
+    }
+}
+
+/// Copies `from` to `to` line by line through `change` (None drops a line).
+fn relay(
+    from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    mut change: impl FnMut(&[u8]) -> Option<Vec<u8>>,
+) {
+    use std::io::{BufRead, Write};
+    let mut reader = std::io::BufReader::new(from);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if let Some(out) = change(&line)
+            && to.write_all(&out).is_err()
+        {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+/// `* 1 FETCH (UID 1 RFC822.SIZE 60123)` with the size replaced.
+fn claim_size(line: &str, size: usize) -> String {
+    let (before, after) = line.split_once("RFC822.SIZE ").unwrap();
+    let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+    format!("{before}RFC822.SIZE {size}{rest}")
 }
