@@ -148,11 +148,17 @@ impl Poller {
                 }
             };
             standing_by = false;
-            database_failures = 0;
             tracing::info!(%mailbox, poller = %self.name, "imap: polling this mailbox");
+            let leading_since = Instant::now();
             match self.lead(&mut conn, id).await {
                 Handover::Stopped | Handover::Crashed => return,
                 Handover::Database(error) => {
+                    // Only a lead that lasted starts the backoff afresh: a
+                    // database that connects but fails every message at
+                    // once is not tried again every second.
+                    if leading_since.elapsed() > MAX_BACKOFF {
+                        database_failures = 0;
+                    }
                     database_failures += 1;
                     tracing::warn!(%mailbox, %error, "imap: database lost; the mailbox is free for another poller");
                     // `conn` closes here, and the lock with it.
