@@ -1,21 +1,17 @@
 //! Poison mail: a message the database refuses is recorded as quarantined,
 //! never retried for ever.
 //!
-//! A refusal may lie in the message's own bytes (a value too long to index,
-//! a text too large to search) or be a passing conflict (a deadlock, a
-//! statement timeout). PostgreSQL names each by its SQLSTATE, but diesel
-//! 2.3 passes on only a few kinds of error and not the SQLSTATE itself, so
-//! both look alike here. Hence a few tries, within this one delivery, a
-//! little apart: a conflict passes, a value refused is refused each time,
-//! and after the last try the message is kept as quarantined (its raw
-//! bytes, the reason) in a fresh transaction that writes nothing read from
-//! it. Tries within the delivery need no count kept between deliveries, and
-//! every door answers at once: the MTA and the HTTP client get "accepted",
-//! and the mailbox poller goes on to the next message.
-//!
-//! What diesel does name as the database being away or busy (the
-//! connection lost, a standby, a serialisation conflict) is never counted
-//! as a refusal: nothing is written and the door says "try again later".
+//! A refusal lies in the message's own bytes (a value too long to index, a
+//! text too large to search); the database being away, busy or past its
+//! statement timeout is no refusal ([`crate::db::errors::is_transient`]):
+//! nothing is written and the door says "try again later". A refusal is
+//! tried a few times within this one delivery, a little apart (a lock or a
+//! conflict diesel cannot name may pass), and after the last try the message
+//! is kept as quarantined (its raw bytes, the reason) in a fresh transaction
+//! that writes nothing read from it. Tries within the delivery need no count
+//! kept between deliveries, and every door answers at once: the MTA and the
+//! HTTP client get "accepted", and the mailbox poller goes on to the next
+//! message.
 
 use std::time::Duration;
 
@@ -78,16 +74,11 @@ pub(super) fn record(
 }
 
 /// Whether the database answered and refused what was written, rather than
-/// being away or busy as far as diesel can tell.
+/// being away, busy or slow.
 fn is_refusal(err: &Error) -> bool {
     match err {
-        Error::DatabaseError(kind, _) => !matches!(
-            kind,
-            DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::ReadOnlyTransaction
-                | DatabaseErrorKind::SerializationFailure
-        ),
+        Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => false,
+        Error::DatabaseError(..) => !crate::db::errors::is_transient(err),
         // A value from the message that cannot even be sent.
         Error::SerializationError(_) | Error::InvalidCString(_) | Error::QueryBuilderError(_) => {
             true
@@ -115,6 +106,11 @@ mod tests {
             assert!(!is_refusal(&database(kind)), "{kind:?}");
         }
         assert!(!is_refusal(&Error::BrokenTransactionManager));
+        let timeout = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("canceling statement due to statement timeout".to_string()),
+        );
+        assert!(!is_refusal(&timeout));
         assert!(!is_refusal(&Error::NotFound));
     }
 

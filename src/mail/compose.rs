@@ -206,7 +206,7 @@ impl Composer {
             .message_id
             .as_deref()
             .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>'))
-            .filter(|id| !id.is_empty())
+            .filter(|id| !id.is_empty() && id.len() <= MAX_THREADED_ID_BYTES)
         {
             // Mail clients put our answer in the author's thread, and the
             // author's reply names one of these IDs, which attaches it.
@@ -227,6 +227,13 @@ impl Composer {
         })
     }
 }
+
+/// The longest id of the author's that our mail names in `In-Reply-To` and
+/// `References`: a header line carries at most 998 characters (RFC 5322
+/// §2.1.1), and an id longer than that would make the whole email
+/// unsendable. Without it the author's reply still attaches, by our own
+/// Message-ID or the reference in the subject.
+const MAX_THREADED_ID_BYTES: usize = 900;
 
 /// `oped.<job id>.<queued at, base 36>@<own domain>`: the same on every retry
 /// of a job, so a server that did receive a message whose acknowledgement we
@@ -422,6 +429,23 @@ mod tests {
         let body = mail.body_text(0).unwrap();
         assert!(body.contains("Not for us."), "{body}");
         assert!(body.contains("Dear أمل حداد,"), "{body}");
+    }
+
+    #[test]
+    fn an_author_id_too_long_for_a_header_line_is_not_threaded_under() {
+        let mut submission = submission();
+        submission.message_id = Some(format!("{}@example.org", "x".repeat(9_600)));
+        let composed = composer()
+            .compose(
+                &job("approved", json!({"template": "approved"})),
+                &submission,
+                Utc::now(),
+            )
+            .unwrap();
+        let mail = parsed(&composed);
+        assert!(mail.in_reply_to().is_empty());
+        assert!(mail.references().is_empty());
+        assert_eq!(mail.message_id().unwrap(), composed.message_id);
     }
 
     #[test]

@@ -177,6 +177,8 @@ impl Poller {
             Ok(conn) => conn,
             Err(err) => return Acquired::Unavailable(err.to_string()),
         };
+        // Intake tells a refused message from a busy database by its error.
+        crate::db::errors::pin_messages(&mut conn);
         let id = match state::register(&mut conn, &self.config.mailbox_key()) {
             Ok(id) => id,
             Err(err) => return Acquired::Unavailable(err.to_string()),
