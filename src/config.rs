@@ -167,6 +167,9 @@ pub struct ExtractionLimits {
     pub per_document: Duration,
     /// Address space of one child.
     pub memory_bytes: u64,
+    /// `OPED_EXTRACT_USER` (default `nobody`): who the children run as when
+    /// the server runs as root; a server of another user runs them as itself.
+    pub user: Option<String>,
 }
 
 impl Default for ExtractionLimits {
@@ -177,6 +180,7 @@ impl Default for ExtractionLimits {
             per_message: Duration::from_secs(15),
             per_document: Duration::from_secs(5),
             memory_bytes: 512 * 1024 * 1024,
+            user: None,
         }
     }
 }
@@ -313,6 +317,8 @@ impl Config {
                 )),
             }
         }
+
+        read_extraction(&var, &mut limits.extraction, &mut problems);
 
         let inbound_token = var("OPED_INBOUND_TOKEN");
         if let Some(token) = &inbound_token
@@ -463,6 +469,35 @@ impl Config {
             publishing,
             imap,
         })
+    }
+}
+
+/// `OPED_EXTRACTOR`: the program that reads documents (default
+/// `oped-extract` beside `oped`, else `oped` itself); `OPED_EXTRACT_USER`:
+/// who it runs as under a root server, checked here so that a typo stops the
+/// start rather than every document.
+fn read_extraction(
+    var: &impl Fn(&str) -> Option<String>,
+    extraction: &mut ExtractionLimits,
+    problems: &mut Vec<String>,
+) {
+    if let Some(program) = var("OPED_EXTRACTOR") {
+        extraction.runner = Runner::Child(Some(PathBuf::from(program.trim())));
+    }
+    if let Some(name) = var("OPED_EXTRACT_USER") {
+        let name = name.trim().to_string();
+        match nix::unistd::User::from_name(&name) {
+            Ok(Some(user)) if !user.uid.is_root() && user.gid.as_raw() != 0 => {
+                extraction.user = Some(name)
+            }
+            Ok(Some(_)) => problems.push(format!(
+                "OPED_EXTRACT_USER={name:?} is root or in root's group: name an unprivileged user"
+            )),
+            Ok(None) => problems.push(format!("OPED_EXTRACT_USER={name:?}: there is no such user")),
+            Err(err) => problems.push(format!(
+                "OPED_EXTRACT_USER={name:?} could not be looked up: {err}"
+            )),
+        }
     }
 }
 

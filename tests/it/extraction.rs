@@ -402,6 +402,7 @@ fn a_pdf_stream_inflating_past_the_memory_limit_is_reported_as_such() {
             wall: Duration::from_secs(60),
             cpu: Duration::from_secs(60),
             memory_bytes: 128 << 20,
+            user: oped::intake::documents::sandbox::child_user(None).unwrap(),
         },
     )
     .unwrap_err();
@@ -432,5 +433,267 @@ fn oped_extract_answers_in_json_without_configuration() {
     assert_eq!(
         run("docx", b"not a zip"),
         serde_json::json!({ "error": "malformed document: not a zip archive" })
+    );
+}
+
+// The extractor as an attacker who has taken it over would run it: stand-in
+// programs, named by OPED_EXTRACTOR, started by a real `oped ingest` whose
+// environment holds the JWT secret and the database URL, as the MTA runs it.
+// Each reads the document first, as a parser would before being subverted
+// by it: the child's limits are on by then.
+
+/// Stand-in extractors in a directory the unprivileged user can read.
+struct StandIns(tempfile::TempDir);
+
+impl StandIns {
+    fn new() -> StandIns {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        StandIns(dir)
+    }
+
+    /// A shell script `name` running `body`; its path.
+    fn script(&self, name: &str, body: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.0.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\ncat >/dev/null\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+}
+
+/// What `oped ingest` answered: its exit code and JSON line.
+struct Ingested {
+    code: i32,
+    report: Value,
+}
+
+/// Runs `oped ingest` on `mail` with `extractor` as its document reader, as
+/// the server's own `user` when given (else as this test's user); gives up
+/// after a minute, far past the 5 s a document may take, and says so.
+fn ingest_with(
+    db: &common::TestDb,
+    extractor: &std::path::Path,
+    user: Option<oped::intake::documents::sandbox::ChildUser>,
+    mail: &[u8],
+) -> Option<Ingested> {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    let mut command = common::oped_command(&db.url);
+    command
+        .arg("ingest")
+        .env("OPED_EXTRACTOR", extractor)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(user) = user {
+        command.uid(user.uid).gid(user.gid);
+    }
+    let mut ingest = command.spawn().unwrap();
+    ingest.stdin.take().unwrap().write_all(mail).unwrap();
+    let given_up = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = ingest.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > given_up {
+            let _ = ingest.kill();
+            let _ = ingest.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut ingest.stdout.take().unwrap(), &mut stdout).unwrap();
+    Some(Ingested {
+        code: status.code().unwrap_or(-1),
+        report: serde_json::from_str(stdout.trim()).unwrap_or(Value::Null),
+    })
+}
+
+/// The processes whose command line holds `marker` that are still there
+/// after 10 s: a SIGKILL is certain, but its delivery is the kernel's.
+fn left_running(marker: &str) -> Vec<i32> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = processes_with(marker);
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Live processes whose command line holds `marker` (zombies have none).
+fn processes_with(marker: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(marker))
+        })
+        .collect()
+}
+
+/// Ends the processes `pids` this test's extractor left behind, so that a
+/// failing test leaves nothing running.
+fn kill_leftovers(pids: &[i32]) {
+    for pid in pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+/// The user an ordinary server would run as, when this test runs as root.
+fn unprivileged_user() -> Option<oped::intake::documents::sandbox::ChildUser> {
+    nix::unistd::geteuid().is_root().then(|| {
+        oped::intake::documents::sandbox::resolve_user(
+            oped::intake::documents::sandbox::DEFAULT_CHILD_USER,
+        )
+        .unwrap()
+    })
+}
+
+#[test]
+fn an_extractor_reading_the_servers_environment_and_files_finds_no_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = common::TestDb::new();
+    let stand_ins = StandIns::new();
+    // A file only the server's user may read, as its secret files are.
+    let secret_file = stand_ins.0.path().join("jwt-secret");
+    let file_secret = "file-secret-Qm8Vt2Xw5Rz1Lp4Nk7Hd0Gs3Fb6Jc9";
+    std::fs::write(&secret_file, file_secret).unwrap();
+    std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let extractor = stand_ins.script(
+        "read-the-server",
+        &format!(
+            r#"environ=$(tr '\0' ' ' </proc/$PPID/environ) || environ=unreadable
+file=$(cat {}) || file=unreadable
+printf '{{"text":"The server has %s and %s","title":null}}' "$environ" "$file""#,
+            secret_file.display()
+        ),
+    );
+
+    // Run as this test's user (root in CI: the child runs as nobody), and as
+    // an ordinary user, whose child is that same user.
+    let mut servers = vec![None];
+    servers.extend(unprivileged_user().map(Some));
+    for (n, user) in servers.into_iter().enumerate() {
+        let mail = oped_mail(
+            "Author <author@example.org>",
+            &format!("Secrets {n}"),
+            &[("piece.txt".into(), "text/plain", b"An ordinary piece.")],
+        );
+        let ingested = ingest_with(&db, &extractor, user, &mail).unwrap();
+        assert_eq!(ingested.code, 0, "{}", ingested.report);
+        let reference = ingested.report["reference"].as_str().unwrap();
+        let (article, files) = stored(&mut db.conn(), reference);
+        assert!(files[0].is_article, "{:?}", files[0].extraction_error);
+        assert!(
+            article.starts_with("The server has unreadable and unreadable"),
+            "as {user:?}: {article}"
+        );
+        for secret in [common::JWT_SECRET, db.url.as_str(), file_secret] {
+            assert!(!article.contains(secret), "as {user:?}: {article}");
+        }
+    }
+}
+
+#[test]
+fn a_grandchild_holding_the_extractors_stdout_dies_with_it_at_the_deadline() {
+    let db = common::TestDb::new();
+    let stand_ins = StandIns::new();
+    // Unique to this test process: the grandchild is found by it.
+    let marker = format!("3601.{}", std::process::id());
+    let extractor = stand_ins.script("grandchild", &format!("sleep {marker} &\nexec sleep 3600"));
+    let mail = oped_mail(
+        "Author <author@example.org>",
+        "Held pipe",
+        &[("piece.txt".into(), "text/plain", b"An ordinary piece.")],
+    );
+
+    let ingested = std::thread::scope(|scope| {
+        let ingest = scope.spawn(|| ingest_with(&db, &extractor, None, &mail));
+        // The grandchild exists while the ingest runs.
+        let mut grandchild = Vec::new();
+        while grandchild.is_empty() && !ingest.is_finished() {
+            grandchild = processes_with(&marker);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let ingested = ingest.join().unwrap();
+        let left = left_running(&marker);
+        kill_leftovers(&left);
+        assert_eq!(grandchild.len(), 1, "the grandchild was started");
+        assert!(
+            ingested.is_some(),
+            "the ingest was still waiting on the grandchild after a minute"
+        );
+        assert_eq!(
+            left,
+            Vec::<i32>::new(),
+            "the grandchild outlived the ingest"
+        );
+        ingested.unwrap()
+    });
+
+    assert_eq!(ingested.code, 0, "{}", ingested.report);
+    assert_eq!(ingested.report["outcome"], "submission");
+    let (text, files) = stored(
+        &mut db.conn(),
+        ingested.report["reference"].as_str().unwrap(),
+    );
+    assert_eq!(
+        text, "Dear editor, my piece is attached.",
+        "the body stands in"
+    );
+    assert!(!files[0].is_article);
+    assert_eq!(
+        files[0].extraction_error.as_deref(),
+        Some("the extractor was stopped after 5 s"),
+        "the document is kept with the reason"
+    );
+}
+
+#[test]
+fn a_fork_bomb_in_the_extractor_is_bounded_and_ends_with_it() {
+    let db = common::TestDb::new();
+    let stand_ins = StandIns::new();
+    let marker = format!("3602.{}", std::process::id());
+    // Up to 200 sleepers, an `x` for each; a refused fork ends the subshell
+    // only, and the count is the answer.
+    let extractor = stand_ins.script(
+        "fork-bomb",
+        &format!(
+            r#"printf '{{"text":"'
+(i=0; while [ $i -lt 200 ]; do sleep {marker} </dev/null >/dev/null 2>&1 & printf x; i=$((i+1)); done)
+printf '","title":null}}'"#
+        ),
+    );
+    let mail = oped_mail(
+        "Author <author@example.org>",
+        "Fork bomb",
+        &[("piece.txt".into(), "text/plain", b"An ordinary piece.")],
+    );
+    let ingested = ingest_with(&db, &extractor, None, &mail);
+    let left = left_running(&marker);
+    kill_leftovers(&left);
+    let ingested = ingested.expect("the ingest returned");
+    assert_eq!(left, Vec::<i32>::new(), "the sleepers outlived the ingest");
+
+    assert_eq!(ingested.code, 0, "{}", ingested.report);
+    let (started, _) = stored(
+        &mut db.conn(),
+        ingested.report["reference"].as_str().unwrap(),
+    );
+    assert!(started.chars().all(|c| c == 'x'), "{started}");
+    assert!(
+        started.len() <= 32,
+        "{} processes started; the limit is 32",
+        started.len()
     );
 }

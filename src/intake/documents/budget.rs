@@ -66,6 +66,7 @@ impl<'a> MessageBudget<'a> {
                     wall: time,
                     cpu: time,
                     memory_bytes: self.limits.memory_bytes,
+                    user: sandbox::child_user(self.limits.user.as_deref())?,
                 },
             ),
         }

@@ -9,6 +9,7 @@
 
 pub mod budget;
 mod docx;
+mod exchange;
 mod html;
 mod odt;
 mod pdf;

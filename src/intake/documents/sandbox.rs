@@ -7,19 +7,31 @@
 //! and kills it when its time is up. Whatever the document does, it does to
 //! the child; the parent gets an error with a reason, and nothing outlives the
 //! call.
+//!
+//! The child is assumed to be compromised by the document, so it holds
+//! nothing worth taking: an empty environment, no working directory of ours,
+//! and, when the server runs as root, an unprivileged user of its own
+//! ([`child_user`]), so it cannot read the server's files or, through
+//! `/proc`, its memory and environment (a server of another user is made
+//! undumpable in `main` for the same reason). It starts in a process group
+//! of its own, and the whole group is killed when the call ends, so a
+//! grandchild dies with it; the parent's reads end at the deadline or the
+//! child's exit, whoever holds the pipes (`exchange`).
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::{Pid, User};
 use serde::{Deserialize, Serialize};
 
+use super::exchange::{self, Conversation};
 use super::{DocumentKind, ExtractedDocument};
 
-/// The OS limits of one child.
+/// The OS limits of one child, and who it runs as.
 #[derive(Debug, Clone, Copy)]
 pub struct ChildLimits {
     /// Wall clock: the child is killed when it has not finished by then.
@@ -28,16 +40,42 @@ pub struct ChildLimits {
     pub cpu: Duration,
     /// Address space (RLIMIT_AS).
     pub memory_bytes: u64,
+    /// The unprivileged user to run as; `None` runs it as the server's own
+    /// user (see [`child_user`]).
+    pub user: Option<ChildUser>,
 }
+
+/// An unprivileged account a child runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildUser {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// The user a root server's children run as when `OPED_EXTRACT_USER` is unset.
+pub const DEFAULT_CHILD_USER: &str = "nobody";
 
 /// The largest answer read from a child: 2 million characters of text (the
 /// output limit) are at most 8 MB of UTF-8, JSON escaping aside.
-const MAX_ANSWER_BYTES: u64 = 16 * 1024 * 1024;
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// What is kept of the child's stderr: enough for a panic or abort message.
-const MAX_STDERR_BYTES: u64 = 4 * 1024;
+const MAX_STDERR_BYTES: usize = 4 * 1024;
 /// File descriptors the child may hold: stdin, stdout, stderr and a few the
 /// runtime opens. No document needs a file, a socket or a pipe of its own.
 const MAX_OPEN_FILES: u64 = 16;
+/// RLIMIT_NPROC. The extractor starts no process and no thread; this bounds
+/// what a compromised one can start. The kernel counts every task of the
+/// child's real user, system-wide, and refuses a fork once the count reaches
+/// the limit of the process that forks. For a root server's child, the user
+/// is `nobody` (or `OPED_EXTRACT_USER`), which runs little else: a bomb stops
+/// at 32 tasks. For a server run as an ordinary user, the count includes the
+/// server's own threads and that user's other processes, so the child can
+/// usually fork nothing at all; the server keeps its own, unchanged limit.
+/// It is set after the change of user (std calls setuid before `pre_exec`),
+/// or by prlimit(2) once a child of the server's own user runs: the kernel
+/// judges a new user's count against the limit in force at setuid, the
+/// server's own, so the child always starts; only its forks are refused.
+const MAX_PROCESSES: u64 = 32;
 
 /// What the child prints on stdout: one JSON object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,82 +96,37 @@ pub fn extract_in_child(
     limits: ChildLimits,
 ) -> Result<ExtractedDocument, String> {
     let started = Instant::now();
-    let mut child =
-        spawn(program, kind).map_err(|err| format!("the extractor could not be started: {err}"))?;
-    // The limits are put on the child from here, before it is sent a byte of
-    // the document: until then it can only wait on its stdin.
-    if let Err(err) = limit(child.id(), limits) {
+    let mut child = spawn(program, kind, limits)
+        .map_err(|err| format!("the extractor could not be started: {err}"))?;
+    // A child of the server's own user is limited from here, before it is
+    // sent a byte of the document: until then it can only wait on its stdin.
+    // (One of another user limited itself before exec, in `spawn`.)
+    if limits.user.is_none()
+        && let Err(err) = limit(child.id(), limits)
+    {
         stop(&mut child);
         return Err(format!("the extractor could not be limited: {err}"));
     }
-
-    // stdin is written and stdout read on their own threads: a child that
-    // answers before it has read everything, or never reads, must not block
-    // us, and the wall-clock limit is kept by this thread alone.
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let input = bytes.to_vec();
-    let writer = std::thread::Builder::new()
-        .name("extract-stdin".into())
-        .spawn(move || {
-            // A child that dies or stops reading closes the pipe: not our error.
-            let _ = stdin.write_all(&input);
-        });
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    let (sender, receiver) = mpsc::sync_channel(1);
-    let reader = std::thread::Builder::new()
-        .name("extract-stdout".into())
-        .spawn(move || {
-            let mut answer = Vec::new();
-            let read = (&mut stdout)
-                .take(MAX_ANSWER_BYTES + 1)
-                .read_to_end(&mut answer);
-            // The child writes to stderr only when it dies (a panic, an
-            // abort): a few hundred bytes, which the pipe holds until now.
-            // Should it write more, it blocks, and the wall clock ends it.
-            let mut diagnostics = Vec::new();
-            let _ = (&mut stderr)
-                .take(MAX_STDERR_BYTES)
-                .read_to_end(&mut diagnostics);
-            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-            let _ = sender.send((read.map(|_| answer), diagnostics));
-        });
-    let (writer, reader) = match (writer, reader) {
-        (Ok(writer), Ok(reader)) => (writer, reader),
-        (writer, reader) => {
-            // Killing the child closes its pipes, which ends whichever thread did start.
-            stop(&mut child);
-            if let Ok(thread) = writer {
-                let _ = thread.join();
-            }
-            if let Ok(thread) = reader {
-                let _ = thread.join();
-            }
-            return Err("the extractor could not be started: no thread for its pipes".into());
+    let conversation = exchange::converse(
+        &mut child,
+        bytes,
+        started + limits.wall,
+        MAX_ANSWER_BYTES,
+        MAX_STDERR_BYTES,
+    );
+    // Whatever happened, the child's whole group goes now, and the child is
+    // reaped: nothing it started outlives the call.
+    let status = stop(&mut child);
+    let result = match (conversation, status) {
+        (Ok(conversation), Some(status)) if conversation.child_exited => {
+            finished(status, conversation, limits)
         }
+        (Ok(_), _) => Err(format!(
+            "the extractor was stopped after {}",
+            seconds(limits.wall)
+        )),
+        (Err(err), _) => Err(format!("the extractor's answer was unreadable: {err}")),
     };
-
-    let deadline = started + limits.wall;
-    let outcome = match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        Ok((answer, diagnostics)) => match wait_until(&mut child, deadline) {
-            Some(status) => Finished::Exited {
-                status,
-                answer,
-                diagnostics,
-            },
-            None => Finished::TimedOut,
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => Finished::TimedOut,
-        // The reader thread died without an answer (it cannot panic today).
-        Err(mpsc::RecvTimeoutError::Disconnected) => Finished::Unreadable,
-    };
-    if matches!(outcome, Finished::TimedOut | Finished::Unreadable) {
-        stop(&mut child);
-    }
-    // The child is reaped: its pipes are closed, so both threads end now.
-    let _ = writer.join();
-    let _ = reader.join();
-    let result = outcome.into_result(limits);
     crate::metrics::document_read(
         kind.as_str(),
         result.is_ok(),
@@ -142,48 +135,25 @@ pub fn extract_in_child(
     result
 }
 
-enum Finished {
-    Exited {
-        status: ExitStatus,
-        answer: std::io::Result<Vec<u8>>,
-        diagnostics: Vec<u8>,
-    },
-    TimedOut,
-    Unreadable,
-}
-
-impl Finished {
-    fn into_result(self, limits: ChildLimits) -> Result<ExtractedDocument, String> {
-        let (status, answer, diagnostics) = match self {
-            Finished::TimedOut => {
-                return Err(format!(
-                    "the extractor was stopped after {}",
-                    seconds(limits.wall)
-                ));
-            }
-            Finished::Unreadable => return Err("the extractor's answer was lost".into()),
-            Finished::Exited {
-                status,
-                answer,
-                diagnostics,
-            } => (status, answer, diagnostics),
-        };
-        let diagnostics = String::from_utf8_lossy(&diagnostics);
-        if let Some(signal) = status.signal() {
-            return Err(died(signal, &diagnostics, limits));
+/// The answer of a child that exited in time.
+fn finished(
+    status: ExitStatus,
+    conversation: Conversation,
+    limits: ChildLimits,
+) -> Result<ExtractedDocument, String> {
+    let diagnostics = String::from_utf8_lossy(&conversation.diagnostics);
+    if let Some(signal) = status.signal() {
+        return Err(died(signal, &diagnostics, limits));
+    }
+    if conversation.answer_too_large {
+        return Err("the extractor's answer was too large".into());
+    }
+    match serde_json::from_slice::<Answer>(&conversation.answer) {
+        Ok(Answer::Text { text, title }) if status.success() => {
+            Ok(ExtractedDocument { text, title })
         }
-        let answer =
-            answer.map_err(|err| format!("the extractor's answer was unreadable: {err}"))?;
-        if answer.len() as u64 > MAX_ANSWER_BYTES {
-            return Err("the extractor's answer was too large".into());
-        }
-        match serde_json::from_slice::<Answer>(&answer) {
-            Ok(Answer::Text { text, title }) if status.success() => {
-                Ok(ExtractedDocument { text, title })
-            }
-            Ok(Answer::Error { error }) => Err(error),
-            _ => Err(format!("the extractor failed ({status})")),
-        }
+        Ok(Answer::Error { error }) => Err(error),
+        _ => Err(format!("the extractor failed ({status})")),
     }
 }
 
@@ -228,7 +198,7 @@ mod libc_signal {
     pub const SIGKILL: i32 = Signal::SIGKILL as i32;
 }
 
-fn spawn(program: &Path, kind: DocumentKind) -> std::io::Result<Child> {
+fn spawn(program: &Path, kind: DocumentKind, limits: ChildLimits) -> std::io::Result<Child> {
     let mut command = Command::new(program);
     command
         // What `ps` shows, even when the program is /proc/self/exe.
@@ -236,34 +206,99 @@ fn spawn(program: &Path, kind: DocumentKind) -> std::io::Result<Child> {
         .args(["extract", "--kind", kind.as_str()])
         // No configuration, database URL or secret reaches the child.
         .env_clear()
+        .current_dir("/")
+        // Its own group, led by the child, so that `stop` reaches whatever
+        // it starts.
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // No `pre_exec` hook: without one, std starts the child with posix_spawn
-    // (vfork) instead of fork, which for a server holding hundreds of MB
-    // saves ~10 ms of page-table copying per document. The limits are set
-    // with prlimit(2) once it runs (`limit`).
+    if let Some(user) = limits.user {
+        // std drops privileges in the forked child before exec, in the order
+        // that leaves none behind: setgid, then setgroups with no groups
+        // (root's supplementary groups would survive setuid), then setuid.
+        command.gid(user.gid).uid(user.uid);
+        let rlimits = rlimits(limits);
+        // The limits too, after the change of user and before exec: the
+        // parent may not set another user's limits without
+        // CAP_SYS_RESOURCE, which containers often drop. Lowering one's own
+        // limits needs no privilege.
+        // SAFETY: the closure only makes setrlimit calls on values it owns,
+        // which is async-signal-safe, as the code between fork and exec must be.
+        unsafe {
+            command.pre_exec(move || {
+                for (resource, value) in rlimits {
+                    if libc::setrlimit(resource, &value) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
+    // For a server that is not root: no `pre_exec` hook and no change of
+    // user, so std starts the child with posix_spawn (vfork) instead of
+    // fork, which for a server holding hundreds of MB saves ~10 ms of
+    // page-table copying per document. The limits are set with prlimit(2)
+    // once it runs (`limit`).
     command.spawn()
 }
 
-/// Puts the OS limits on the child `pid`: address space, CPU seconds (SIGXCPU
-/// at the limit, SIGKILL a second later), no file written, few descriptors,
-/// no core dump.
-fn limit(pid: u32, limits: ChildLimits) -> std::io::Result<()> {
-    let pid = libc::pid_t::try_from(pid).map_err(std::io::Error::other)?;
+/// Who a server running as `euid` starts its children as: itself, unless it
+/// is root; then `configured` (`OPED_EXTRACT_USER`) or `nobody`, which must
+/// exist and not be root. A child run as root could read any file and any
+/// process's memory and environment, the server's included.
+pub fn child_user(configured: Option<&str>) -> Result<Option<ChildUser>, String> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(None);
+    }
+    resolve_user(configured.unwrap_or(DEFAULT_CHILD_USER))
+        .map(Some)
+        .map_err(|err| format!("the extractor could not be started: {err}"))
+}
+
+/// `name`'s uid and gid; an error unless it names an existing user other than root.
+pub fn resolve_user(name: &str) -> Result<ChildUser, String> {
+    match User::from_name(name) {
+        Ok(Some(user)) if !user.uid.is_root() && user.gid.as_raw() != 0 => Ok(ChildUser {
+            uid: user.uid.as_raw(),
+            gid: user.gid.as_raw(),
+        }),
+        Ok(Some(_)) => Err(format!("the user {name:?} is root, or in root's group")),
+        Ok(None) => Err(format!("there is no user {name:?}")),
+        Err(err) => Err(format!("the user {name:?} could not be looked up: {err}")),
+    }
+}
+
+/// The OS limits of a child: address space, CPU seconds (SIGXCPU at the
+/// limit, SIGKILL a second later), no file written, few descriptors, few
+/// processes, no core dump.
+fn rlimits(limits: ChildLimits) -> [(libc::__rlimit_resource_t, libc::rlimit); 6] {
     let cpu_seconds = limits.cpu.as_secs_f64().ceil().max(1.0) as u64;
     let memory = limits.memory_bytes;
-    for (resource, soft, hard) in [
+    [
         (libc::RLIMIT_AS, memory, memory),
         (libc::RLIMIT_CPU, cpu_seconds, cpu_seconds + 1),
         (libc::RLIMIT_FSIZE, 0, 0),
         (libc::RLIMIT_NOFILE, MAX_OPEN_FILES, MAX_OPEN_FILES),
+        (libc::RLIMIT_NPROC, MAX_PROCESSES, MAX_PROCESSES),
         (libc::RLIMIT_CORE, 0, 0),
-    ] {
-        let value = libc::rlimit {
-            rlim_cur: soft,
-            rlim_max: hard,
-        };
+    ]
+    .map(|(resource, soft, hard)| {
+        (
+            resource,
+            libc::rlimit {
+                rlim_cur: soft,
+                rlim_max: hard,
+            },
+        )
+    })
+}
+
+/// Puts the OS limits on the running child `pid`, of the server's own user.
+fn limit(pid: u32, limits: ChildLimits) -> std::io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(std::io::Error::other)?;
+    for (resource, value) in rlimits(limits) {
         // SAFETY: prlimit reads `value` and writes nothing (no old value is
         // asked for); `pid` is our own child, not yet reaped.
         if unsafe { libc::prlimit(pid, resource, &value, std::ptr::null_mut()) } != 0 {
@@ -273,31 +308,20 @@ fn limit(pid: u32, limits: ChildLimits) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Waits for the child to exit until `deadline`; `None` when it is still running.
-fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
-    // The child has closed its stdout, so it is exiting: its status is
-    // normally there at once, or after a few short naps.
-    let mut nap = Duration::from_micros(200);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(nap.min(deadline.saturating_duration_since(Instant::now())));
-                nap = (nap * 2).min(Duration::from_millis(20));
-            }
-            Ok(None) => return None,
-            // Not ours to wait for any more (cannot happen with an owned Child).
-            Err(_) => return None,
-        }
+/// Kills the child's process group (the child and whatever it started that
+/// stayed in it) and reaps the child; its exit status, unless it could not
+/// be had. The group is killed before the child is reaped: until then the
+/// child's pid, which is the group's id, cannot be given to anyone else. The
+/// same thread owns, kills and reaps it.
+fn stop(child: &mut Child) -> Option<ExitStatus> {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // An error only when no process is left in the group: nothing to do.
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     }
-}
-
-/// Kills the child and reaps it, so that no process or zombie is left.
-/// The same thread owns, kills and reaps it, so the pid cannot be reused
-/// in between.
-fn stop(child: &mut Child) {
+    // The child itself, should the group have been left (it cannot be
+    // without exec'ing, but a kill costs nothing).
     let _ = child.kill();
-    let _ = child.wait();
+    child.wait().ok()
 }
 
 /// The small companion binary, installed beside `oped`.
@@ -398,7 +422,17 @@ mod tests {
         wall: Duration::from_secs(20),
         cpu: Duration::from_secs(20),
         memory_bytes: 512 * 1024 * 1024,
+        user: None,
     };
+
+    /// As production runs a child: under an unprivileged user when this test
+    /// runs as root.
+    fn as_production() -> ChildLimits {
+        ChildLimits {
+            user: child_user(None).unwrap(),
+            ..LIMITS
+        }
+    }
 
     /// Writes every script once, before any test spawns one: a script still
     /// open for writing when another thread forks cannot be executed.
@@ -406,6 +440,8 @@ mod tests {
         static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
         let dir = DIR.get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
+            // Open to the unprivileged user a root test's children run as.
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
             let scripts = [
                 // Never answers: only the wall clock ends it. The odd
                 // argument marks the process, to look for it afterwards.
@@ -428,6 +464,18 @@ mod tests {
                 ),
                 ("echo", r#"printf '{"text":"%s","title":"T"}' "$(cat)""#),
                 ("garbage", "echo 'Segmentation fault'; exit 3"),
+                (
+                    // Answers and exits, leaving a grandchild on its stdout.
+                    "grandchild",
+                    r#"cat >/dev/null; sleep 27.1828 & printf '{"text":"%s","title":null}' "$!""#,
+                ),
+                (
+                    // Starts up to 100 sleepers that hold no pipe, an `x`
+                    // for each; a failed fork ends the subshell only.
+                    "forks",
+                    r#"cat >/dev/null; printf '{"text":"'; (i=0; while [ $i -lt 100 ]; do sleep 16.1803 </dev/null >/dev/null 2>&1 & printf x; i=$((i+1)); done); printf '","title":null}'"#,
+                ),
+                ("identity", r#"cat >/dev/null; printf '{"text":"%s %s","title":null}' "$(id -u)" "$(id -G)""#),
             ];
             for (name, body) in scripts {
                 let path = dir.path().join(name);
@@ -441,6 +489,19 @@ mod tests {
 
     fn run(name: &str, input: &[u8], limits: ChildLimits) -> Result<ExtractedDocument, String> {
         extract_in_child(&script(name), DocumentKind::Text, input, limits)
+    }
+
+    /// Whether the processes whose command line holds `marker` are gone
+    /// within 10 s: a SIGKILL is certain, but its delivery is the kernel's.
+    fn gone(marker: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while running(marker) > 0 {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     /// Processes whose command line holds `marker`.
@@ -464,6 +525,36 @@ mod tests {
         let error = run("hang", b"", limits).unwrap_err();
         assert_eq!(error, "the extractor was stopped after 0.3 s");
         assert_eq!(running("31.4159"), 0, "the child is gone, zombie included");
+    }
+
+    #[test]
+    fn a_grandchild_holding_the_pipes_neither_delays_the_answer_nor_outlives_it() {
+        let grandchild = run("grandchild", b"", LIMITS).unwrap().text;
+        assert!(grandchild.parse::<u32>().is_ok(), "{grandchild}");
+        assert!(gone("27.1828"), "the grandchild {grandchild} is gone");
+    }
+
+    #[test]
+    fn forks_are_bounded_and_none_outlives_the_call() {
+        let started = run("forks", b"", as_production()).unwrap().text;
+        assert!(
+            started.len() as u64 <= MAX_PROCESSES,
+            "{} processes started",
+            started.len()
+        );
+        assert!(gone("16.1803"), "every process of the group is gone");
+    }
+
+    #[test]
+    fn a_root_servers_child_runs_as_nobody_without_groups() {
+        let seen = run("identity", b"", as_production()).unwrap().text;
+        let server = nix::unistd::geteuid();
+        if server.is_root() {
+            let nobody = resolve_user(DEFAULT_CHILD_USER).unwrap();
+            assert_eq!(seen, format!("{} {}", nobody.uid, nobody.gid));
+        } else {
+            assert!(seen.starts_with(&format!("{server} ")), "{seen}");
+        }
     }
 
     #[test]
@@ -510,6 +601,7 @@ mod tests {
         assert_eq!(limit("Max file size"), "0 0");
         assert_eq!(limit("Max open files"), "16 16");
         assert_eq!(limit("Max core file size"), "0 0");
+        assert_eq!(limit("Max processes"), "32 32");
         assert_eq!(
             run("arguments", b"", LIMITS).unwrap().text,
             "extract --kind text"
