@@ -361,6 +361,12 @@ pub fn serve_child(kind: DocumentKind) -> std::process::ExitCode {
         });
         return std::process::ExitCode::FAILURE;
     }
+    if let Err(err) = confine() {
+        print_answer(&Answer::Error {
+            error: format!("the extractor could not confine itself: {err}"),
+        });
+        return std::process::ExitCode::FAILURE;
+    }
     // A panic in a parser becomes an answer with its message (and exit 101).
     std::panic::set_hook(Box::new(|info| {
         let message = match info.payload().downcast_ref::<&str>() {
@@ -397,6 +403,24 @@ pub fn serve_child(kind: DocumentKind) -> std::process::ExitCode {
     };
     print_answer(&answer);
     std::process::ExitCode::SUCCESS
+}
+
+/// Takes from this process, before it reads a byte of the document, what a
+/// parser never needs and a subverted one would use (Landlock): every access
+/// to files (the document comes on stdin, the answer goes to stdout, both
+/// open already), TCP, abstract Unix sockets and signals to processes outside
+/// it. Best effort: a kernel older than Landlock (5.13) or than part of it
+/// keeps the rest, and the user, the rlimits and the empty environment hold.
+fn confine() -> Result<(), landlock::RulesetError> {
+    use landlock::{ABI, Access, AccessFs, AccessNet, Ruleset, RulesetAttr, Scope};
+    let abi = ABI::V6;
+    Ruleset::default()
+        .handle_access(AccessFs::from_all(abi))?
+        .handle_access(AccessNet::from_all(abi))?
+        .scope(Scope::from_all(abi))?
+        .create()?
+        .restrict_self()?;
+    Ok(())
 }
 
 fn print_answer(answer: &Answer) {
@@ -555,6 +579,35 @@ mod tests {
         } else {
             assert!(seen.starts_with(&format!("{server} ")), "{seen}");
         }
+    }
+
+    /// Run alone, in a process of its own, by the test below: confined,
+    /// this process can neither read a file nor connect anywhere.
+    #[test]
+    #[ignore = "run by the_extractor_confines_itself_before_reading, in a process of its own"]
+    fn confined_process_probe() {
+        confine().unwrap();
+        let denied = std::fs::read("/etc/passwd").unwrap_err();
+        assert_eq!(denied.kind(), std::io::ErrorKind::PermissionDenied);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0");
+        assert!(listener.is_err(), "{listener:?}");
+    }
+
+    #[test]
+    fn the_extractor_confines_itself_before_reading() {
+        assert!(std::fs::read("/etc/passwd").is_ok(), "readable unconfined");
+        let probe = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "intake::documents::sandbox::tests::confined_process_probe",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .output()
+            .unwrap();
+        let output = String::from_utf8_lossy(&probe.stdout);
+        assert!(probe.status.success(), "{output}");
+        assert!(output.contains("1 passed"), "{output}");
     }
 
     #[test]
