@@ -938,6 +938,28 @@ mod tests {
     }
 
     #[test]
+    fn the_extractor_and_its_user_are_checked_at_start() {
+        let set = config(&[
+            ("OPED_EXTRACTOR", "/opt/oped/bin/oped-extract"),
+            ("OPED_EXTRACT_USER", "nobody"),
+        ])
+        .unwrap();
+        let extraction = set.intake.limits.extraction;
+        assert_eq!(
+            extraction.runner,
+            Runner::Child(Some(PathBuf::from("/opt/oped/bin/oped-extract")))
+        );
+        assert_eq!(extraction.user.as_deref(), Some("nobody"));
+        for (user, problem) in [
+            ("root", "is root or in root's group"),
+            ("no-such-user-here", "there is no such user"),
+        ] {
+            let err = config(&[("OPED_EXTRACT_USER", user)]).unwrap_err();
+            assert!(err.to_string().contains(problem), "{err}");
+        }
+    }
+
+    #[test]
     fn mail_defaults_write_files_from_localhost() {
         let config = config(&[]).unwrap();
         assert!(config.mail.smtp_url.is_none());
