@@ -98,6 +98,7 @@ mod tests {
             word_count: 1,
             attachments: Vec::new(),
             article_from_document: with_document,
+            byline_suggestion: None,
             authentication: SenderAuthentication {
                 verdict,
                 suspicious: verdict == AuthVerdict::Fail,

@@ -4,8 +4,9 @@
 use super::IntakeLimits;
 use super::auth_results::{SenderAuthentication, sender_authentication};
 use super::documents::{self, DocumentKind, MessageBudget};
-use super::parse::ParsedMail;
-use super::subject::title_from_subject;
+use super::letter::read_letter;
+use super::parse::{ForwardedMail, Mailbox, ParsedMail};
+use super::subject::{is_forward, reference_in, title_from_subject};
 use crate::text::html;
 use crate::text::{clean, word_count};
 
@@ -23,6 +24,9 @@ pub struct SubmissionDraft {
     pub attachments: Vec<DraftAttachment>,
     /// True when an attached document holds the article text.
     pub article_from_document: bool,
+    /// Whom a forwarded piece is probably by: the forwarded message's
+    /// sender, when it is not the mail's own.
+    pub byline_suggestion: Option<Mailbox>,
     pub authentication: SenderAuthentication,
 }
 
@@ -46,11 +50,19 @@ pub fn build_draft(
         .as_deref()
         .map(normalise_text)
         .unwrap_or_default();
+    let forwarded = mail.forwarded.as_deref();
 
+    // The mail's own attachments first, then those of a message it forwards
+    // as an attachment (Outlook's "forward as attachment" of a mail that
+    // carries the .docx).
+    let sent_attachments = mail
+        .attachments
+        .iter()
+        .chain(forwarded.into_iter().flat_map(|f| f.attachments.iter()));
     let mut attachments = Vec::with_capacity(mail.attachments.len());
     let mut document: Option<documents::ExtractedDocument> = None;
     let mut budget = MessageBudget::new(&limits.extraction);
-    for attachment in &mail.attachments {
+    for attachment in sent_attachments {
         let mut draft_attachment = DraftAttachment {
             filename: attachment.filename.clone(),
             content_type: attachment.content_type.clone(),
@@ -79,21 +91,54 @@ pub fn build_draft(
         attachments.push(draft_attachment);
     }
 
+    let letter = read_letter(&email_body, is_forward(&mail.subject));
     let article_from_document = document.is_some();
+    let mut byline_suggestion = letter.forwarded_from.clone();
     let (body_text, body_html, cover_note, document_title) = match document {
         Some(doc) => {
             let text = normalise_text(&doc.text);
             let html = html::paragraphs_to_html(&text);
             let cover = (!email_body.is_empty()).then_some(email_body);
+            byline_suggestion = byline_suggestion.or_else(|| forwarded_sender(forwarded));
             (text, html, cover, doc.title)
         }
         None => {
+            let forwarded_letter = forwarded
+                .filter(|_| !letter.forwards)
+                .and_then(|f| f.text_body.as_deref())
+                .map(|text| read_letter(&normalise_text(text), false))
+                .filter(|letter| !letter.article.is_empty());
+            let (article, cover) = match forwarded_letter {
+                Some(inner) => {
+                    byline_suggestion = forwarded_sender(forwarded);
+                    let cover = [Some(email_body.clone()), inner.cover]
+                        .into_iter()
+                        .flatten()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>();
+                    (
+                        inner.article,
+                        (!cover.is_empty()).then(|| cover.join("\n\n")),
+                    )
+                }
+                None => (letter.article, letter.cover),
+            };
             let html = match &mail.html_body {
+                // The HTML as sent holds what the letter set apart from the
+                // piece; the piece's own text stands in for it then.
+                _ if article != email_body => html::paragraphs_to_html(&article),
                 Some(sent) if sent.len() <= limits.max_html_bytes => html::sanitize(sent),
                 // Too large to sanitise safely: the text rendering stands in.
-                _ => html::paragraphs_to_html(&email_body),
+                _ => html::paragraphs_to_html(&article),
             };
-            (email_body, html, None, None)
+            // A reply files its cover note as the letter (`store`): for mail
+            // that may answer a piece, that note is the whole mail, so a
+            // reply's correspondence keeps every word the author wrote.
+            let cover = match cover {
+                Some(_) if may_answer_a_piece(mail) => Some(email_body.clone()),
+                cover => cover,
+            };
+            (article, html, cover, None)
         }
     };
 
@@ -114,6 +159,7 @@ pub fn build_draft(
         cover_note,
         attachments,
         article_from_document,
+        byline_suggestion: byline_suggestion.filter(|byline| *byline != mail.sender),
         authentication: sender_authentication(
             mail.headers
                 .iter()
@@ -122,6 +168,15 @@ pub fn build_draft(
             mail.sender.domain(),
         ),
     }
+}
+
+fn forwarded_sender(forwarded: Option<&ForwardedMail>) -> Option<Mailbox> {
+    forwarded.and_then(|f| f.sender.clone())
+}
+
+/// Mail that names a thread or a reference may be recorded as a reply.
+fn may_answer_a_piece(mail: &ParsedMail) -> bool {
+    !mail.thread_ids.is_empty() || reference_in(&mail.subject).is_some()
 }
 
 /// Unix line ends, no trailing spaces, no leading or trailing blank lines.

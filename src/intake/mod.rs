@@ -9,14 +9,20 @@
 //! "try again later".
 
 pub mod auth_results;
+mod body;
 pub mod classify;
 pub mod decide;
 pub mod documents;
 pub mod draft;
+mod flowed;
+mod forward;
 pub mod inbox;
 pub mod keys;
+mod letter;
 pub mod parse;
 mod poison;
+mod quoted;
+mod signature;
 mod store;
 
 pub use store::{PromoteError, promotable, promote};

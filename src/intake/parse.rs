@@ -5,6 +5,7 @@ use crate::text::clean;
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 use super::IntakeLimits;
+use super::body;
 
 /// What the rest of intake needs from a message, decoded to UTF-8.
 #[derive(Debug, Clone)]
@@ -24,6 +25,17 @@ pub struct ParsedMail {
     pub text_body: Option<String>,
     /// The HTML body as sent, unsanitised: only `draft` may turn it into output.
     pub html_body: Option<String>,
+    pub attachments: Vec<MailAttachment>,
+    /// The first message forwarded as an attachment (`message/rfc822`).
+    pub forwarded: Option<Box<ForwardedMail>>,
+}
+
+/// A message forwarded as an attachment, read like the mail itself (it is
+/// also kept among the mail's attachments, as sent).
+#[derive(Debug, Clone)]
+pub struct ForwardedMail {
+    pub sender: Option<Mailbox>,
+    pub text_body: Option<String>,
     pub attachments: Vec<MailAttachment>,
 }
 
@@ -134,16 +146,26 @@ pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, Quara
             .map(|(name, value)| (name.to_ascii_lowercase(), collapse_whitespace(value)))
             .collect(),
         root_content_type: mime_type(message.root_part()).unwrap_or_else(|| "text/plain".into()),
-        text_body: message
-            .body_text(0)
-            .map(|text| clean(&text))
-            .filter(|text| !text.trim().is_empty()),
+        text_body: body::text_of(&message),
         html_body: message.html_bodies().find_map(|part| match &part.body {
             PartType::Html(html) => Some(clean(html)),
             _ => None,
         }),
         attachments: message.attachments().map(attachment_of).collect(),
+        forwarded: forwarded_of(&message),
     })
+}
+
+fn forwarded_of(message: &Message<'_>) -> Option<Box<ForwardedMail>> {
+    let forwarded = message.attachments().find_map(|part| match &part.body {
+        PartType::Message(forwarded) => Some(forwarded),
+        _ => None,
+    })?;
+    Some(Box::new(ForwardedMail {
+        sender: sender_of(forwarded),
+        text_body: body::text_of(forwarded),
+        attachments: forwarded.attachments().map(attachment_of).collect(),
+    }))
 }
 
 /// Refuses messages whose MIME tree is larger or deeper than any real

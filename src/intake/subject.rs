@@ -16,25 +16,45 @@ static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Brackets around the marker: ASCII, and the CJK and full-width ones
+/// (`【Op-Ed】`, `「Op-Ed」`, `［Op-Ed］`, `（Op-Ed）`) that Chinese and
+/// Japanese input methods type.
+const OPEN: &str = r"[\[(\u{3010}\u{300c}\u{300e}\u{3014}\u{3016}\u{ff3b}\u{ff08}]";
+const CLOSE: &str = r"[\])\u{3011}\u{300d}\u{300f}\u{3015}\u{3017}\u{ff3d}\u{ff09}]";
+/// Separators after or before the tag, full-width colon, dash and bar too.
+const SEPARATORS: &str = r"[:\-\u{2013}\u{2014}|\u{ff1a}\u{ff0d}\u{ff5c}]";
+
 /// The marker as a tag at the start of a subject: `Op-Ed:`, `[Op-Ed]`,
-/// `(Op-Ed)`, `Op-Ed -`, `Op-Ed submission:` and the like.
+/// `(Op-Ed)`, `Op-Ed -`, `Op-Ed submission:`, `【Op-Ed】`, `Op-Ed：` and the like;
+/// after a closing bracket the title may follow with no space (CJK text).
 static LEADING_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^\s*[\[(]?\s*{MARKER}(?:\s+(?:submission|piece|article|draft))?\s*[\])]?(?:\s*[:\-\u{{2013}}\u{{2014}}|]+\s*|\s+|$)"
+        r"(?i)^\s*{OPEN}?\s*{MARKER}(?:\s+(?:submission|piece|article|draft))?\s*(?:{CLOSE}\s*{SEPARATORS}*\s*|{SEPARATORS}+\s*|\s+|$)"
     ))
     .expect("valid regex")
 });
 
-/// The same tag at the end: `... (Op-Ed)`, `... - Op-Ed`.
+/// The same tag at the end: `... (Op-Ed)`, `... - Op-Ed`, `…【Op-Ed】`.
 static TRAILING_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(?:\s*[:\-\u{{2013}}\u{{2014}}|]+\s*|\s+|^)[\[(]?\s*{MARKER}(?:\s+(?:submission|piece|article|draft))?\s*[\])]?\s*$"
+        r"(?i)(?:\s*{SEPARATORS}*\s*{OPEN}\s*|\s*{SEPARATORS}+\s*|\s+|^){MARKER}(?:\s+(?:submission|piece|article|draft))?\s*{CLOSE}?\s*$"
     ))
     .expect("valid regex")
+});
+
+/// Forward prefixes: English, German WG, French TR, Spanish RV.
+static FORWARD_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:re|aw|رد)\s*[:\u{ff1a}]\s*)*(?:fwd?|fw|wg|tr|rv)\s*(?:\[\d+\]|\(\d+\))?\s*[:\u{ff1a}]")
+        .expect("valid regex")
 });
 
 static REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bOE-(\d{4})-(\d{4,9})\b").expect("valid regex"));
+
+/// True when the subject says the mail forwards another (`Fwd:`, `FW:`, …).
+pub fn is_forward(subject: &str) -> bool {
+    FORWARD_PREFIX.is_match(subject)
+}
 
 /// The piece's title from the subject: reply/forward prefixes and the marker
 /// tag removed. `None` when nothing is left. A marker in the middle of the
@@ -52,7 +72,17 @@ pub fn title_from_subject(subject: &str) -> Option<String> {
     }
     let title = title
         .trim_matches(|c: char| {
-            c.is_whitespace() || matches!(c, ':' | '-' | '|' | '\u{2013}' | '\u{2014}')
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    ':' | '-'
+                        | '|'
+                        | '\u{2013}'
+                        | '\u{2014}'
+                        | '\u{ff1a}'
+                        | '\u{ff0d}'
+                        | '\u{ff5c}'
+                )
         })
         .to_string();
     (!title.is_empty()).then_some(title)
@@ -151,6 +181,14 @@ mod tests {
             ("Ports - op ed", "Ports"),
             ("Op-Ed Ports", "Ports"),
             ("My op-ed on ports", "My op-ed on ports"),
+            ("【Op-Ed】港口的未来", "港口的未来"),
+            ("「Op-Ed」港の未来", "港の未来"),
+            ("［Op-Ed］ Ports", "Ports"),
+            ("（Op-Ed）Ports", "Ports"),
+            ("Op-Ed：港口的未来", "港口的未来"),
+            ("Re：【Op-Ed】Ports", "Ports"),
+            ("Ports【Op-Ed】", "Ports"),
+            ("Ports ｜ Op-Ed", "Ports"),
         ];
         for (subject, title) in cases {
             assert_eq!(
@@ -162,8 +200,31 @@ mod tests {
     }
 
     #[test]
+    fn forwarding_subjects_are_told_from_replies() {
+        for subject in [
+            "Fwd: Op-Ed: Ports",
+            "FW: Ports",
+            "Re: Fwd: Ports",
+            "WG: x",
+            "TR : x",
+        ] {
+            assert!(is_forward(subject), "{subject:?}");
+        }
+        for subject in ["Re: Op-Ed: Ports", "Op-Ed: Forward thinking", "Ports fw: x"] {
+            assert!(!is_forward(subject), "{subject:?}");
+        }
+    }
+
+    #[test]
     fn a_bare_marker_leaves_no_title() {
-        for subject in ["Op-Ed", "[Op-Ed]", "Re: Op-Ed:", "Op-Ed submission", ""] {
+        for subject in [
+            "Op-Ed",
+            "[Op-Ed]",
+            "Re: Op-Ed:",
+            "Op-Ed submission",
+            "",
+            "【Op-Ed】",
+        ] {
             assert_eq!(title_from_subject(subject), None, "{subject:?}");
         }
     }

@@ -26,6 +26,7 @@ mod parse_fuzz;
 mod pool;
 mod public_api;
 mod publishing_jobs;
+mod real_mail;
 mod replica;
 mod reply_proposals;
 mod response_window;
