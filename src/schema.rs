@@ -79,6 +79,7 @@ diesel::table! {
         raw_size -> Int8,
         raw_sha256 -> Text,
         submission_id -> Nullable<Int8>,
+        forwarded_from -> Nullable<Jsonb>,
     }
 }
 

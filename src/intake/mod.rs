@@ -10,6 +10,7 @@
 
 pub mod auth_results;
 mod body;
+mod byline;
 pub mod classify;
 pub mod decide;
 pub mod documents;
@@ -28,7 +29,7 @@ mod store;
 pub use store::{PromoteError, promotable, promote};
 pub mod subject;
 
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -191,13 +192,26 @@ pub fn record_with(
     raw: &[u8],
     prepared: Prepared,
     config: &IntakeConfig,
-    also: impl FnMut(&mut PgConnection) -> diesel::QueryResult<()>,
+    mut also: impl FnMut(&mut PgConnection) -> diesel::QueryResult<()>,
 ) -> Result<IngestReport, IntakeError> {
     let raw = store::RawMessage {
         bytes: raw,
         size: prepared.arrived_size.unwrap_or(raw.len()),
     };
-    poison::record(conn, raw, &prepared, config, also)
+    let byline = prepared
+        .draft
+        .as_ref()
+        .and_then(|draft| draft.byline_suggestion.clone());
+    poison::record(conn, raw, &prepared, config, |conn, report| {
+        // A duplicate's row is the original's business, and a quarantined
+        // message keeps nothing read from it; any other message that
+        // forwards a piece says whose it is.
+        let recorded = !matches!(report.outcome, Outcome::Duplicate | Outcome::Quarantined);
+        if let Some(byline) = byline.as_ref().filter(|_| recorded) {
+            byline::record(conn, report.message, byline)?;
+        }
+        also(conn)
+    })
 }
 
 /// Prepares an inbox message that an editor promotes: unlike [`prepare`],

@@ -31,20 +31,21 @@ const PAUSES: [Duration; TRIES - 1] = [Duration::from_millis(100), Duration::fro
 /// The database's words kept with the quarantined message, at most.
 const REASON_CHARS: usize = 500;
 
-/// Records the message with `also` in one transaction; a message the
-/// database keeps refusing is recorded as quarantined, with `also`.
+/// Records the message with `also` (given what was recorded) in one
+/// transaction; a message the database keeps refusing is recorded as
+/// quarantined, with `also`.
 pub(super) fn record(
     conn: &mut PgConnection,
     raw: RawMessage<'_>,
     prepared: &Prepared,
     config: &IntakeConfig,
-    mut also: impl FnMut(&mut PgConnection) -> QueryResult<()>,
+    mut also: impl FnMut(&mut PgConnection, &IngestReport) -> QueryResult<()>,
 ) -> Result<IngestReport, IntakeError> {
     let mut pauses = PAUSES.iter();
     let refusal = loop {
         let attempt = conn.transaction(|conn| {
             let report = store::record(conn, raw, prepared, config)?;
-            also(conn)?;
+            also(conn, &report)?;
             Ok(report)
         });
         match attempt {
@@ -64,7 +65,7 @@ pub(super) fn record(
     };
     conn.transaction(|conn| {
         let report = store::record_quarantined(conn, raw, &reason)?;
-        also(conn)?;
+        also(conn, &report)?;
         Ok(report)
     })
     .map_err(|err| match is_refusal(&err) {

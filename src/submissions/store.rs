@@ -19,8 +19,9 @@ use crate::domain::{
 };
 use crate::publishing::Site;
 use crate::schema::{
-    attachments, correspondence as letters, proposed_revisions, submission_history,
-    submission_notes, submission_revisions, submission_similarities, submissions, users,
+    attachments, correspondence as letters, inbound_messages, proposed_revisions,
+    submission_history, submission_notes, submission_revisions, submission_similarities,
+    submissions, users,
 };
 
 /// A submission with what its page shows beside it.
@@ -36,6 +37,9 @@ pub struct SubmissionRecord {
     /// Withdrawn by the author, who has not consented again: no reopening
     /// yet (`withdrawal`).
     pub awaiting_author_consent: bool,
+    /// Who the piece is probably by when it came forwarded, `{"name", "email"}`
+    /// (`inbound_messages.forwarded_from`).
+    pub forwarded_from: Option<serde_json::Value>,
 }
 
 /// Another piece found to have much the same text (`submissions::similar`).
@@ -65,6 +69,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
             pending_proposals(),
             attachments_of(id),
             similar_to(id),
+            forwarded_from(),
         ))
         .get_result::<(
             Submission,
@@ -72,11 +77,14 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
             Option<i64>,
             Option<serde_json::Value>,
             Option<serde_json::Value>,
+            Option<serde_json::Value>,
         )>(conn)
         .optional()?
-        .map(|(row, assignee, pending, attachments, similar)| {
-            record(row, assignee, pending, attachments, similar)
-        })
+        .map(
+            |(row, assignee, pending, attachments, similar, forwarded)| {
+                record(row, assignee, pending, attachments, similar, forwarded)
+            },
+        )
         .transpose()?
         .map(|record| with_withdrawal(conn, record))
         .transpose()
@@ -128,6 +136,7 @@ pub fn find_for(
             pending_proposals(),
             attachments_of(id),
             similar_to(id),
+            forwarded_from(),
         ))
         .get_result::<(
             AccountStanding,
@@ -136,13 +145,24 @@ pub fn find_for(
             Option<i64>,
             Option<serde_json::Value>,
             Option<serde_json::Value>,
+            Option<serde_json::Value>,
         )>(conn)
         .optional()?;
-    let Some((standing, row, assignee, pending_proposals, attachments, similar)) = found else {
+    let Some((standing, row, assignee, pending_proposals, attachments, similar, forwarded)) = found
+    else {
         return Ok(None);
     };
     let record = row
-        .map(|row| record(row, assignee, pending_proposals, attachments, similar))
+        .map(|row| {
+            record(
+                row,
+                assignee,
+                pending_proposals,
+                attachments,
+                similar,
+                forwarded,
+            )
+        })
         .transpose()?
         .map(|record| with_withdrawal(conn, record))
         .transpose()?;
@@ -156,6 +176,7 @@ fn record(
     pending_proposals: Option<i64>,
     attachments: Option<serde_json::Value>,
     similar: Option<serde_json::Value>,
+    forwarded_from: Option<serde_json::Value>,
 ) -> QueryResult<SubmissionRecord> {
     fn list<T: serde::de::DeserializeOwned>(
         json: Option<serde_json::Value>,
@@ -175,7 +196,18 @@ fn record(
         pending_proposals: pending_proposals.unwrap_or(0),
         similar: list(similar)?,
         awaiting_author_consent: false,
+        forwarded_from,
     })
+}
+
+/// The sender of the piece the submission's message forwarded, NULL for
+/// most: one probe by primary key.
+#[diesel::dsl::auto_type]
+fn forwarded_from() -> _ {
+    inbound_messages::table
+        .filter(inbound_messages::id.eq(submissions::inbound_message_id))
+        .select(inbound_messages::forwarded_from)
+        .single_value()
 }
 
 /// The piece's attachments as JSON, or NULL when it has none. The function

@@ -93,6 +93,12 @@ fn check_piece(file: &str, facts: &Value, piece: &Value) {
         assert_eq!(&piece["author"]["name"], name, "{file}: author name");
     }
 
+    assert_eq!(
+        piece["byline_suggestion"],
+        facts.get("byline").cloned().unwrap_or(Value::Null),
+        "{file}: the byline a forward suggests"
+    );
+
     let article = piece["body_text"].as_str().unwrap();
     let first = facts["article_first"].as_str().unwrap();
     let last = facts["article_last"].as_str().unwrap();

@@ -40,6 +40,14 @@ pub struct AuthorView {
     pub bio: Option<String>,
 }
 
+/// Who a forwarded piece is probably by: the sender of the message it was
+/// forwarded from. The author stays whoever sent it to the desk.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct BylineView {
+    pub name: Option<String>,
+    pub email: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttachmentView {
     /// Position, for `GET /submissions/{id}/attachments/{n}`.
@@ -75,6 +83,9 @@ pub struct SubmissionView {
     pub standfirst: Option<String>,
     pub slug: Option<String>,
     pub author: AuthorView,
+    /// Set when the piece came forwarded: the forwarded message's sender, a
+    /// suggestion for the byline (`author` stays who sent it to the desk).
+    pub byline_suggestion: Option<BylineView>,
     pub body_text: String,
     /// Sanitised HTML.
     pub body_html: String,
@@ -175,6 +186,9 @@ impl SubmissionView {
                 email: row.author_email,
                 bio: row.author_bio,
             },
+            byline_suggestion: record
+                .forwarded_from
+                .and_then(|byline| serde_json::from_value(byline).ok()),
             body_text: row.body_text,
             body_html: row.body_html,
             cover_note: row.cover_note,
