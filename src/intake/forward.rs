@@ -34,6 +34,10 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// The most lines read as one quoted header block (a long `To:` list
+/// wrapped by the client included).
+const MAX_HEADER_BLOCK_LINES: usize = 40;
+
 /// A mail's header block quoted in its body, as Outlook and the forwarding
 /// clients write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +112,9 @@ pub fn header_block(lines: &[&str]) -> Option<QuotedHeaders> {
         dated: false,
         lines: 0,
     };
-    for line in lines {
+    // A block ends at a blank line, and real ones are short: bounding it
+    // keeps a body of nothing but `From:` lines from costing a scan a line.
+    for line in lines.iter().take(MAX_HEADER_BLOCK_LINES) {
         let line = unquote_line(line).trim();
         if line.is_empty() {
             break;
@@ -249,6 +255,16 @@ mod tests {
             inline_forward("From: the desk's point of view\nit was wrong.\n", true),
             None
         );
+    }
+
+    #[test]
+    fn a_body_of_from_lines_is_read_in_linear_time() {
+        // Every line could open a header block that never completes.
+        let text = "From: a@b.c\n".repeat(10_000);
+        let started = std::time::Instant::now();
+        assert_eq!(inline_forward(&text, true), None);
+        assert_eq!(super::super::quoted::split_history(&text), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
