@@ -29,7 +29,7 @@ mod store;
 pub use store::{PromoteError, promotable, promote};
 pub mod subject;
 
-use diesel::{Connection, PgConnection};
+use diesel::PgConnection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
