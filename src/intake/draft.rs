@@ -3,6 +3,7 @@
 
 use super::IntakeLimits;
 use super::auth_results::{SenderAuthentication, sender_authentication};
+use super::documents::unread::unread_reason;
 use super::documents::{self, DocumentKind, MessageBudget};
 use super::letter::read_letter;
 use super::parse::{ForwardedMail, Mailbox, ParsedMail};
@@ -87,6 +88,10 @@ pub fn build_draft(
                 }
                 Err(reason) => draft_attachment.extraction_error = Some(clean(&reason)),
             }
+        }
+        if draft_attachment.extraction_error.is_none() && !draft_attachment.is_article {
+            draft_attachment.extraction_error =
+                unread_reason(attachment.filename.as_deref(), &attachment.content_type);
         }
         attachments.push(draft_attachment);
     }

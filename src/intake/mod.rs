@@ -28,6 +28,7 @@ mod store;
 
 pub use store::{PromoteError, promotable, promote};
 pub mod subject;
+pub mod wrappers;
 
 use diesel::PgConnection;
 use serde::Serialize;

@@ -108,6 +108,8 @@ pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, Quara
             limit: limits.max_message_bytes,
         });
     }
+    let opened = super::wrappers::smime::opened(raw);
+    let raw = opened.as_deref().unwrap_or(raw);
     let message = MessageParser::default()
         .parse(raw)
         .filter(|message| !message.headers().is_empty())
@@ -151,7 +153,7 @@ pub fn parse_mail(raw: &[u8], limits: &IntakeLimits) -> Result<ParsedMail, Quara
             PartType::Html(html) => Some(clean(html)),
             _ => None,
         }),
-        attachments: message.attachments().map(attachment_of).collect(),
+        attachments: super::wrappers::opened_attachments(message.attachments().map(attachment_of)),
         forwarded: forwarded_of(&message),
     })
 }

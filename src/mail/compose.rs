@@ -78,6 +78,8 @@ struct Payload {
     subject: Option<String>,
     body: Option<String>,
     author_token: Option<String>,
+    #[serde(default)]
+    unread_documents: Vec<String>,
 }
 
 impl Composer {
@@ -177,6 +179,11 @@ impl Composer {
             word_count: submission.word_count,
             word_limit: (i64::from(submission.word_count) > i64::from(self.word_limit))
                 .then_some(self.word_limit),
+            unread_documents: payload
+                .unread_documents
+                .iter()
+                .map(|name| shorten(&one_line(name), MAX_TITLE_IN_MAIL))
+                .collect(),
         };
         let rendered = self.templates.render(template, &context)?;
         // A title ("My op-ed on ports"), an editor's subject or a custom

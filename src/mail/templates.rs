@@ -63,6 +63,9 @@ pub struct TemplateContext {
     /// The desk's word limit (`OPED_WORD_LIMIT`), only when the piece is
     /// over it.
     pub word_limit: Option<u32>,
+    /// The attached documents the desk could not read (legacy `.doc`...),
+    /// when none of them became the article: the author is asked again.
+    pub unread_documents: Vec<String>,
 }
 
 /// A rendered email text.
@@ -172,6 +175,7 @@ impl TemplateContext {
             respond_by: "Tuesday 8 December 2026, 15:00 (UTC)".into(),
             word_count: 1_500,
             word_limit: Some(1_200),
+            unread_documents: Vec::new(),
         }
     }
 }

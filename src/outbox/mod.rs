@@ -173,6 +173,30 @@ pub fn enqueue_webhook(
     Ok(())
 }
 
+/// The files of a submission whose text could not be read when no document
+/// became the article: the acknowledgement asks the author for a format
+/// the desk reads (a `.docx`, or the text in the email).
+fn unread_documents(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<String>> {
+    use crate::schema::attachments;
+    let files: Vec<(Option<String>, bool, Option<String>)> = attachments::table
+        .filter(attachments::submission_id.eq(submission_id))
+        .order(attachments::n)
+        .select((
+            attachments::filename,
+            attachments::is_article,
+            attachments::extraction_error,
+        ))
+        .load(conn)?;
+    if files.iter().any(|(_, is_article, _)| *is_article) {
+        return Ok(Vec::new());
+    }
+    Ok(files
+        .into_iter()
+        .filter(|(_, _, error)| error.is_some())
+        .map(|(name, _, _)| name.unwrap_or_else(|| "an attachment without a name".into()))
+        .collect())
+}
+
 /// How many acknowledgements leave in an hour: per address, so someone
 /// mailing us in a loop (or forging a victim's address) gets a few answers,
 /// not one per message; and in all, so a flood from many addresses cannot
@@ -225,6 +249,7 @@ pub fn enqueue_acknowledgement(
     .bind::<diesel::sql_types::Jsonb, _>(json!({
         "template": "acknowledgement",
         "author_token": author_token,
+        "unread_documents": unread_documents(conn, submission_id)?,
     }))
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(1))

@@ -32,3 +32,4 @@ mod reply_proposals;
 mod response_window;
 mod submissions_api;
 mod users;
+mod wrapped_mail;

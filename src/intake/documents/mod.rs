@@ -16,6 +16,7 @@ mod pdf;
 mod rtf;
 pub mod sandbox;
 mod text;
+pub mod unread;
 mod zip_limits;
 
 pub use budget::{ExtractionLimits, MessageBudget, Runner};
