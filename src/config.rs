@@ -216,6 +216,10 @@ pub struct IntakeConfig {
     /// `OPED_WORD_LIMIT` (default 1,200): longer pieces are flagged for
     /// editors and their acknowledgement says the desk prefers shorter ones.
     pub word_limit: u32,
+    /// `OPED_DESK_LISTS`: the `List-Id`s (such as `oped.news.example`) of the
+    /// desk's own Google Group or Mailman list, comma-separated. Mail they
+    /// relay is read as sent directly (`intake::desk_list`).
+    pub desk_lists: Vec<String>,
 }
 
 /// The longest response window accepted: twelve working weeks.
@@ -257,6 +261,40 @@ fn read_response_window(
 
 /// The words a piece may have before editors see it flagged.
 pub const DEFAULT_WORD_LIMIT: u32 = 1_200;
+
+/// `OPED_DESK_LISTS`: List-Ids, with or without their angle brackets,
+/// compared without case.
+fn read_desk_lists(
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    let Some(value) = var("OPED_DESK_LISTS") else {
+        return Vec::new();
+    };
+    let mut lists = Vec::new();
+    for entry in value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
+        let id = entry
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_ascii_lowercase();
+        let valid = id.contains('.')
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._+=".contains(c));
+        if valid {
+            lists.push(id);
+        } else {
+            problems.push(format!(
+                "OPED_DESK_LISTS: {entry:?} is not a List-Id; give the list's id as its mail carries it in List-Id, such as oped.news.example"
+            ));
+        }
+    }
+    lists
+}
 
 fn read_word_limit(var: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> u32 {
     match var("OPED_WORD_LIMIT") {
@@ -426,6 +464,7 @@ impl Config {
         let publishing = read_publishing_config(&var, bind, &mut problems);
         let window = read_response_window(&var, &mut problems);
         let word_limit = read_word_limit(&var, &mut problems);
+        let desk_lists = read_desk_lists(&var, &mut problems);
         let imap = read_imap_config(&var, &mut problems);
 
         if !problems.is_empty() {
@@ -456,6 +495,7 @@ impl Config {
                 ack_limit_total_per_hour,
                 window,
                 word_limit,
+                desk_lists,
             },
             auth: AuthConfig {
                 jwt_secret: jwt_secret.map(Secret::new),
@@ -1145,6 +1185,25 @@ mod tests {
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
         assert!(config(&[("OPED_RESPONSE_BUSINESS_DAYS", "61")]).is_err());
+    }
+
+    #[test]
+    fn desk_lists_are_list_ids_and_a_bad_one_is_named() {
+        let lists = config(&[(
+            "OPED_DESK_LISTS",
+            " <Oped.News.Example>, oped.lists.news.example ,",
+        )])
+        .unwrap()
+        .intake
+        .desk_lists;
+        assert_eq!(lists, ["oped.news.example", "oped.lists.news.example"]);
+        let err = config(&[("OPED_DESK_LISTS", "oped.news.example, Op-Ed group")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("OPED_DESK_LISTS: \"Op-Ed group\" is not a List-Id"),
+            "{err}"
+        );
+        assert!(config(&[]).unwrap().intake.desk_lists.is_empty());
     }
 
     #[test]

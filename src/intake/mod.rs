@@ -13,6 +13,7 @@ mod body;
 mod byline;
 pub mod classify;
 pub mod decide;
+pub mod desk_list;
 pub mod documents;
 pub mod draft;
 mod flowed;
@@ -102,10 +103,11 @@ impl MailAnalysis {
 
 /// Decides everything that can be decided from the bytes alone.
 pub fn analyse(raw: &[u8], config: &IntakeConfig) -> Analysis {
-    let mail = match parse::parse_mail(raw, &config.limits) {
+    let mut mail = match parse::parse_mail(raw, &config.limits) {
         Ok(mail) => mail,
         Err(reason) => return Analysis::Quarantine(reason),
     };
+    desk_list::read_as_sent_directly(&mut mail, &config.desk_lists);
     let dedup_key = keys::dedup_key(mail.message_id.as_deref(), raw);
     Analysis::Mail(Box::new(MailAnalysis {
         automatic: classify::automatic_reason(&mail, &config.own_domain),

@@ -221,3 +221,70 @@ fn the_acknowledgement_asks_nothing_when_a_document_was_read() {
     assert!(body.contains("The harbour we lost"), "{body}");
     assert!(!body.contains("could not read"), "{body}");
 }
+
+#[test]
+fn mail_relayed_by_the_desk_s_google_group_is_the_author_s_submission() {
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    // As Google Groups relays a DMARC-strict sender's mail.
+    let raw = "From: \"'Amal Haddad' via Op-Ed Submissions\" <oped@news.example>\r\n\
+        To: Op-Ed Submissions <oped@news.example>\r\n\
+        Reply-To: Amal Haddad <amal@example.org>\r\n\
+        X-Original-From: Amal Haddad <amal@example.org>\r\n\
+        X-Original-Sender: amal@example.org\r\n\
+        Subject: [Op-Ed Submissions] Op-Ed: Libya's budget\r\n\
+        Message-ID: <CAF=group1@mail.gmail.com>\r\n\
+        Precedence: list\r\n\
+        Mailing-list: list oped@news.example; contact oped+owners@news.example\r\n\
+        List-ID: <oped.news.example>\r\n\
+        List-Post: <https://groups.google.com/a/news.example/group/oped/post>, <mailto:oped@news.example>\r\n\
+        Authentication-Results: mx.desk.example; dmarc=pass header.from=news.example; dkim=pass header.d=news.example\r\n\
+        Content-Type: text/plain; charset=\"UTF-8\"\r\n\r\n\
+        Libya needs one budget.\r\n\r\nOnly then can salaries be paid on time.\r\n\r\n\
+        -- \r\nYou received this message because you are subscribed to the Google Groups \"Op-Ed Submissions\" group.\r\n\
+        To unsubscribe from this group and stop receiving emails from it, send an email to oped+unsubscribe@news.example.\r\n";
+    let mut config = common::intake_config();
+    let ignored = oped::intake::ingest(&mut conn, raw.as_bytes(), &config).unwrap();
+    assert_eq!(
+        ignored.outcome,
+        oped::intake::Outcome::IgnoredAuto,
+        "without the setting it is list mail"
+    );
+
+    config.desk_lists = vec!["oped.news.example".into()];
+    let relayed = raw.replace("group1@", "group2@");
+    let report = oped::intake::ingest(&mut conn, relayed.as_bytes(), &config).unwrap();
+    assert_eq!(
+        report.outcome,
+        oped::intake::Outcome::Submission,
+        "{report:?}"
+    );
+    let stored: Stored = submissions::table
+        .filter(submissions::reference.eq(report.reference.unwrap()))
+        .select((
+            submissions::title,
+            submissions::author_name,
+            submissions::author_email,
+            submissions::body_text,
+            submissions::cover_note,
+            submissions::auth_verdict,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(stored.author_email, "amal@example.org");
+    assert_eq!(stored.author_name.as_deref(), Some("Amal Haddad"));
+    assert_eq!(
+        first_and_last_paragraphs(&stored.body_text),
+        (
+            "Libya needs one budget.",
+            "Only then can salaries be paid on time."
+        ),
+        "the group's footer is dropped"
+    );
+    assert_eq!(stored.cover_note, None);
+    assert_eq!(
+        stored.auth_verdict, "none",
+        "the group's signature is not the author's"
+    );
+    assert!(stored.title.ends_with("Libya's budget"), "{}", stored.title);
+}
