@@ -8,6 +8,7 @@
 //! ([`poison`]): only a database that is away or busy makes a door answer
 //! "try again later".
 
+mod attachment;
 pub mod auth_results;
 mod body;
 mod byline;

@@ -53,12 +53,7 @@ impl Mailbox {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct MailAttachment {
-    pub filename: Option<String>,
-    pub content_type: String,
-    pub content: Vec<u8>,
-}
+pub use super::attachment::MailAttachment;
 
 /// Why a message cannot become anything but a quarantined record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,7 +8,7 @@ pub mod ber;
 pub mod smime;
 pub mod tnef;
 
-use super::parse::MailAttachment;
+use super::attachment::MailAttachment;
 
 /// The attachments as the author meant them: each `winmail.dat` replaced by
 /// the files packed inside it. One that cannot be unpacked stays as it came,

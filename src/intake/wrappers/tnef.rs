@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::super::parse::MailAttachment;
+use super::super::attachment::MailAttachment;
 use crate::text::clean;
 
 const SIGNATURE: u32 = 0x223E_9F78;
