@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use ammonia::Builder;
 
+use super::div_paragraphs;
+
 /// Tags an article needs and nothing else: no images (remote images are
 /// tracking pixels), no forms, no media, no styles.
 const ALLOWED_TAGS: &[&str] = &[
@@ -42,10 +44,20 @@ const ALLOWED_TAGS: &[&str] = &[
     "ul",
 ];
 
-static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| allow_list(ALLOWED_TAGS));
+
+/// The allow-list with `div` too, so that the lines mail programs write as
+/// divs can become paragraphs before the divs go.
+static SANITIZER_KEEPING_DIVS: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = allow_list(ALLOWED_TAGS);
+    builder.add_tags(["div"]);
+    builder
+});
+
+fn allow_list(tags: &[&'static str]) -> Builder<'static> {
     let mut builder = Builder::default();
     builder
-        .tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
+        .tags(tags.iter().copied().collect::<HashSet<_>>())
         .generic_attributes(HashSet::from(["dir", "lang"]))
         .tag_attributes(
             [("a", HashSet::from(["href", "title"]))]
@@ -56,13 +68,21 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .link_rel(Some("nofollow noopener"))
         .strip_comments(true);
     builder
-});
+}
 
 /// Sanitises untrusted HTML with the allow-list: scripts, styles, event
 /// handlers, `javascript:` URLs and images are removed; links get
-/// `rel="nofollow noopener"`.
+/// `rel="nofollow noopener"`. Lines written as `<div>`s (Gmail, Yahoo)
+/// become `<p>` paragraphs.
 pub fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
+    let kept = SANITIZER_KEEPING_DIVS.clean(html).to_string();
+    match div_paragraphs::rewrite(&kept) {
+        // The rewrite only regroups what the allow-list kept; cleaning it
+        // again is what guarantees that no div, or anything else, remains.
+        Some(paragraphs) => SANITIZER.clean(&paragraphs).to_string(),
+        None if kept.contains("<div") => SANITIZER.clean(&kept).to_string(),
+        None => kept,
+    }
 }
 
 /// Plain text as HTML: blank lines separate paragraphs, single line breaks
@@ -149,6 +169,18 @@ mod tests {
     fn right_to_left_direction_survives() {
         let clean = sanitize(r#"<p dir="rtl" lang="ar">مرحبا</p>"#);
         assert_eq!(clean, r#"<p dir="rtl" lang="ar">مرحبا</p>"#);
+    }
+
+    #[test]
+    fn mail_written_as_div_lines_keeps_its_paragraphs() {
+        let gmail = r#"<div dir="ltr"><div>First paragraph.</div><div><br></div><div onclick="x()">Second <a href="javascript:x()">one</a>.</div></div>"#;
+        assert_eq!(
+            sanitize(gmail),
+            r#"<p dir="ltr">First paragraph.</p><p dir="ltr">Second <a rel="nofollow noopener">one</a>.</p>"#
+        );
+        assert_eq!(sanitize("<div>a<div>b"), "<p>a</p><p>b</p>");
+        // Nesting deeper than any mail program's still loses its divs.
+        assert_eq!(sanitize(&format!("{}text", "<div>".repeat(100))), "text");
     }
 
     #[test]

@@ -81,6 +81,9 @@ real_mail_tests! {
     a_cjk_subject_tag_is_not_the_title: "10-cjk-subject.eml",
     a_new_piece_answering_an_editor_leaves_the_quote_and_signature_out: "11-reply-gmail-quote.eml",
     an_outlook_answer_leaves_the_quoted_header_block_and_logo_out: "12-reply-outlook-quote.eml",
+    gmail_div_lines_become_html_paragraphs: "13-gmail-div-paragraphs.eml",
+    yahoo_div_lines_become_html_paragraphs: "14-yahoo-div-paragraphs.eml",
+    a_libreoffice_pdf_keeps_its_paragraphs: "15-libreoffice-pdf.eml",
 }
 
 fn check_piece(file: &str, facts: &Value, piece: &Value) {
@@ -136,6 +139,25 @@ fn check_piece(file: &str, facts: &Value, piece: &Value) {
     }
 
     let html = piece["body_html"].as_str().unwrap();
+    if let Some(paragraphs) = facts.get("paragraphs") {
+        let paragraphs = paragraphs.as_u64().unwrap() as usize;
+        assert_eq!(
+            article.split("\n\n").count(),
+            paragraphs,
+            "{file}: paragraphs of the article: {article:?}"
+        );
+        assert_eq!(
+            html.matches("<p").count(),
+            paragraphs,
+            "{file}: paragraphs of the HTML: {html}"
+        );
+    }
+    for phrase in strings(facts, "html_contains") {
+        assert!(
+            html.contains(phrase),
+            "{file}: HTML lacks {phrase:?}: {html}"
+        );
+    }
     for phrase in strings(facts, "html_excludes") {
         assert!(
             !html.contains(phrase),

@@ -1,13 +1,21 @@
-//! PDF through lopdf, used as intended: load the document, take the text of
-//! each page, and the title from the Info dictionary.
+//! PDF through lopdf: load the document, read each page's text operators
+//! with the page's fonts (ToUnicode maps, ligatures included), and the title
+//! from the Info dictionary. Where the text sits on the page tells its lines
+//! and paragraphs apart (`layout`).
 //!
-//! lopdf trusts its input: a crafted file can make it recurse until the stack
-//! overflows, inflate streams without limit, or repeat work for a long time.
-//! None of that is guarded against here; it runs in the extractor's child
-//! process, whose memory, CPU time and wall clock the OS bounds
-//! (`documents::sandbox`).
+//! A page's content and fonts are inflated within the document budget; the
+//! rest of lopdf trusts its input: a crafted file can make it recurse until
+//! the stack overflows or repeat work for a long time. It runs in the
+//! extractor's child process, whose memory, CPU time and wall clock the OS
+//! bounds (`documents::sandbox`).
 
-use lopdf::{Document, Object};
+use std::collections::BTreeMap;
+
+use lopdf::DecompressError;
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object, ObjectId};
+
+mod layout;
 
 use super::{DocumentError, DocumentLimits, ExtractedDocument, TextBuilder, clean_title};
 
@@ -23,11 +31,19 @@ pub(super) fn extract(
     if doc.is_encrypted() {
         return Err(DocumentError::Encrypted);
     }
-    // One paragraph per page; a page lopdf cannot read costs only its own text.
+    let limit = usize::try_from(limits.max_uncompressed_bytes).unwrap_or(usize::MAX);
+    // A page lopdf cannot read costs only its own text.
     let mut out = TextBuilder::new(limits.max_output_chars);
-    for page in doc.get_pages().into_keys() {
-        if let Ok(text) = doc.extract_text(&[page]) {
-            out.push_str(&text)?;
+    for page in doc.get_pages().into_values() {
+        let lines = match page_lines(&doc, page, limit) {
+            Ok(lines) => lines,
+            Err(lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })) => {
+                return Err(DocumentError::TooLarge);
+            }
+            Err(_) => continue,
+        };
+        for paragraph in layout::paragraphs(&lines) {
+            out.push_str(&paragraph)?;
             out.end_paragraph();
         }
     }
@@ -35,6 +51,73 @@ pub(super) fn extract(
         text: out.finish(),
         title: info_title(&doc),
     })
+}
+
+/// The page's text as laid out: each run of text with the height at which
+/// its line sits, so that the gaps between lines can tell paragraphs apart.
+fn page_lines(doc: &Document, page: ObjectId, limit: usize) -> lopdf::Result<Vec<layout::Line>> {
+    // A font lopdf cannot read costs only the text set in it.
+    let encodings: BTreeMap<Vec<u8>, Encoding> = doc
+        .get_page_fonts(page)?
+        .into_iter()
+        .filter_map(|(name, font)| {
+            Some((name, font.get_font_encoding_with_limit(doc, limit).ok()?))
+        })
+        .collect();
+    let content = Content::decode(&doc.get_page_content_with_limit(page, limit)?)?;
+    let mut position = layout::TextPosition::default();
+    let mut lines: Vec<layout::Line> = Vec::new();
+    let mut encoding = None;
+    for operation in &content.operations {
+        let operands = &operation.operands;
+        let number = |i: usize| {
+            operands
+                .get(i)
+                .and_then(|o| o.as_float().ok())
+                .map(f64::from)
+        };
+        match operation.operator.as_str() {
+            "BT" => position.begin_text(),
+            "Tf" => {
+                encoding = operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .and_then(|name| encodings.get(name));
+            }
+            "TL" => position.set_leading(number(0)),
+            "Td" => position.move_line(number(1), false),
+            "TD" => position.move_line(number(1), true),
+            "Tm" => position.set_matrix(number(3), number(5)),
+            "T*" => position.next_line(),
+            "'" | "\"" => position.next_line(),
+            _ => {}
+        }
+        if matches!(operation.operator.as_str(), "Tj" | "TJ" | "'" | "\"") {
+            let Some(encoding) = encoding else { continue };
+            let mut text = String::new();
+            shown_text(encoding, operands, &mut text);
+            layout::add_run(&mut lines, position.y(), text);
+        }
+    }
+    Ok(lines)
+}
+
+/// The text a show operator paints; a large negative kerning in a `TJ`
+/// array is a space the layout made without a space character.
+fn shown_text(encoding: &Encoding, operands: &[Object], text: &mut String) {
+    for operand in operands {
+        match operand {
+            Object::String(bytes, _) => {
+                if let Ok(decoded) = Document::decode_text(encoding, bytes) {
+                    text.push_str(&decoded);
+                }
+            }
+            Object::Array(items) => shown_text(encoding, items, text),
+            Object::Integer(i) if *i < -100 => text.push(' '),
+            Object::Real(r) if *r < -100.0 => text.push(' '),
+            _ => {}
+        }
+    }
 }
 
 fn info_title(doc: &Document) -> Option<String> {
@@ -149,11 +232,26 @@ mod tests {
         let page_two = b"BT /F1 12 Tf 72 700 Td (Page two) Tj ET";
         let pdf = build_pdf(&[&content.encode().unwrap(), page_two], None, true);
         let doc = run(&pdf).unwrap();
+        // The two text objects share a line; each page is a paragraph.
         assert_eq!(
             doc.text,
-            "Hello PDF\nsecond line (with) \\ escapes\n\nPage two"
+            "Hello PDF second line (with) \\ escapes\n\nPage two"
         );
         assert_eq!(doc.title, None);
+    }
+
+    #[test]
+    fn a_gap_between_lines_wider_than_the_rest_ends_a_paragraph() {
+        // As word processors write it: a leading, lines moved by T*, and a
+        // paragraph's extra space as a larger Td.
+        let page =
+            b"BT /F1 12 Tf 14 TL 72 712 Td (The central bank must) Tj T* (stay neutral.) Tj \
+            0 -24 Td (Its second paragraph) Tj T* (ends here.) Tj ET";
+        let doc = run(&build_pdf(&[page], None, false)).unwrap();
+        assert_eq!(
+            doc.text,
+            "The central bank must stay neutral.\n\nIts second paragraph ends here."
+        );
     }
 
     #[test]
@@ -172,6 +270,21 @@ mod tests {
         let pdf = build_pdf(&[HELLO, HELLO, HELLO], None, false);
         let limits = DocumentLimits {
             max_output_chars: 20,
+            ..DocumentLimits::default()
+        };
+        assert!(matches!(
+            extract(&pdf, &limits),
+            Err(DocumentError::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn a_page_inflating_past_the_budget_is_too_large() {
+        let zeros = vec![b' '; 1 << 20];
+        let pdf = build_pdf(&[&zeros], None, true);
+        assert!(pdf.len() < 10_000, "{}", pdf.len());
+        let limits = DocumentLimits {
+            max_uncompressed_bytes: 100_000,
             ..DocumentLimits::default()
         };
         assert!(matches!(

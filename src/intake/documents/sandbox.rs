@@ -471,6 +471,11 @@ mod tests {
                 // argument marks the process, to look for it afterwards.
                 ("hang", "exec sleep 31.4159"),
                 ("segfault", "kill -SEGV $$"),
+                (
+                    // What Rust's runtime prints before it aborts.
+                    "stack",
+                    r#"echo "thread 'main' has overflowed its stack" >&2; kill -ABRT $$"#,
+                ),
                 ("cpu", "kill -XCPU $$"),
                 (
                     "environment",
@@ -614,6 +619,15 @@ mod tests {
     fn a_crash_is_reported_with_its_signal() {
         let error = run("segfault", b"", LIMITS).unwrap_err();
         assert_eq!(error, "the extractor crashed (signal 11)");
+    }
+
+    #[test]
+    fn a_stack_overflow_is_named() {
+        let error = run("stack", b"", LIMITS).unwrap_err();
+        assert_eq!(
+            error,
+            "the extractor overflowed its stack (the document is nested too deeply)"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@ Run from this folder: python3 make.py. The .eml files are kept in the
 repository (the tests read them); this script says how each was made, so a
 case can be changed and made again. Every message is assembled with
 Python's `email` package; the OpenPGP signature is made by gpg with a
-throwaway key; the .docx is a zip laid out as Word lays one out.
+throwaway key; the .docx is a zip laid out as Word lays one out; the PDF is
+made from such a .docx by LibreOffice (`libreoffice --headless --convert-to pdf`).
 """
 
 import io
@@ -368,6 +369,90 @@ def reply_with_outlook_quote():
     write("12-reply-outlook-quote.eml", msg)
 
 
+def quoted_printable_html(html):
+    part = MIMEText(html, "html", "UTF-8")
+    del part["Content-Transfer-Encoding"]
+    part.set_payload(__import__("quopri").encodestring(html.encode()).decode())
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    return part
+
+
+def gmail_div_paragraphs():
+    # Gmail's composer writes each line as a <div> and a blank line as <div><br></div>.
+    plain = "\r\n\r\n".join(PORTS) + "\r\n"
+    html = '<div dir="ltr">' + '<div><br></div>'.join(f"<div>{p}</div>" for p in PORTS) + "</div>\r\n"
+    msg = MIMEMultipart("alternative", boundary="000000000000f0e1d2c3b4a59687")
+    msg.attach(text_part(plain, charset="UTF-8", cte="quoted-printable"))
+    msg.attach(quoted_printable_html(html))
+    headers(msg, AMAL, "Op-Ed: Ports, not checkpoints", "<CAAmal+divs=gmail-5566778899aabbcc@mail.gmail.com>")
+    write("13-gmail-div-paragraphs.eml", msg)
+
+
+def yahoo_div_paragraphs():
+    # Yahoo wraps the message in a styled <div> and marks each line's direction.
+    plain = "\r\n\r\n".join(PORTS) + "\r\n"
+    line = '<div dir="ltr" data-setdir="false">{}</div>'
+    html = (
+        '<html><head></head><body><div class="ydp3f1a2b3cyahoo-style-wrap" '
+        'style="font-family:Helvetica Neue, Helvetica, Arial, sans-serif;font-size:16px;">'
+        + line.format("<br>").join(line.format(p) for p in PORTS)
+        + "</div></body></html>\r\n"
+    )
+    msg = MIMEMultipart("alternative", boundary="----=_Part_1234567_890123456.1764492720000")
+    msg.attach(text_part(plain, charset="UTF-8", cte="7bit"))
+    msg.attach(quoted_printable_html(html))
+    headers(msg, OMAR, "Op-Ed: Ports, not checkpoints", "<1234567890.1234567.1764492720000@mail.yahoo.com>",
+            extra=[("X-Mailer", "WebService/1.1.24652 YMailNorrin")])
+    write("14-yahoo-div-paragraphs.eml", msg)
+
+
+def libreoffice_pdf():
+    # A .docx with Word's default paragraph spacing (8 pt after, 1.08 lines),
+    # turned into a PDF by LibreOffice as an author's "Export as PDF" does.
+    spacing = '<w:pPr><w:spacing w:after="160" w:line="259" w:lineRule="auto"/></w:pPr>'
+    body = "".join(f'<w:p>{spacing}<w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in PORTS)
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(os.path.join(tmp, "Ports-not-checkpoints.docx"), "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(
+                "[Content_Types].xml",
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/word/document.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+            )
+            z.writestr(
+                "_rels/.rels",
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                'Target="word/document.xml"/></Relationships>',
+            )
+            z.writestr("word/document.xml", document)
+        subprocess.run(
+            ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", tmp, os.path.join(tmp, "Ports-not-checkpoints.docx")],
+            check=True, capture_output=True,
+        )
+        with open(os.path.join(tmp, "Ports-not-checkpoints.pdf"), "rb") as f:
+            pdf = f.read()
+    msg = MIMEMultipart("mixed", boundary="------------0a1b2c3d4e5f6a7b8c9d0e1f")
+    msg.attach(text_part("Dear editors,\r\n\r\nMy piece is attached as a PDF.\r\n\r\nAmal\r\n"))
+    attachment = MIMEBase("application", "pdf", name="Ports-not-checkpoints.pdf")
+    attachment.set_payload(pdf)
+    __import__("email.encoders").encoders.encode_base64(attachment)
+    attachment.add_header("Content-Disposition", "attachment", filename="Ports-not-checkpoints.pdf")
+    msg.attach(attachment)
+    headers(msg, AMAL, "Op-Ed: Ports, not checkpoints", "<b7c8d9e0-pdf-4a5b-libreoffice@example.org>",
+            extra=[("User-Agent", "Mozilla Thunderbird")])
+    write("15-libreoffice-pdf.eml", msg)
+
+
 if __name__ == "__main__":
     thunderbird_flowed()
     apple_flowed_delsp()
@@ -381,3 +466,6 @@ if __name__ == "__main__":
     cjk_subject()
     reply_with_gmail_quote()
     reply_with_outlook_quote()
+    gmail_div_paragraphs()
+    yahoo_div_paragraphs()
+    libreoffice_pdf()
