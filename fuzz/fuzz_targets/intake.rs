@@ -5,22 +5,31 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use oped::config::IntakeConfig;
+use oped::config::{Config, IntakeConfig};
 use oped::intake::documents::Runner;
-use oped::intake::{Analysis, IntakeLimits, analyse, draft::build_draft};
+use oped::intake::{Analysis, analyse, draft::build_draft};
 
 static CONFIG: LazyLock<IntakeConfig> = LazyLock::new(|| {
-    let mut limits = IntakeLimits::default();
+    // Read as `oped serve` reads its environment, so the target follows
+    // every new setting without being edited.
+    let variables = [
+        ("OPED_JWT_SECRET", "fuzzing-secret-of-at-least-32-bytes!!"),
+        ("OPED_TRUSTED_AUTHSERV_ID", "mx.desk.example"),
+        ("OPED_FROM", "Op-Ed Desk <oped@desk.example>"),
+        ("OPED_DESK_LISTS", "oped.desk.example"),
+    ];
+    let config = Config::from_lookup(|name| {
+        variables
+            .iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|(_, value)| value.to_string())
+    })
+    .expect("the fuzzing configuration is valid");
+    let mut intake = config.intake;
     // In process, so the target stays a pure function of its bytes (the
     // fuzzer binary is no `oped extract` to start as a child).
-    limits.extraction.runner = Runner::InProcess;
-    IntakeConfig {
-        inbound_token: None,
-        trusted_authserv_id: Some("mx.desk.example".into()),
-        own_domain: "desk.example".into(),
-        limits,
-        ack_limit_per_hour: 3,
-    }
+    intake.limits.extraction.runner = Runner::InProcess;
+    intake
 });
 
 fuzz_target!(|data: &[u8]| {
