@@ -83,6 +83,18 @@ enum Command {
         #[command(subcommand)]
         command: ImapCommand,
     },
+    /// The site's WordPress (OPED_WORDPRESS_URL).
+    Wordpress {
+        #[command(subcommand)]
+        command: WordpressCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WordpressCommand {
+    /// Logs in, checks that the user may publish and upload and looks for
+    /// the category; says what is wrong and exits non-zero when something is.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +161,9 @@ pub fn run() -> ExitCode {
         Command::Imap {
             command: ImapCommand::Check,
         } => imap_check(&config),
+        Command::Wordpress {
+            command: WordpressCommand::Check,
+        } => wordpress_check(&config),
         Command::Extract { .. } => unreachable!("handled before the configuration is read"),
     })
 }
@@ -309,6 +324,32 @@ fn imap_check(config: &Config) -> u8 {
     }
 }
 
+/// `oped wordpress check`: 0 when posts can be made, 75 when WordPress
+/// cannot be reached (try again later), 78 for anything the operator must
+/// fix (the password, the user's role, no `OPED_WORDPRESS_URL`). The
+/// password is never printed.
+fn wordpress_check(config: &Config) -> u8 {
+    let Some(wordpress) = &config.wordpress else {
+        eprintln!("oped: OPED_WORDPRESS_URL is not set: no WordPress to check");
+        return EX_CONFIG;
+    };
+    match crate::wordpress::check::check(wordpress) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            EX_OK
+        }
+        Err(err) => {
+            eprintln!("oped: {}: {err}", wordpress.describe());
+            match err {
+                crate::wordpress::check::CheckError::Unreachable(_) => EX_TEMPFAIL,
+                crate::wordpress::check::CheckError::Fix(_) => EX_CONFIG,
+            }
+        }
+    }
+}
+
 struct Input {
     /// The whole message, or its head when it is over the limit.
     bytes: Vec<u8>,
@@ -431,7 +472,8 @@ fn serve(config: &Config, no_workers: bool) -> u8 {
                 | StartupError::SecretFile(_)
                 | StartupError::Templates(_)
                 | StartupError::Mailer(_)
-                | StartupError::Webhooks(_) => EX_CONFIG,
+                | StartupError::Webhooks(_)
+                | StartupError::Wordpress(_) => EX_CONFIG,
             }
         }
     }

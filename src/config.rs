@@ -8,6 +8,9 @@ use std::time::Duration;
 use crate::calendar::{ResponseWindow, WorkingDays};
 use crate::secret::Secret;
 
+mod wordpress;
+pub use wordpress::{PostStatus, Takedown, WordpressConfig};
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
@@ -19,6 +22,8 @@ pub struct Config {
     pub publishing: PublishingConfig,
     /// `OPED_IMAP_URL` and friends: the hosted mailbox to poll, if any.
     pub imap: Option<ImapConfig>,
+    /// `OPED_WORDPRESS_*`: the site's WordPress, when publishing posts there.
+    pub wordpress: Option<WordpressConfig>,
 }
 
 /// Telling the site: where webhooks go and how they are signed.
@@ -466,6 +471,7 @@ impl Config {
         let word_limit = read_word_limit(&var, &mut problems);
         let desk_lists = read_desk_lists(&var, &mut problems);
         let imap = read_imap_config(&var, &mut problems);
+        let wordpress = wordpress::read(&var, &mut problems);
 
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -508,6 +514,7 @@ impl Config {
             mail,
             publishing,
             imap,
+            wordpress,
         })
     }
 }

@@ -27,4 +27,5 @@ pub mod startup;
 pub mod submissions;
 pub mod telemetry;
 pub mod text;
+pub mod wordpress;
 pub mod workflow;

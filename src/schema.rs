@@ -268,6 +268,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wordpress_posts (submission_id) {
+        submission_id -> Int8,
+        post_id -> Int8,
+        link -> Text,
+        status -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(attachments -> inbound_messages (inbound_message_id));
 diesel::joinable!(attachments -> submissions (submission_id));
 diesel::joinable!(author_links -> submissions (submission_id));
@@ -291,6 +301,7 @@ diesel::joinable!(submission_revisions -> submissions (submission_id));
 diesel::joinable!(submission_revisions -> users (editor_id));
 diesel::joinable!(submission_thread_ids -> submissions (submission_id));
 diesel::joinable!(submissions -> users (assignee_id));
+diesel::joinable!(wordpress_posts -> submissions (submission_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     attachments,
@@ -312,4 +323,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     submission_thread_ids,
     submissions,
     users,
+    wordpress_posts,
 );

@@ -24,6 +24,7 @@ use crate::jobs::{Stop, Task, Worker};
 use crate::mail::{Composer, Mailer, MailerError, TemplateError};
 use crate::mailbox::{Failpoints, Poller};
 use crate::outbox::webhook::{WebhookSender, WebhookSetupError, WebhookTask};
+use crate::outbox::wordpress::{WordpressPublisher, WordpressTask};
 use crate::outbox::worker::EmailTask;
 use crate::publishing::Site;
 use crate::secret::Secret;
@@ -50,6 +51,8 @@ pub enum StartupError {
     Mailer(#[from] MailerError),
     #[error(transparent)]
     Webhooks(#[from] WebhookSetupError),
+    #[error(transparent)]
+    Wordpress(#[from] crate::wordpress::client::ClientSetupError),
     #[error(transparent)]
     Database(#[from] DbError),
     #[error("cannot start the workers: {0}")]
@@ -124,10 +127,13 @@ pub fn app(
 pub struct Outlets {
     pub mailer: Mailer,
     pub webhooks: WebhookSender,
+    /// The site's WordPress (`OPED_WORDPRESS_URL`), when it has one.
+    pub wordpress: Option<WordpressPublisher>,
 }
 
 impl Outlets {
-    /// SMTP (`OPED_SMTP_URL`) or `.eml` files; the webhook URL or JSON files.
+    /// SMTP (`OPED_SMTP_URL`) or `.eml` files; the webhook URL or JSON
+    /// files; the site's WordPress, when configured.
     pub fn from_config(config: &Config) -> Result<Outlets, StartupError> {
         let mailer = Mailer::from_config(&config.mail, &config.database.data_dir)?;
         let webhooks = match (
@@ -137,7 +143,16 @@ impl Outlets {
             (Some(url), Some(secret)) => WebhookSender::http(url.expose().clone(), secret.clone()),
             _ => WebhookSender::files(&config.database.data_dir.join("webhooks")),
         }?;
-        Ok(Outlets { mailer, webhooks })
+        let wordpress = config
+            .wordpress
+            .as_ref()
+            .map(WordpressPublisher::new)
+            .transpose()?;
+        Ok(Outlets {
+            mailer,
+            webhooks,
+            wordpress,
+        })
     }
 }
 
@@ -145,7 +160,8 @@ impl Outlets {
 /// (emails, webhooks) it and the API queue, and the mailbox poller.
 pub struct Workers {
     pub scheduler: Worker,
-    /// What runs after the scheduler: the email and webhook deliveries, and
+    /// What runs after the scheduler: the email, webhook and WordPress
+    /// deliveries, and
     /// the fingerprinting of pieces older than near-duplicate detection.
     pub tasks: Vec<Worker>,
     /// The mailbox poller, when `OPED_IMAP_URL` is set.
@@ -164,6 +180,9 @@ impl Workers {
     ) -> Result<Workers, StartupError> {
         let composer = Composer::from_config(config)?;
         tracing::info!(email = %outlets.mailer.describe(), webhooks = %outlets.webhooks.describe(), "workers ready");
+        if let Some(publisher) = &outlets.wordpress {
+            tracing::info!(wordpress = %publisher.describe(), "posts go to the site's WordPress");
+        }
         let pool = db::pool(database_url, WORKER_POOL_SIZE, POOL_TIMEOUT);
         let worker = |task: Arc<dyn Task>| Worker {
             pool: pool.clone(),
@@ -184,21 +203,25 @@ impl Workers {
                 failpoints: Failpoints::default(),
             }
         });
+        let mut tasks = vec![
+            worker(Arc::new(EmailTask {
+                mailer: outlets.mailer,
+                composer,
+            })),
+            worker(Arc::new(WebhookTask {
+                sender: outlets.webhooks,
+            })),
+        ];
+        if let Some(publisher) = outlets.wordpress {
+            tasks.push(worker(Arc::new(WordpressTask { publisher })));
+        }
+        tasks.push(worker(Arc::new(BackfillTask::default())));
         Ok(Workers {
             mailbox,
             scheduler: worker(Arc::new(SchedulerTask {
                 site: Site::from_config(config),
             })),
-            tasks: vec![
-                worker(Arc::new(EmailTask {
-                    mailer: outlets.mailer,
-                    composer,
-                })),
-                worker(Arc::new(WebhookTask {
-                    sender: outlets.webhooks,
-                })),
-                worker(Arc::new(BackfillTask::default())),
-            ],
+            tasks,
         })
     }
 

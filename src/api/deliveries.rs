@@ -1,5 +1,6 @@
 //! `/api/v1/deliveries`: the outbox as editors see it (emails to authors,
-//! webhooks to the site), and a second chance for a dead one.
+//! webhooks to the site, posts on its WordPress), and a second chance for a
+//! dead one.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -35,10 +36,10 @@ pub struct DeliveriesQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: i64,
-    /// `email` or `webhook`.
+    /// `email`, `webhook` or `wordpress`.
     #[schema(value_type = String)]
     pub kind: OutboxKind,
-    /// The email template or webhook event.
+    /// The email template, or the event for the site (`opinion.published`, …).
     pub topic: String,
     pub submission_id: Option<i64>,
     /// `pending`, `sent` or `dead`.
@@ -101,14 +102,15 @@ pub async fn index(
     Ok(HttpResponse::Ok().json(rows))
 }
 
-/// Sends a dead delivery again, from its first attempt. A webhook is a
-/// publisher's to retry, and only while no later event for the same piece
-/// has been queued: the site never hears an older state after a newer one.
+/// Sends a dead delivery again, from its first attempt. A webhook or a
+/// WordPress post is a publisher's to retry, and only while no later event
+/// for the same piece has been queued: the site never hears an older state
+/// after a newer one.
 #[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", tag = "deliveries", params(("id" = i64, Path)),
     responses((status = 200, body = Delivery),
-        (status = 403, description = "A webhook, and the caller is no publisher: code `publisher_only`"),
+        (status = 403, description = "A webhook or WordPress post, and the caller is no publisher: code `publisher_only`"),
         (status = 404, description = "No such delivery: code `not_found`"),
-        (status = 409, description = "Not dead: code `not_dead`; or a webhook after which a later event for the piece was queued: code `superseded`, the detail names it")),
+        (status = 409, description = "Not dead: code `not_dead`; or a webhook or WordPress post after which a later event for the piece was queued: code `superseded`, the detail names it")),
     security(("bearer" = [])))]
 pub async fn retry(
     caller: Caller,

@@ -9,6 +9,8 @@ text_enum! {
         Email = "email",
         /// An event to the site (`outbox::webhook`).
         Webhook = "webhook",
+        /// A post on the site's WordPress (`outbox::wordpress`).
+        Wordpress = "wordpress",
     }
 }
 
@@ -24,7 +26,8 @@ text_enum! {
 }
 
 /// What a webhook tells the site: the `event` of its body, its
-/// `Oped-Event` header and its outbox row's `topic`.
+/// `Oped-Event` header and its outbox row's `topic` (a WordPress delivery's
+/// too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WebhookEvent {
     Published,
@@ -34,6 +37,16 @@ pub enum WebhookEvent {
 }
 
 impl WebhookEvent {
+    pub fn parse(text: &str) -> Option<WebhookEvent> {
+        [
+            WebhookEvent::Published,
+            WebhookEvent::Unpublished,
+            WebhookEvent::Updated,
+        ]
+        .into_iter()
+        .find(|event| event.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WebhookEvent::Published => "opinion.published",

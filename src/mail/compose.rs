@@ -129,6 +129,18 @@ impl Composer {
         submission: &Submission,
         now: DateTime<Utc>,
     ) -> Result<Composed, ComposeError> {
+        self.compose_linking(job, submission, None, now)
+    }
+
+    /// As `compose`, with `published_link` (the piece's WordPress post)
+    /// as the piece's address instead of `<OPED_SITE_URL>/opinion/<slug>`.
+    pub fn compose_linking(
+        &self,
+        job: &OutboxJob,
+        submission: &Submission,
+        published_link: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Composed, ComposeError> {
         let payload: Payload = serde_json::from_value(job.payload.clone())
             .map_err(|err| ComposeError::Payload(err.to_string()))?;
         let template = payload.template.as_deref().unwrap_or(&job.topic);
@@ -164,9 +176,14 @@ impl Composer {
             author_email: address.to_string(),
             note: payload.note.filter(|note| !note.trim().is_empty()),
             site_url: self.site_url.clone(),
-            public_url: crate::publishing::opinion_url(
-                &self.site_url,
-                submission.slug.as_deref().unwrap_or(&submission.reference),
+            public_url: published_link.map_or_else(
+                || {
+                    crate::publishing::opinion_url(
+                        &self.site_url,
+                        submission.slug.as_deref().unwrap_or(&submission.reference),
+                    )
+                },
+                str::to_string,
             ),
             subject: payload.subject.as_deref().map(one_line),
             body: payload.body,

@@ -58,8 +58,11 @@ pub enum RetryError {
     NotFound,
     #[error("only a dead delivery can be retried")]
     NotDead,
-    /// A webhook tells the site what readers see: a publisher's to send again.
-    #[error("only a publisher retries a webhook: it changes what the site shows")]
+    /// A webhook or a WordPress post changes what readers see: a
+    /// publisher's to send again.
+    #[error(
+        "only a publisher retries a webhook or a WordPress post: it changes what the site shows"
+    )]
     PublisherOnly,
     /// A later event for the same piece has been queued since; sent now,
     /// this one would undo it on the site.
@@ -84,15 +87,15 @@ pub fn retry_dead(conn: &mut PgConnection, id: i64, role: Role) -> Result<Delive
             .first(conn)
             .optional()?
             .ok_or(RetryError::NotFound)?;
-        let webhook = kind == OutboxKind::Webhook;
-        if webhook && !role.includes(Role::Publisher) {
+        let site_event = matches!(kind, OutboxKind::Webhook | OutboxKind::Wordpress);
+        if site_event && !role.includes(Role::Publisher) {
             return Err(RetryError::PublisherOnly);
         }
         if state != DeliveryState::Dead {
             return Err(RetryError::NotDead);
         }
-        if let (true, Some(submission)) = (webhook, submission_id)
-            && let Some((delivery, event)) = later_webhook(conn, submission, id, None)?
+        if let (true, Some(submission)) = (site_event, submission_id)
+            && let Some((delivery, event)) = later_delivery(conn, kind, submission, id, None)?
         {
             return Err(RetryError::Superseded { delivery, event });
         }
@@ -107,16 +110,18 @@ pub fn retry_dead(conn: &mut PgConnection, id: i64, role: Role) -> Result<Delive
     })
 }
 
-/// The newest webhook about piece `submission` queued after delivery
-/// `after` (only those in `state`, when given): its id and event.
-pub fn later_webhook(
+/// The newest delivery of `kind` (a webhook, a WordPress post) about piece
+/// `submission` queued after delivery `after` (only those in `state`, when
+/// given): its id and event.
+pub fn later_delivery(
     conn: &mut PgConnection,
+    kind: OutboxKind,
     submission: i64,
     after: i64,
     state: Option<DeliveryState>,
 ) -> QueryResult<Option<(i64, String)>> {
     let mut later = outbox::table
-        .filter(outbox::kind.eq(OutboxKind::Webhook))
+        .filter(outbox::kind.eq(kind))
         .filter(outbox::submission_id.eq(submission))
         .filter(outbox::id.gt(after))
         .select((outbox::id, outbox::topic))

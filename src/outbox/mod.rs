@@ -5,6 +5,7 @@
 pub mod deliveries;
 pub mod retry;
 pub mod webhook;
+pub mod wordpress;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
@@ -58,29 +59,44 @@ impl JobOutcome {
 /// caller's transaction, skipping rows another worker holds: the row lock is
 /// the claim. `None`: nothing of that kind is due at `now`.
 ///
-/// Webhooks about one submission go out in the order they were queued: one
-/// waits while an earlier one for the same piece is pending (retrying, or in
-/// another worker's hands). Otherwise a retried `opinion.published` could
-/// reach the site after the `opinion.unpublished` that followed it, and put a
-/// retracted piece back up. A dead one no longer holds the rest back.
+/// Site events (webhooks, WordPress posts) about one submission go out in
+/// the order they were queued: one waits while an earlier one of its kind
+/// for the same piece is pending (retrying, or in another worker's hands).
+/// Otherwise a retried `opinion.published` could reach the site after the
+/// `opinion.unpublished` that followed it, and put a retracted piece back
+/// up. A dead one no longer holds the rest back.
+///
+/// The author's `published` email waits, at most `PUBLISHED_EMAIL_WAIT`,
+/// for the piece's WordPress post, so that it links to the post.
 pub fn claim_due(
     conn: &mut PgConnection,
     kind: OutboxKind,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<OutboxJob>> {
     // Bound, not written into the SQL: the states and kinds are named once.
-    let not_behind_an_earlier_webhook = sql::<Bool>("(outbox.kind <> ")
+    let not_behind_an_earlier_event = sql::<Bool>("(outbox.kind NOT IN (")
         .bind::<Text, _>(OutboxKind::Webhook)
-        .sql(" OR NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.kind = ")
-        .bind::<Text, _>(OutboxKind::Webhook)
+        .sql(", ")
+        .bind::<Text, _>(OutboxKind::Wordpress)
+        .sql(") OR NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.kind = outbox.kind")
         .sql(" AND earlier.state = ")
         .bind::<Text, _>(DeliveryState::Pending)
         .sql(" AND earlier.submission_id = outbox.submission_id AND earlier.id < outbox.id))");
+    let not_waiting_for_the_post = sql::<Bool>("(outbox.topic <> 'published' OR outbox.kind <> ")
+        .bind::<Text, _>(OutboxKind::Email)
+        .sql(" OR NOT EXISTS (SELECT 1 FROM outbox post WHERE post.kind = ")
+        .bind::<Text, _>(OutboxKind::Wordpress)
+        .sql(" AND post.state = ")
+        .bind::<Text, _>(DeliveryState::Pending)
+        .sql(" AND post.submission_id = outbox.submission_id AND post.created_at > ")
+        .bind::<diesel::sql_types::Timestamptz, _>(now - PUBLISHED_EMAIL_WAIT)
+        .sql("))");
     outbox::table
         .filter(outbox::kind.eq(kind))
         .filter(outbox::state.eq(DeliveryState::Pending))
         .filter(outbox::next_attempt_at.le(now))
-        .filter(not_behind_an_earlier_webhook)
+        .filter(not_behind_an_earlier_event)
+        .filter(not_waiting_for_the_post)
         .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(1)
         .for_update()
@@ -89,6 +105,10 @@ pub fn claim_due(
         .first(conn)
         .optional()
 }
+
+/// How long the author's `published` email waits for WordPress to take the
+/// post; after that it links to the piece at `OPED_SITE_URL`.
+pub const PUBLISHED_EMAIL_WAIT: chrono::Duration = chrono::Duration::minutes(10);
 
 /// An email to the submission's author, rendered from `template` when sent.
 pub fn enqueue_email(
@@ -144,9 +164,10 @@ pub fn enqueue_message(
         .get_result(conn)
 }
 
-/// A webhook event to the site about a submission. The body is written now,
-/// in the transaction of the change: it carries the public representation as
-/// that change left it, and every retry sends the same bytes.
+/// A webhook event to the site about a submission, and the same event for
+/// the site's WordPress when it has one. The body is written now, in the
+/// transaction of the change: it carries the public representation as that
+/// change left it, and every retry sends the same bytes.
 pub fn enqueue_webhook(
     conn: &mut PgConnection,
     submission_id: i64,
@@ -160,16 +181,23 @@ pub fn enqueue_webhook(
         "occurred_at": now,
         "opinion": PublicOpinion::from_row(&row, site),
     });
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq(OutboxKind::Webhook),
-            outbox::topic.eq(event.as_str()),
-            outbox::submission_id.eq(submission_id),
-            outbox::payload.eq(body),
-            outbox::created_at.eq(now),
-            outbox::next_attempt_at.eq(now),
-        ))
-        .execute(conn)?;
+    let kinds: &[OutboxKind] = if site.wordpress {
+        &[OutboxKind::Webhook, OutboxKind::Wordpress]
+    } else {
+        &[OutboxKind::Webhook]
+    };
+    for kind in kinds {
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::kind.eq(kind),
+                outbox::topic.eq(event.as_str()),
+                outbox::submission_id.eq(submission_id),
+                outbox::payload.eq(&body),
+                outbox::created_at.eq(now),
+                outbox::next_attempt_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::deliveries::later_webhook;
+use super::deliveries::later_delivery;
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::domain::{DeliveryState, OutboxKind};
@@ -203,7 +203,13 @@ pub fn run_once(
         // be due again all the same (a row revived by hand), the site has
         // heard a newer state since, and the older must not undo it.
         if let Some(submission) = job.submission_id {
-            let newer = later_webhook(conn, submission, job.id, Some(DeliveryState::Sent))?;
+            let newer = later_delivery(
+                conn,
+                OutboxKind::Webhook,
+                submission,
+                job.id,
+                Some(DeliveryState::Sent),
+            )?;
             if let Some((delivery, event)) = newer {
                 let reason = format!(
                     "superseded: a later event for the piece ({event}, delivery {delivery}) has reached the site"

@@ -11,7 +11,8 @@
 //! `mail::compose::message_id_for`). Exactly once is not possible across two
 //! systems; this is at least once with the duplicate recognisable.
 //!
-//! Webhook jobs share the table but are not this worker's (see `webhook`).
+//! Webhook and WordPress jobs share the table but are not this worker's
+//! (see `webhook`, `wordpress`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -51,7 +52,13 @@ pub fn run_once(
         let Some(submission) = submission else {
             return mark_dead(conn, &job, "the submission no longer exists").map(Some);
         };
-        let composed = match composer.compose(&job, &submission, now) {
+        // The piece's WordPress post, once WordPress has made it public.
+        let post = match job.topic.as_str() {
+            "published" => crate::wordpress::store::find(conn, submission.id)?,
+            _ => None,
+        };
+        let link = post.as_ref().and_then(|post| post.public_link());
+        let composed = match composer.compose_linking(&job, &submission, link, now) {
             Ok(composed) => composed,
             Err(err) => return mark_dead(conn, &job, &err.to_string()).map(Some),
         };

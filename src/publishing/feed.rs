@@ -81,16 +81,32 @@ fn entry(piece: &PublicOpinion) -> Entry {
 /// fetched, so what belongs with the text must travel with it.
 fn content_html(piece: &PublicOpinion) -> String {
     let mut html = piece.body_html.clone();
-    if let Some(disclosure) = &piece.disclosure {
-        html.push_str(&format!(
-            "<p class=\"disclosure\"><em>Disclosure: {}</em></p>",
-            escape_html(disclosure)
-        ));
-    }
+    html.push_str(&disclosure_html(piece));
+    html.push_str(&corrections_html(piece));
+    html
+}
+
+/// The author's disclosure as one paragraph; empty when there is none.
+/// The WordPress post carries it in the same words.
+pub fn disclosure_html(piece: &PublicOpinion) -> String {
+    piece
+        .disclosure
+        .as_ref()
+        .map(|disclosure| {
+            format!(
+                "<p class=\"disclosure\"><em>Disclosure: {}</em></p>",
+                escape_html(disclosure)
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Every correction, dated, oldest first; empty when there is none.
+pub fn corrections_html(piece: &PublicOpinion) -> String {
     if piece.corrections.is_empty() {
-        return html;
+        return String::new();
     }
-    html.push_str("<aside class=\"corrections\">");
+    let mut html = String::from("<aside class=\"corrections\">");
     for correction in &piece.corrections {
         html.push_str(&format!(
             "<p><strong>Correction, {}:</strong> {}</p>",
@@ -102,7 +118,8 @@ fn content_html(piece: &PublicOpinion) -> String {
     html
 }
 
-fn escape_html(text: &str) -> String {
+/// Plain text made safe inside HTML elements and attributes.
+pub fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -140,6 +157,7 @@ mod tests {
             name: "Opinion & Analysis".into(),
             public_api_url: "https://desk.news.example".into(),
             author_link_base: None,
+            wordpress: false,
         }
     }
 

@@ -28,6 +28,9 @@ pub struct Site {
     /// Unset, no link is made (the default listening address is rarely one
     /// an author could reach).
     pub author_link_base: Option<String>,
+    /// The site runs WordPress (`OPED_WORDPRESS_URL`): every event for the
+    /// site is queued for its WordPress too.
+    pub wordpress: bool,
 }
 
 /// Everything but unreserved characters is escaped in a path segment; letters
@@ -58,6 +61,7 @@ impl Site {
                 .unwrap_or_else(|| "Op-Ed Desk".into()),
             public_api_url: config.publishing.public_url.clone(),
             author_link_base: config.publishing.author_link_base.clone(),
+            wordpress: config.wordpress.is_some(),
         }
     }
 

@@ -215,6 +215,7 @@ mod tests {
             name: "Opinion".into(),
             public_api_url: "https://desk.news.example".into(),
             author_link_base: None,
+            wordpress: false,
         }
     }
 

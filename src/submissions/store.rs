@@ -40,6 +40,8 @@ pub struct SubmissionRecord {
     /// Who the piece is probably by when it came forwarded, `{"name", "email"}`
     /// (`inbound_messages.forwarded_from`).
     pub forwarded_from: Option<serde_json::Value>,
+    /// The piece's post on the site's WordPress, once it has one.
+    pub wordpress_post: Option<crate::wordpress::store::WordpressPost>,
 }
 
 /// Another piece found to have much the same text (`submissions::similar`).
@@ -91,11 +93,15 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
 }
 
 /// Notes whether a withdrawn piece waits for its author's consent: a
-/// statement more for withdrawn pieces only, the rare ones.
+/// statement more for withdrawn pieces only, the rare ones; and the
+/// WordPress post of a piece ever published, a statement more for those.
 fn with_withdrawal(
     conn: &mut PgConnection,
     mut record: SubmissionRecord,
 ) -> QueryResult<SubmissionRecord> {
+    if record.row.published_at.is_some() {
+        record.wordpress_post = crate::wordpress::store::find(conn, record.row.id)?;
+    }
     if record.row.state == State::Withdrawn {
         record.awaiting_author_consent = withdrawal::last(conn, record.row.id)?
             .is_some_and(withdrawal::Withdrawal::awaits_author);
@@ -197,6 +203,7 @@ fn record(
         similar: list(similar)?,
         awaiting_author_consent: false,
         forwarded_from,
+        wordpress_post: None,
     })
 }
 

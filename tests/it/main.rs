@@ -32,4 +32,5 @@ mod reply_proposals;
 mod response_window;
 mod submissions_api;
 mod users;
+mod wordpress_publishing;
 mod wrapped_mail;

@@ -16,6 +16,7 @@ use crate::submissions::store::{
     CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SimilarPiece, SubmissionRecord,
     UserRef,
 };
+use crate::wordpress::store::WordpressPost;
 use crate::workflow::{Action, allowed_now};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,6 +113,10 @@ pub struct SubmissionView {
     pub retracted_at: Option<DateTime<Utc>>,
     /// Where the piece is (or will be) public, once it has a slug.
     pub public_url: Option<String>,
+    /// Its post on the site's WordPress (`OPED_WORDPRESS_URL`): the post's
+    /// id, its address and its status there; `null` until WordPress has
+    /// made it.
+    pub wordpress: Option<WordpressPost>,
     /// Also the `ETag`.
     pub version: i32,
     pub assignee: Option<UserView>,
@@ -204,6 +209,7 @@ impl SubmissionView {
             published_at: row.published_at,
             retracted_at: row.retracted_at,
             public_url: row.slug.as_deref().map(|slug| site.opinion_url(slug)),
+            wordpress: record.wordpress_post,
             version: row.version,
             assignee: record.assignee.map(UserView::from),
             suspicious: row.suspicious,

@@ -22,6 +22,7 @@ use oped::db::PgPool;
 use oped::jobs::Stop;
 use oped::mail::{Mailer, MemoryMailbox};
 use oped::outbox::webhook::{MemoryWebhooks, WebhookSender};
+use oped::outbox::wordpress::WordpressPublisher;
 use oped::secret::Secret;
 use oped::startup::{self, Outlets, Workers};
 
@@ -61,6 +62,11 @@ impl TestApp {
         let outlets = Outlets {
             mailer: Mailer::Memory(self.mail.clone()),
             webhooks: WebhookSender::Memory(self.webhooks.clone()),
+            wordpress: self
+                .config
+                .wordpress
+                .as_ref()
+                .map(|config| WordpressPublisher::new(config).expect("the WordPress client")),
         };
         let workers = Workers::new(&self.config, &self.database_url, outlets, Stop::new(), true)
             .expect("the test workers start");

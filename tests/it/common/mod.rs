@@ -440,6 +440,8 @@ where
 pub mod receiver;
 /// A real SMTP server on a free local port; see `smtp.rs`.
 pub mod smtp;
+/// A real WordPress served by `php -S`; see `wordpress.rs`.
+pub mod wordpress;
 
 /// Records corpus mail `name` through intake; returns the submission's id.
 pub fn ingest_submission(conn: &mut PgConnection, name: &str) -> i64 {
