@@ -199,6 +199,12 @@ fn publishing_makes_one_post_in_its_category_and_a_correction_updates_it() {
         (post["id"].as_i64().unwrap(), link.as_str(), "publish")
     );
 
+    // Editors see the post with the piece (the API's detail, the desk's page).
+    let record = oped::submissions::store::find(&mut desk.conn, id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.wordpress_post.as_ref(), Some(&stored));
+
     // Now the email goes, with the post's address.
     let emails = oped::outbox::worker::drain(&mut desk.conn, &mailer, &composer, soon()).unwrap();
     assert!(sent(&emails), "{emails:?}");
