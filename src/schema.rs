@@ -214,9 +214,9 @@ diesel::table! {
     }
 }
 
-// `submissions.search` (the generated tsvector the editors' search reads
-// through SQL text, `submissions::store`) is left out: diesel's tables hold
-// 32 columns without its slower 64-column build.
+// `submissions.search` (the tsvector a trigger keeps, which the editors'
+// search reads through SQL text, `submissions::store`) is left out: diesel's
+// tables hold 32 columns without its slower 64-column build.
 diesel::table! {
     submissions (id) {
         id -> Int8,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, Utc};
 
 use super::error::ApiError;
-use crate::db::cursor::{Cursor, DeadlineCursor, Position};
+use crate::db::cursor::{Cursor, DeadlineCursor, Position, RelevanceCursor};
 
 /// The largest page any list serves.
 pub const MAX_LIMIT: i64 = 100;
@@ -63,6 +63,23 @@ pub fn deadline_cursor(requested: Option<&str>) -> Result<Option<DeadlineCursor>
             ApiError::invalid_field("cursor", "not a cursor from this list in this order")
         }),
     }
+}
+
+/// The position after which a page of a search by relevance starts; 422 for
+/// anything else.
+pub fn relevance_cursor(requested: Option<&str>) -> Result<Option<RelevanceCursor>, ApiError> {
+    match requested {
+        None | Some("") => Ok(None),
+        Some(text) => RelevanceCursor::decode(text).map(Some).ok_or_else(|| {
+            ApiError::invalid_field("cursor", "not a cursor from this list in this order")
+        }),
+    }
+}
+
+/// Whether the last row a page of `limit` keeps of `fetched` rows is among
+/// the `first` rows (a search by relevance: its title matches).
+pub fn last_in_first(fetched: usize, limit: i64, first: usize) -> bool {
+    fetched.min(usize::try_from(limit).unwrap_or(0)) <= first
 }
 
 /// Cuts a page fetched with one row too many to `limit` and returns the

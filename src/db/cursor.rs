@@ -2,8 +2,9 @@
 //! item shown. New mail sorts before every cursor, so paging neither repeats
 //! nor skips items while mail keeps arriving. Lists in deadline order (the
 //! soonest `respond_by` first) page by (respond_by, id) with a
-//! [`DeadlineCursor`], which is written differently so that neither kind is
-//! taken for the other.
+//! [`DeadlineCursor`], and searches by relevance (title matches first, then
+//! the rest, each newest first) with a [`RelevanceCursor`]: each kind is
+//! written differently so that none is taken for another.
 
 use std::marker::PhantomData;
 
@@ -99,6 +100,55 @@ impl DeadlineCursor {
     }
 }
 
+/// The last item of a page of a search by relevance: whether it was among
+/// the pieces whose title matches, and its place newest first among them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelevanceCursor {
+    pub title_match: bool,
+    pub received_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+const TITLE_MATCH_TAG: &str = "rt";
+const ELSEWHERE_MATCH_TAG: &str = "re";
+
+impl RelevanceCursor {
+    pub fn encode(&self) -> String {
+        let tag = if self.title_match {
+            TITLE_MATCH_TAG
+        } else {
+            ELSEWHERE_MATCH_TAG
+        };
+        URL_SAFE_NO_PAD.encode(format!(
+            "{tag}{}.{}",
+            self.received_at.timestamp_micros(),
+            self.id
+        ))
+    }
+
+    /// `None` for anything that is not a relevance cursor this server wrote.
+    pub fn decode(text: &str) -> Option<RelevanceCursor> {
+        let (title_match, (received_at, id)) = decode_position(text, TITLE_MATCH_TAG)
+            .map(|position| (true, position))
+            .or_else(|| {
+                decode_position(text, ELSEWHERE_MATCH_TAG).map(|position| (false, position))
+            })?;
+        Some(RelevanceCursor {
+            title_match,
+            received_at,
+            id,
+        })
+    }
+
+    /// Where to go on newest first within the cursor's own part.
+    pub fn within_part(self) -> Cursor {
+        Cursor {
+            received_at: self.received_at,
+            id: self.id,
+        }
+    }
+}
+
 /// `<row_is>$1, $2)`: a cursor's row comparison on the table `T`, which
 /// diesel's query builder has no words for. Written as a fragment of its own
 /// rather than with `sql()`, because a `sql()` literal makes diesel send the
@@ -169,6 +219,12 @@ impl Position for DeadlineCursor {
     }
 }
 
+impl Position for RelevanceCursor {
+    fn encode(&self) -> String {
+        RelevanceCursor::encode(self)
+    }
+}
+
 /// `<tag><micros>.<id>`, base64url, back to its parts.
 fn decode_position(text: &str, tag: &str) -> Option<(DateTime<Utc>, i64)> {
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
@@ -218,5 +274,25 @@ mod tests {
             id: 7,
         };
         assert_eq!(DeadlineCursor::decode(&received.encode()), None);
+    }
+
+    #[test]
+    fn relevance_cursors_keep_their_part_and_are_no_other_kind() {
+        let at = "2026-12-08T15:00:00Z".parse().unwrap();
+        for title_match in [true, false] {
+            let cursor = RelevanceCursor {
+                title_match,
+                received_at: at,
+                id: 9,
+            };
+            assert_eq!(RelevanceCursor::decode(&cursor.encode()), Some(cursor));
+            assert_eq!(Cursor::decode(&cursor.encode()), None);
+            assert_eq!(DeadlineCursor::decode(&cursor.encode()), None);
+        }
+        let received = Cursor {
+            received_at: at,
+            id: 9,
+        };
+        assert_eq!(RelevanceCursor::decode(&received.encode()), None);
     }
 }

@@ -1,6 +1,7 @@
 //! The queue: pieces newest first, a state at a time or all, with the
-//! count in each state; a search; filters by assignee and by the days they
-//! arrived; keyset pages as in the API (`submissions::store::list`).
+//! count in each state; a search, newest first or by relevance; filters by
+//! assignee and by the days they arrived; keyset pages as in the API
+//! (`submissions::store::list`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -15,7 +16,7 @@ use crate::api::error::ApiError;
 use crate::api::paging;
 use crate::api::submissions::views::SubmissionListItem;
 use crate::auth::{Role, accounts};
-use crate::db::cursor::Cursor;
+use crate::db::cursor::{Cursor, RelevanceCursor};
 use crate::submissions::search::query_problem;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
@@ -33,6 +34,8 @@ pub struct QueueQuery {
     /// `YYYY-MM-DD`, as a date field sends them).
     from: String,
     to: String,
+    /// `relevance` (title matches first) or empty for newest first.
+    sort: String,
     cursor: String,
 }
 
@@ -51,6 +54,25 @@ impl QueueQuery {
 
     /// The start of day `text` (UTC), or `None` for an empty field;
     /// `next_day` gives the start of the day after, for an inclusive "to".
+    /// Newest first, or by relevance when a search asks for it (without a
+    /// search there is nothing to rank: newest first).
+    fn order(&self, searching: bool) -> Result<ListOrder, DeskError> {
+        let cursor = self.cursor.trim();
+        let not_ours =
+            || DeskError::bad_request("the address of this page is not one the desk makes");
+        match self.sort.trim() {
+            "relevance" if searching => Ok(ListOrder::Relevance {
+                after: paging::relevance_cursor(Some(cursor)).map_err(|_| not_ours())?,
+            }),
+            "" | "relevance" => Ok(ListOrder::Newest {
+                after: paging::cursor(Some(cursor)).map_err(DeskError::from)?,
+            }),
+            other => Err(DeskError::bad_request(format!(
+                "there is no order called {other:?}"
+            ))),
+        }
+    }
+
     fn day(text: &str, next_day: bool) -> Result<Option<DateTime<Utc>>, DeskError> {
         let text = text.trim();
         if text.is_empty() {
@@ -78,6 +100,7 @@ impl QueueQuery {
             ("assignee", self.assignee.trim()),
             ("from", self.from.trim()),
             ("to", self.to.trim()),
+            ("sort", self.sort.trim()),
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
@@ -123,29 +146,39 @@ pub async fn show(
         received_after,
         received_before,
         respond_before: None,
-        order: ListOrder::Newest {
-            after: paging::cursor(Some(&query.cursor)).map_err(DeskError::from)?,
-        },
+        order: query.order(!search.is_empty())?,
         limit: PAGE_SIZE,
     };
+    let order = filter.order;
     // Searches may hold only their share of the connections, as in the API.
     let _search = match filter.query {
         Some(_) => Some(state.gates.search().await?),
         None => None,
     };
     let statistics = state.search_statistics.clone();
-    let (actor, (mut rows, (counts, people))) = editor
+    let (actor, (listed, (counts, people))) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
-            let rows = store::list(conn, &filter, &statistics)?;
+            let listed = store::list(conn, &filter, &statistics)?;
             let counts = store::count_by_state(conn)?;
-            Ok::<_, ApiError>((rows, (counts, accounts::active_names(conn)?)))
+            Ok::<_, ApiError>((listed, (counts, accounts::active_names(conn)?)))
         })
         .await?;
-    let next_cursor = paging::finish_page(&mut rows, PAGE_SIZE, |last| Cursor {
-        received_at: last.received_at,
-        id: last.id,
-    });
+    let mut rows = listed.rows;
+    let next_cursor = match order {
+        ListOrder::Relevance { .. } => {
+            let title_match = paging::last_in_first(rows.len(), PAGE_SIZE, listed.title_matches);
+            paging::finish_page(&mut rows, PAGE_SIZE, |last| RelevanceCursor {
+                title_match,
+                received_at: last.received_at,
+                id: last.id,
+            })
+        }
+        _ => paging::finish_page(&mut rows, PAGE_SIZE, |last| Cursor {
+            received_at: last.received_at,
+            id: last.id,
+        }),
+    };
     let states: Vec<_> = State::ALL
         .iter()
         .map(|each| {
@@ -174,6 +207,7 @@ pub async fn show(
             "chosen": chosen.map(State::as_str),
             "chosen_label": chosen.map(state_label),
             "q": search,
+            "by_relevance": matches!(order, ListOrder::Relevance { .. }),
             "assignee": query.assignee.trim(),
             "from": query.from.trim(),
             "to": query.to.trim(),

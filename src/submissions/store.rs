@@ -12,7 +12,7 @@ use super::search;
 use super::withdrawal;
 use crate::auth::Actor;
 use crate::auth::models::AccountStanding;
-use crate::db::cursor::{Cursor, DeadlineCursor};
+use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};
 use crate::db::models::{AttachmentInfo, Submission};
 use crate::domain::{
     AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State, WebhookEvent,
@@ -301,6 +301,10 @@ pub enum ListOrder {
     Newest { after: Option<Cursor> },
     /// The soonest `respond_by` first: what the desk must answer next.
     Deadline { after: Option<DeadlineCursor> },
+    /// A search's matches by relevance: the pieces whose title matches
+    /// first, then those that match in their author or text, each part
+    /// newest first. Without a search, newest first.
+    Relevance { after: Option<RelevanceCursor> },
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -321,39 +325,174 @@ pub struct ListRow {
     pub version: i32,
 }
 
-/// One page, newest first, with one row more than `limit` when more follow.
-/// A search newest first looks in its recent window first
-/// ([`search::window_start`]), by `statistics` of the search column.
+/// A page of a list, with one row more than `limit` when more follow.
+#[derive(Debug)]
+pub struct Listed {
+    pub rows: Vec<ListRow>,
+    /// In relevance order, how many of the first rows match by their title.
+    pub title_matches: usize,
+}
+
+/// One page in the order `filter` asks for. A search newest first looks in
+/// its recent window first ([`search::window_start`]), by `statistics` of
+/// the search column.
 pub fn list(
     conn: &mut PgConnection,
     filter: &ListFilter,
     statistics: &search::SearchStatistics,
+) -> QueryResult<Listed> {
+    let rows = match (&filter.query, filter.order) {
+        (Some(text), ListOrder::Newest { after }) => {
+            newest_matches(conn, filter, text, after, Part::All, statistics)?
+        }
+        (Some(text), ListOrder::Relevance { after }) => {
+            return by_relevance(conn, filter, text, after, statistics);
+        }
+        (_, order) => load_page(conn, filter, Page::in_order(order))?,
+    };
+    Ok(Listed {
+        rows,
+        title_matches: 0,
+    })
+}
+
+/// Which of a search's matches a page is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    All,
+    /// Pieces whose title alone matches.
+    TitleMatches,
+    /// The other matches: by author or text.
+    ElsewhereMatches,
+}
+
+/// What one statement reads: the order and where it starts, which matches,
+/// and, for a search's recent window, from when.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    walk: Walk,
+    part: Part,
+    received_from: Option<DateTime<Utc>>,
+}
+
+/// The order one statement reads in: relevance is read part by part
+/// ([`by_relevance`]), each newest first.
+#[derive(Debug, Clone, Copy)]
+enum Walk {
+    Newest(Option<Cursor>),
+    Deadline(Option<DeadlineCursor>),
+}
+
+impl Page {
+    /// `order` as one statement reads it; relevance without a search (no
+    /// parts) is newest first.
+    fn in_order(order: ListOrder) -> Page {
+        let walk = match order {
+            ListOrder::Newest { after } => Walk::Newest(after),
+            ListOrder::Deadline { after } => Walk::Deadline(after),
+            ListOrder::Relevance { after } => Walk::Newest(after.map(RelevanceCursor::within_part)),
+        };
+        Page {
+            walk,
+            part: Part::All,
+            received_from: None,
+        }
+    }
+
+    fn newest(after: Option<Cursor>) -> Page {
+        Page::in_order(ListOrder::Newest { after })
+    }
+}
+
+/// A search's matches of `part`, newest first after `after`. Looks in the
+/// recent window first, and everywhere when it holds less than a page.
+fn newest_matches(
+    conn: &mut PgConnection,
+    filter: &ListFilter,
+    text: &str,
+    after: Option<Cursor>,
+    part: Part,
+    statistics: &search::SearchStatistics,
 ) -> QueryResult<Vec<ListRow>> {
-    let (Some(text), ListOrder::Newest { after }) = (&filter.query, filter.order) else {
-        return load_page(conn, filter, None);
+    let page = Page {
+        part,
+        ..Page::newest(after)
     };
     // No transaction is needed: whatever arrives between the statements, a
     // window that holds more than a page holds the newest matches. Nor a
     // cached plan to avoid: a statement with the words in it is planned for
     // them each time (diesel does not keep it prepared).
     if let Some(start) = search::window_start(conn, statistics, text, after, filter.limit + 1)? {
-        let page = load_page(conn, filter, Some(start))?;
-        if page.len() as i64 > filter.limit {
-            return Ok(page);
+        let rows = load_page(
+            conn,
+            filter,
+            Page {
+                received_from: Some(start),
+                ..page
+            },
+        )?;
+        if rows.len() as i64 > filter.limit {
+            return Ok(rows);
         }
     }
-    load_page(conn, filter, None)
+    load_page(conn, filter, page)
 }
 
-/// The page `filter` asks for, among pieces received at `received_from` or
-/// later when it is given (a search's recent window).
+/// A page by relevance: title matches newest first, then, when they run
+/// out, the other matches newest first. Title matches are found through the
+/// titles' own index, so a word common in texts and rare in titles does not
+/// make PostgreSQL read every text it is in.
+fn by_relevance(
+    conn: &mut PgConnection,
+    filter: &ListFilter,
+    text: &str,
+    after: Option<RelevanceCursor>,
+    statistics: &search::SearchStatistics,
+) -> QueryResult<Listed> {
+    let mut rows = Vec::new();
+    if after.is_none_or(|cursor| cursor.title_match) {
+        let page = Page {
+            part: Part::TitleMatches,
+            ..Page::newest(after.map(RelevanceCursor::within_part))
+        };
+        rows = load_page(conn, filter, page)?;
+        if rows.len() as i64 > filter.limit {
+            return Ok(Listed {
+                title_matches: rows.len(),
+                rows,
+            });
+        }
+    }
+    let title_matches = rows.len();
+    let elsewhere_after = after
+        .filter(|cursor| !cursor.title_match)
+        .map(RelevanceCursor::within_part);
+    let wanted = ListFilter {
+        limit: filter.limit - title_matches as i64,
+        ..filter.clone()
+    };
+    rows.extend(newest_matches(
+        conn,
+        &wanted,
+        text,
+        elsewhere_after,
+        Part::ElsewhereMatches,
+        statistics,
+    )?);
+    Ok(Listed {
+        rows,
+        title_matches,
+    })
+}
+
+/// The rows of `page`, as `filter` picks them: one more than its limit.
 fn load_page(
     conn: &mut PgConnection,
     filter: &ListFilter,
-    received_from: Option<DateTime<Utc>>,
+    page: Page,
 ) -> QueryResult<Vec<ListRow>> {
     let mut query = submissions::table.select(ListRow::as_select()).into_boxed();
-    if let Some(from) = received_from {
+    if let Some(from) = page.received_from {
         query = query.filter(submissions::received_at.ge(from));
     }
     match filter.states.as_slice() {
@@ -369,11 +508,22 @@ fn load_page(
         AssigneeFilter::User(id) => query.filter(submissions::assignee_id.eq(id)),
     };
     if let Some(text) = &filter.query {
+        // search_query and search_words: migration …000701_search_by_language.
         query = query.filter(
-            sql::<Bool>("submissions.search @@ websearch_to_tsquery('simple', ")
+            sql::<Bool>("submissions.search @@ search_query(")
                 .bind::<Text, _>(text.clone())
                 .sql(")"),
         );
+        let title_matches = || {
+            sql::<Bool>("search_words(submissions.title) @@ search_query(")
+                .bind::<Text, _>(text.clone())
+                .sql(")")
+        };
+        query = match page.part {
+            Part::All => query,
+            Part::TitleMatches => query.filter(title_matches()),
+            Part::ElsewhereMatches => query.filter(dsl::not(title_matches())),
+        };
     }
     if let Some(after) = filter.received_after {
         query = query.filter(submissions::received_at.gt(after));
@@ -386,14 +536,14 @@ fn load_page(
             .filter(submissions::state.eq_any([State::Draft, State::InReview]))
             .filter(submissions::respond_by.lt(before));
     }
-    query = match filter.order {
-        ListOrder::Newest { after } => {
+    query = match page.walk {
+        Walk::Newest(after) => {
             if let Some(cursor) = after {
                 query = query.filter(cursor.older_pieces());
             }
             query.order((submissions::received_at.desc(), submissions::id.desc()))
         }
-        ListOrder::Deadline { after } => {
+        Walk::Deadline(after) => {
             if let Some(cursor) = after {
                 query = query.filter(cursor.due_later());
             }

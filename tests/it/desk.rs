@@ -182,6 +182,46 @@ async fn a_search_the_desk_cannot_run_is_refused_with_a_page_saying_why() {
     );
 }
 
+/// The queue's search orders by relevance when asked: title matches first,
+/// and its next page goes on in that order.
+#[actix_web::test]
+async fn the_queue_searches_by_relevance_title_matches_first() {
+    let desk = Desk::new().await;
+    let (mut browser, _) = signed_in(&desk, Role::Editor).await;
+    for (n, title, text) in [
+        (1, "Ports of the east", "Cranes."),
+        (2, "A letter from Derna", "Its ports are quiet."),
+        (3, "Why ports matter", "Trade."),
+    ] {
+        desk.ingest_raw(&format!(
+            "From: w{n}@example.org\r\nSubject: Op-Ed: {title}\r\nMessage-ID: <rel-{n}@example.org>\r\n\r\n{text}\r\n"
+        ));
+    }
+    let place = |body: &str, title: &str| body.find(title).unwrap_or_else(|| panic!("{title}"));
+    let newest = browser.get(&desk.app, "/desk/queue?q=port").await;
+    assert_eq!(newest.status, StatusCode::OK);
+    assert!(place(&newest.body, "A letter from Derna") < place(&newest.body, "Ports of the east"));
+    let ranked = browser
+        .get(&desk.app, "/desk/queue?q=port&sort=relevance")
+        .await;
+    assert_eq!(ranked.status, StatusCode::OK);
+    assert!(
+        ranked
+            .body
+            .contains(r#"<option value="relevance" selected>"#)
+    );
+    let order = [
+        place(&ranked.body, "Why ports matter"),
+        place(&ranked.body, "Ports of the east"),
+        place(&ranked.body, "A letter from Derna"),
+    ];
+    assert!(order.is_sorted(), "{order:?}");
+    let unknown = browser
+        .get(&desk.app, "/desk/queue?q=port&sort=loudest")
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+}
+
 #[actix_web::test]
 async fn a_form_without_its_csrf_token_is_refused_with_a_page() {
     let desk = Desk::new().await;

@@ -30,6 +30,7 @@ mod real_mail;
 mod replica;
 mod reply_proposals;
 mod response_window;
+mod search;
 mod submissions_api;
 mod users;
 mod wordpress_publishing;

@@ -587,11 +587,11 @@ async fn searches_for_common_words_page_through_every_match_newest_first() {
     );
 
     for (query, sql_filter) in [
-        ("q=tide", "search @@ websearch_to_tsquery('simple', 'tide')"),
-        ("q=quay", "search @@ websearch_to_tsquery('simple', 'quay')"),
+        ("q=tide", "search @@ search_query('tide')"),
+        ("q=quay", "search @@ search_query('quay')"),
         (
             "q=pier&state=in_review",
-            "search @@ websearch_to_tsquery('simple', 'pier') AND state = 'in_review'",
+            "search @@ search_query('pier') AND state = 'in_review'",
         ),
     ] {
         #[derive(QueryableByName)]
@@ -670,7 +670,7 @@ async fn expected_matches_are_those_the_planner_expects() {
             .unwrap_or_else(|| panic!("{query}: no estimate"));
         let explained: Plan = diesel::sql_query(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM submissions \
-             WHERE search @@ websearch_to_tsquery('simple', $1)",
+             WHERE search @@ search_query($1)",
         )
         .bind::<diesel::sql_types::Text, _>(query)
         .get_result(&mut conn)

@@ -8,7 +8,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::{AppState, paging};
 use crate::auth::Role;
-use crate::db::cursor::{Cursor, DeadlineCursor};
+use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};
 use crate::submissions::search::query_problem;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
@@ -41,9 +41,11 @@ pub struct ListQuery {
     /// released). With `respond_before`, the earlier of the two.
     #[param(minimum = 0, maximum = 8760, example = 24)]
     due_within: Option<i64>,
-    /// `received` (default: newest first) or `deadline` (the soonest
-    /// `respond_by` first). A cursor belongs to one order.
-    #[param(pattern = r"^(received|deadline)?$", example = "deadline")]
+    /// `received` (default: newest first), `deadline` (the soonest
+    /// `respond_by` first) or, with `q`, `relevance` (pieces whose title
+    /// matches the search first, then those matching by author or text, each
+    /// newest first). A cursor belongs to one order.
+    #[param(pattern = r"^(received|deadline|relevance)?$", example = "relevance")]
     sort: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -52,7 +54,8 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-/// Submissions, newest first (or the soonest deadline first), a page at a time.
+/// Submissions, newest first (or the soonest deadline first, or a search by
+/// relevance), a page at a time.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListQuery),
     responses((status = 200, body = SubmissionPage),
         (status = 422, description = "Unknown state or sort, bad assignee, `due_within` or limit out of range, a time bound outside the years 1 to 9999, or a foreign cursor: code `invalid_field`, `field` names it")),
@@ -72,11 +75,12 @@ pub async fn index(
         None => None,
     };
     let statistics = state.search_statistics.clone();
-    let (_, mut rows) = caller
+    let (_, listed) = caller
         .db(&state, Role::Editor, move |conn, _| {
             Ok(store::list(conn, &filter, &statistics)?)
         })
         .await?;
+    let mut rows = listed.rows;
     let next_cursor = match order {
         ListOrder::Newest { .. } => paging::finish_page(&mut rows, limit, |last| Cursor {
             received_at: last.received_at,
@@ -85,6 +89,14 @@ pub async fn index(
         ListOrder::Deadline { .. } => {
             paging::finish_page(&mut rows, limit, |last| DeadlineCursor {
                 respond_by: last.respond_by,
+                id: last.id,
+            })
+        }
+        ListOrder::Relevance { .. } => {
+            let title_match = paging::last_in_first(rows.len(), limit, listed.title_matches);
+            paging::finish_page(&mut rows, limit, |last| RelevanceCursor {
+                title_match,
+                received_at: last.received_at,
                 id: last.id,
             })
         }
@@ -134,8 +146,14 @@ fn filter_from(
         Some("deadline") => ListOrder::Deadline {
             after: paging::deadline_cursor(query.cursor.as_deref())?,
         },
+        Some("relevance") => ListOrder::Relevance {
+            after: paging::relevance_cursor(query.cursor.as_deref())?,
+        },
         Some(_) => {
-            return Err(ApiError::invalid_field("sort", "`received` or `deadline`"));
+            return Err(ApiError::invalid_field(
+                "sort",
+                "`received`, `deadline` or `relevance`",
+            ));
         }
     };
     let due_before = match query.due_within {
@@ -163,6 +181,12 @@ fn filter_from(
         .filter(|q| !q.is_empty());
     if let Some(problem) = search.as_deref().and_then(query_problem) {
         return Err(ApiError::invalid_field("q", problem));
+    }
+    if search.is_none() && matches!(order, ListOrder::Relevance { .. }) {
+        return Err(ApiError::invalid_field(
+            "sort",
+            "`relevance` ranks the matches of a search: give `q` too",
+        ));
     }
     Ok(ListFilter {
         states,

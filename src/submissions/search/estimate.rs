@@ -233,6 +233,21 @@ mod tests {
             })
         );
         assert_eq!(parse("'é' & 'ß'"), Some(Query::And(word("é"), word("ß"))));
+        // As search_query prints a word with its other English form.
+        assert_eq!(
+            parse("!'plant' & ( 'migrat' | 'migrant' ) <-> 'crisi'"),
+            Some(Query::And(
+                Box::new(Query::Not(word("plant"))),
+                Box::new(Query::Phrase(
+                    Box::new(Query::Or(word("migrat"), word("migrant"))),
+                    word("crisi"),
+                )),
+            ))
+        );
+        assert_eq!(
+            parse("'انتخاب' & 'ليبيا'"),
+            Some(Query::And(word("انتخاب"), word("ليبيا")))
+        );
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub fn expected_matches(
         return Ok(None);
     };
     let search: Search = diesel::sql_query(
-        "SELECT websearch_to_tsquery('simple', $1)::text AS tsquery, \
+        "SELECT search_query($1)::text AS tsquery, \
                 greatest(reltuples, 0)::float8 AS pieces \
          FROM pg_class WHERE oid = 'submissions'::regclass",
     )

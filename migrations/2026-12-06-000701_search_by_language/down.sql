@@ -1,0 +1,10 @@
+DROP TRIGGER submissions_search_words ON submissions;
+DROP FUNCTION submissions_search_next();
+ALTER TABLE submissions DROP COLUMN search_next;
+DROP FUNCTION search_query(text);
+DROP FUNCTION submission_search(text, text, text, text);
+DROP FUNCTION search_words(text);
+DROP FUNCTION search_normalise(text);
+DROP FUNCTION search_arabic(text);
+DROP TEXT SEARCH CONFIGURATION oped_search;
+DROP TEXT SEARCH DICTIONARY english_stem_all_words;

@@ -1,0 +1,2 @@
+-- Statistics are not undone. 
+SELECT 1;
