@@ -22,13 +22,10 @@ use crate::auth::accounts::AuthError;
 use crate::db::errors::{DbFailure, classify};
 use crate::intake::{IntakeError, PromoteError};
 use crate::outbox::deliveries::RetryError;
-use crate::submissions::corrections::CorrectionError;
+use crate::submissions::PieceError;
 use crate::submissions::edit::FieldError;
-use crate::submissions::proposals::ProposalError;
-use crate::submissions::store::EditError;
 use crate::workflow::WorkflowError;
 use crate::workflow::service::TransitionError;
-use crate::workflow::window::HoldError;
 
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECONDS: u64 = 30;
@@ -234,33 +231,6 @@ impl From<PromoteError> for ApiError {
     }
 }
 
-impl From<ProposalError> for ApiError {
-    fn from(err: ProposalError) -> Self {
-        match err {
-            ProposalError::NotFound => ApiError::not_found("proposal"),
-            ProposalError::Decided { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "proposal_decided", err.to_string())
-            }
-            ProposalError::Stale { current } => ApiError::stale(Some(current)),
-            ProposalError::PublisherOnly { .. } => ApiError::publisher_only(err.to_string()),
-            ProposalError::Database(err) => err.into(),
-        }
-    }
-}
-
-impl From<CorrectionError> for ApiError {
-    fn from(err: CorrectionError) -> Self {
-        match err {
-            CorrectionError::NotFound => ApiError::not_found("submission"),
-            CorrectionError::Stale { current } => ApiError::stale(Some(current)),
-            CorrectionError::NotPublished { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "not_published", err.to_string())
-            }
-            CorrectionError::Database(err) => err.into(),
-        }
-    }
-}
-
 impl From<RetryError> for ApiError {
     fn from(err: RetryError) -> Self {
         match err {
@@ -363,54 +333,44 @@ impl From<FieldError> for ApiError {
     }
 }
 
-impl From<EditError> for ApiError {
-    fn from(err: EditError) -> Self {
+impl From<TransitionError> for ApiError {
+    fn from(err: TransitionError) -> Self {
         match err {
-            EditError::NotFound => ApiError::not_found("submission"),
-            EditError::Stale { current } => ApiError::stale(Some(current)),
-            EditError::SlugTaken => ApiError::new(
+            TransitionError::Workflow(err) => err.into(),
+            TransitionError::Piece(err) => err.into(),
+        }
+    }
+}
+
+/// Every refusal of a change to a piece, whichever door or service made it.
+impl From<PieceError> for ApiError {
+    fn from(err: PieceError) -> Self {
+        let conflict =
+            |code, err: &PieceError| ApiError::new(StatusCode::CONFLICT, code, err.to_string());
+        match err {
+            PieceError::NotFound => ApiError::not_found("submission"),
+            PieceError::NoSuchProposal => ApiError::not_found("proposal"),
+            PieceError::Stale { current } => ApiError::stale(Some(current)),
+            PieceError::PublisherOnly { .. } => ApiError::publisher_only(err.to_string()),
+            PieceError::SlugTaken => ApiError::new(
                 StatusCode::CONFLICT,
                 "slug_taken",
                 "another submission already has this slug",
             ),
-            EditError::SlugLocked => ApiError::new(
+            PieceError::SlugLocked => ApiError::new(
                 StatusCode::CONFLICT,
                 "slug_locked",
                 "the piece has been published under its slug, which no longer changes: links to it must keep working",
             ),
-            EditError::PublisherOnly { .. } => ApiError::publisher_only(err.to_string()),
-            EditError::Database(err) => err.into(),
-        }
-    }
-}
-
-impl From<TransitionError> for ApiError {
-    fn from(err: TransitionError) -> Self {
-        match err {
-            TransitionError::NotFound => ApiError::not_found("submission"),
-            TransitionError::Stale { current } => ApiError::stale(Some(current)),
-            TransitionError::UnknownAssignee => {
+            PieceError::ProposalDecided { .. } => conflict("proposal_decided", &err),
+            PieceError::NotPublished { .. } => conflict("not_published", &err),
+            PieceError::NotOpen { .. } => conflict("invalid_transition", &err),
+            PieceError::AlreadyHeld { .. } => conflict("already_held", &err),
+            PieceError::MissingNote => ApiError::invalid_field("note", err.to_string()),
+            PieceError::UnknownAssignee => {
                 ApiError::invalid_field("assignee", "not an active user")
             }
-            TransitionError::Workflow(err) => err.into(),
-            TransitionError::Database(err) => err.into(),
-        }
-    }
-}
-
-impl From<HoldError> for ApiError {
-    fn from(err: HoldError) -> Self {
-        match err {
-            HoldError::NotFound => ApiError::not_found("submission"),
-            HoldError::Stale { current } => ApiError::stale(Some(current)),
-            HoldError::MissingNote => ApiError::invalid_field("note", err.to_string()),
-            HoldError::NotOpen { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
-            }
-            HoldError::AlreadyHeld { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "already_held", err.to_string())
-            }
-            HoldError::Database(err) => err.into(),
+            PieceError::Database(err) => err.into(),
         }
     }
 }

@@ -9,8 +9,8 @@ use crate::domain::{Action, HistoryAction, PieceEvent, State};
 use crate::outbox;
 use crate::publishing::Site;
 use crate::schema::{submission_history, submissions};
-use crate::submissions::revision;
 use crate::submissions::withdrawal::{self, Withdrawal};
+use crate::submissions::{lock, revision};
 use crate::workflow::TransitionRequest;
 use crate::workflow::service::{self, Initiator, TransitionError};
 
@@ -63,7 +63,9 @@ pub fn consent_again(
     now: DateTime<Utc>,
 ) -> Result<(), ConsentError> {
     conn.transaction(|conn| {
-        let (_, state) = revision::lock(conn, submission_id)?.ok_or(ConsentError::NotFound)?;
+        let state = lock::find_locked(conn, submission_id)?
+            .ok_or(ConsentError::NotFound)?
+            .state;
         let awaiting = state == State::Withdrawn
             && withdrawal::last(conn, submission_id)?.is_some_and(Withdrawal::awaits_author);
         if !awaiting {

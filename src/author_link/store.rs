@@ -7,8 +7,8 @@ use super::status::declaration_open;
 use super::token::{self, RawToken};
 use crate::domain::{Action, HistoryAction, PieceEvent, State};
 use crate::schema::{author_links, submission_history, submissions};
-use crate::submissions::revision;
 use crate::submissions::withdrawal::{self, Withdrawal};
+use crate::submissions::{lock, revision};
 
 /// Keeps the digest of `token`, which opens submission `submission_id`
 /// until revoked. Call it in the transaction that queues the email
@@ -138,13 +138,9 @@ pub fn declare(
     now: DateTime<Utc>,
 ) -> Result<(), DeclareError> {
     conn.transaction(|conn| {
-        let state: State = submissions::table
-            .find(submission_id)
-            .select(submissions::state)
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(DeclareError::NotFound)?;
+        let state = lock::find_locked(conn, submission_id)?
+            .ok_or(DeclareError::NotFound)?
+            .state;
         if !declaration_open(state) {
             return Err(DeclareError::Closed(state));
         }

@@ -20,8 +20,9 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::submissions::views::SubmissionView;
 use crate::auth::Role;
+use crate::submissions::PieceError;
 use crate::submissions::edit::{self, SubmissionPatch, may_edit};
-use crate::submissions::store::{self, EditError};
+use crate::submissions::store;
 
 pub async fn form(
     editor: Editor,
@@ -37,7 +38,7 @@ pub async fn form(
         .await
         .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
     if !may_edit(record.row.state, actor.role) {
-        let refusal = EditError::PublisherOnly {
+        let refusal = PieceError::PublisherOnly {
             state: record.row.state,
         };
         return Err(DeskError::from(ApiError::from(refusal)).back_to(piece_url(id)));
@@ -131,8 +132,8 @@ pub async fn save(
             };
             Ok(match store::edit(conn, id, version, &valid, actor, &site) {
                 Ok(_) => Saved::Done,
-                Err(EditError::Stale { .. }) => Saved::Stale(current(conn)?),
-                Err(refusal @ EditError::PublisherOnly { .. }) => {
+                Err(PieceError::Stale { .. }) => Saved::Stale(current(conn)?),
+                Err(refusal @ PieceError::PublisherOnly { .. }) => {
                     Saved::Refused(current(conn)?, ApiError::from(refusal))
                 }
                 Err(other) => return Err(other.into()),

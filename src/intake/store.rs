@@ -24,7 +24,7 @@ use crate::schema::{
     submissions,
 };
 use crate::submissions::revision::{self, NewText, Origin};
-use crate::submissions::{proposals, similar};
+use crate::submissions::{lock, proposals, similar};
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
 #[derive(Clone, Copy)]
@@ -120,9 +120,9 @@ pub(super) fn record(
     if let Some((open_piece, _)) = resend {
         // Locked and read again, as `find_thread` does: what the reply
         // may do to the text depends on the state it is in now.
-        thread = revision::lock(conn, open_piece.submission_id)?.map(|(_, state)| Thread {
+        thread = lock::find_locked(conn, open_piece.submission_id)?.map(|piece| Thread {
             submission_id: open_piece.submission_id,
-            state,
+            state: piece.state,
         });
     }
     let automatic = analysis.automatic.as_deref();

@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::result::Error as DbError;
 
-use super::revision;
+use super::error::PieceError;
 use super::store::UserRef;
+use super::{lock, revision};
 use crate::domain::{State, WebhookEvent};
 use crate::publishing::Site;
 use crate::schema::{submission_corrections, submissions, users};
@@ -31,18 +31,6 @@ pub fn valid_text(text: &str) -> Option<String> {
     (1..=MAX_CORRECTION_CHARS).contains(&length).then_some(text)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CorrectionError {
-    #[error("no such submission")]
-    NotFound,
-    #[error("the submission changed: it is at version {current}")]
-    Stale { current: i32 },
-    #[error("only a published piece is corrected; this one is {state}")]
-    NotPublished { state: State },
-    #[error(transparent)]
-    Database(#[from] DbError),
-}
-
 /// Appends `text` (from [`valid_text`]) to published piece `id`, checked
 /// against `expected_version`. The piece's version and `updated_at` move on,
 /// so caches and the feed see the change, and the site is told
@@ -54,14 +42,11 @@ pub fn add(
     text: &str,
     publisher: i64,
     site: &Site,
-) -> Result<i32, CorrectionError> {
+) -> Result<i32, PieceError> {
     conn.transaction(|conn| {
-        let (version, state) = revision::lock(conn, id)?.ok_or(CorrectionError::NotFound)?;
-        if version != expected_version {
-            return Err(CorrectionError::Stale { current: version });
-        }
+        let state = lock::lock_at(conn, id, expected_version)?.state;
         if state != State::Published {
-            return Err(CorrectionError::NotPublished { state });
+            return Err(PieceError::NotPublished { state });
         }
         let now = Utc::now();
         diesel::insert_into(submission_corrections::table)

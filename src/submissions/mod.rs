@@ -1,12 +1,18 @@
 //! Submissions as editors see them: reading, listing, editing, notes,
 //! corrections.
-//! `edit` is pure (what an edit may contain); `store` is the database.
+//! `edit` is pure (what an edit may contain); `store` is the database;
+//! every change locks its piece at a version through `lock` and is refused
+//! with a `PieceError`.
 
 pub mod corrections;
 pub mod edit;
+pub mod error;
+pub mod lock;
 pub mod proposals;
 pub mod revision;
 pub mod search;
 pub mod similar;
 pub mod store;
 pub mod withdrawal;
+
+pub use error::PieceError;

@@ -11,6 +11,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::edit::may_edit;
+use super::error::PieceError;
+use super::lock;
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
 use crate::auth::Actor;
@@ -97,20 +99,6 @@ fn load(
     query.order(proposed_revisions::id.desc()).load(conn)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ProposalError {
-    #[error("no such proposal for this submission")]
-    NotFound,
-    #[error("the proposal was already {status}")]
-    Decided { status: ProposalStatus },
-    #[error("the submission changed: it is at version {current}")]
-    Stale { current: i32 },
-    #[error("the piece is {state}: its text is what readers see, and only a publisher changes it")]
-    PublisherOnly { state: State },
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-}
-
 /// Makes the proposal the piece's text, as an edit made against
 /// `expected_version` by `decider` would. On a scheduled or published piece
 /// this is a publisher's act (`edit::may_edit`); on a published one it tells
@@ -122,16 +110,15 @@ pub fn accept(
     expected_version: i32,
     decider: Actor,
     site: &Site,
-) -> Result<SubmissionRecord, ProposalError> {
+) -> Result<SubmissionRecord, PieceError> {
     conn.transaction(|conn| {
-        let (version, state) = lock_submission(conn, submission_id)?;
+        let piece = lock::lock(conn, submission_id)?;
+        let state = piece.state;
         let pending = lock_pending(conn, submission_id, proposal_id)?;
         if !may_edit(state, decider.role) {
-            return Err(ProposalError::PublisherOnly { state });
+            return Err(PieceError::PublisherOnly { state });
         }
-        if version != expected_version {
-            return Err(ProposalError::Stale { current: version });
-        }
+        piece.at(expected_version)?;
         let number = revision::replace_text(
             conn,
             submission_id,
@@ -170,7 +157,7 @@ pub fn accept(
                 Utc::now(),
             )?;
         }
-        store::find(conn, submission_id)?.ok_or(ProposalError::NotFound)
+        store::find(conn, submission_id)?.ok_or(PieceError::NotFound)
     })
 }
 
@@ -180,9 +167,9 @@ pub fn discard(
     submission_id: i64,
     proposal_id: i64,
     user_id: i64,
-) -> Result<ProposalRow, ProposalError> {
+) -> Result<ProposalRow, PieceError> {
     conn.transaction(|conn| {
-        let (_, state) = lock_submission(conn, submission_id)?;
+        let state = lock::lock(conn, submission_id)?.state;
         lock_pending(conn, submission_id, proposal_id)?;
         decide(conn, proposal_id, ProposalStatus::Discarded, user_id, None)?;
         let note = format!("proposal {proposal_id} discarded");
@@ -196,15 +183,8 @@ pub fn discard(
         )?;
         load(conn, submission_id, Some(proposal_id))?
             .pop()
-            .ok_or(ProposalError::NotFound)
+            .ok_or(PieceError::NoSuchProposal)
     })
-}
-
-fn lock_submission(
-    conn: &mut PgConnection,
-    submission_id: i64,
-) -> Result<(i32, State), ProposalError> {
-    revision::lock(conn, submission_id)?.ok_or(ProposalError::NotFound)
 }
 
 #[derive(Queryable)]
@@ -221,7 +201,7 @@ fn lock_pending(
     conn: &mut PgConnection,
     submission_id: i64,
     proposal_id: i64,
-) -> Result<Pending, ProposalError> {
+) -> Result<Pending, PieceError> {
     let found: Pending = proposed_revisions::table
         .filter(proposed_revisions::id.eq(proposal_id))
         .filter(proposed_revisions::submission_id.eq(submission_id))
@@ -236,9 +216,9 @@ fn lock_pending(
         .for_update()
         .first(conn)
         .optional()?
-        .ok_or(ProposalError::NotFound)?;
+        .ok_or(PieceError::NoSuchProposal)?;
     if found.status != ProposalStatus::Pending {
-        return Err(ProposalError::Decided {
+        return Err(PieceError::ProposalDecided {
             status: found.status,
         });
     }

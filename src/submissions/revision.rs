@@ -11,7 +11,7 @@ use diesel::dsl::{Add, Eq, max};
 use diesel::prelude::*;
 
 use crate::db::models::{NewRevision, Submission};
-use crate::domain::{AuthVerdict, RevisionSource, State};
+use crate::domain::{AuthVerdict, RevisionSource};
 use crate::schema::{submission_revisions, submissions};
 
 /// Who or what a revision came from.
@@ -94,18 +94,6 @@ fn keep_original(conn: &mut PgConnection, submission_id: i64) -> QueryResult<()>
     Ok(())
 }
 
-/// Locks piece `id` for a change and reads its version and state; `None`
-/// when there is no such piece. Every write takes the lock first, so two
-/// writers to one piece take turns and the second sees the first's version.
-pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(i32, State)>> {
-    submissions::table
-        .find(id)
-        .select((submissions::version, submissions::state))
-        .for_update()
-        .first(conn)
-        .optional()
-}
-
 /// What a change sets on the piece besides itself: its version moves on
 /// (it is the ETag, so every cached copy is stale) and it is stamped `at`.
 /// Every write to a piece takes it: text, fields, state.
@@ -139,7 +127,7 @@ pub struct Changes<'a> {
 /// `origin` (the title or text changed), records the result as the next
 /// revision, keeping the original first. Returns the piece as it now is,
 /// with the revision's number. The caller holds the row lock and has checked
-/// the version it was asked to change.
+/// the version it was asked to change (`lock::lock_at`).
 pub fn revise(
     conn: &mut PgConnection,
     submission_id: i64,

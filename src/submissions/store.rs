@@ -7,6 +7,8 @@ use diesel::result::{DatabaseErrorKind, Error as DbError};
 use diesel::sql_types::{Bool, Text};
 
 use super::edit::{ValidEdit, may_edit};
+use super::error::PieceError;
+use super::lock;
 use super::revision::{self, Changes, Origin};
 use super::search;
 use super::withdrawal;
@@ -562,26 +564,6 @@ pub fn count_by_state(conn: &mut PgConnection) -> QueryResult<Vec<(State, i64)>>
         .load(conn)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum EditError {
-    #[error("no such submission")]
-    NotFound,
-    #[error("the submission changed: it is at version {current}")]
-    Stale { current: i32 },
-    #[error("another submission has this slug")]
-    SlugTaken,
-    #[error("the piece has been published: its slug no longer changes")]
-    SlugLocked,
-    /// What readers see (a scheduled or published piece) changes only
-    /// through a publisher.
-    #[error(
-        "the piece is {state}: its text and fields are what readers see, and only a publisher changes them"
-    )]
-    PublisherOnly { state: State },
-    #[error(transparent)]
-    Database(#[from] DbError),
-}
-
 /// Applies `editor`'s edit made against `expected_version`, keeping a
 /// revision when the title or text changes. A scheduled or published piece
 /// is a publisher's to edit; editing a published piece tells the site.
@@ -592,41 +574,24 @@ pub fn edit(
     edit: &ValidEdit,
     editor: Actor,
     site: &Site,
-) -> Result<SubmissionRecord, EditError> {
+) -> Result<SubmissionRecord, PieceError> {
     conn.transaction(|conn| {
-        let (version, state, slug, published_at): (
-            i32,
-            State,
-            Option<String>,
-            Option<DateTime<Utc>>,
-        ) = submissions::table
-            .find(id)
-            .select((
-                submissions::version,
-                submissions::state,
-                submissions::slug,
-                submissions::published_at,
-            ))
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(EditError::NotFound)?;
+        let piece = lock::lock(conn, id)?;
+        let state = piece.state;
         // Who may act is checked first: the answer holds at any version.
         if !may_edit(state, editor.role) {
-            return Err(EditError::PublisherOnly { state });
+            return Err(PieceError::PublisherOnly { state });
         }
-        if version != expected_version {
-            return Err(EditError::Stale { current: version });
-        }
+        let piece = piece.at(expected_version)?;
         // Once published, a piece keeps its address: links to it must keep
         // working (or answer 410 after a retraction).
-        if published_at.is_some()
+        if piece.published_at.is_some()
             && edit
                 .slug
                 .as_ref()
-                .is_some_and(|wanted| wanted.as_deref() != slug.as_deref())
+                .is_some_and(|wanted| wanted.as_deref() != piece.slug.as_deref())
         {
-            return Err(EditError::SlugLocked);
+            return Err(PieceError::SlugLocked);
         }
         if !edit.is_empty() {
             let changes = Changes {
@@ -650,18 +615,18 @@ pub fn edit(
                 crate::outbox::enqueue_webhook(conn, id, WebhookEvent::Updated, site, Utc::now())?;
             }
         }
-        find(conn, id)?.ok_or(EditError::NotFound)
+        find(conn, id)?.ok_or(PieceError::NotFound)
     })
 }
 
-fn slug_conflict(err: DbError) -> EditError {
+fn slug_conflict(err: DbError) -> PieceError {
     match &err {
         DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
             if info.constraint_name() == Some("submissions_slug") =>
         {
-            EditError::SlugTaken
+            PieceError::SlugTaken
         }
-        _ => EditError::Database(err),
+        _ => PieceError::Database(err),
     }
 }
 

@@ -15,22 +15,26 @@ use crate::auth::{Actor, Role};
 use crate::outbox;
 use crate::publishing::{Site, slug};
 use crate::schema::{submission_history, submissions, users};
+use crate::submissions::PieceError;
+use crate::submissions::lock;
 use crate::submissions::revision;
 use crate::submissions::store::{self, SubmissionRecord};
 use crate::submissions::withdrawal::{self, Withdrawal};
 
+/// Why a transition (or a hold) was not made: the state machine's table
+/// refused it, or the piece did (not there, stale, a check of its own).
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionError {
-    #[error("no such submission")]
-    NotFound,
-    #[error("the submission changed: it is at version {current}")]
-    Stale { current: i32 },
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
-    #[error("the assignee is not an active user")]
-    UnknownAssignee,
     #[error(transparent)]
-    Database(#[from] diesel::result::Error),
+    Piece(#[from] PieceError),
+}
+
+impl From<diesel::result::Error> for TransitionError {
+    fn from(err: diesel::result::Error) -> Self {
+        TransitionError::Piece(PieceError::Database(err))
+    }
 }
 
 /// Who acts: an editor through the API, the scheduler (as a publisher), or
@@ -99,7 +103,7 @@ pub fn apply_claimed(
 ) -> QueryResult<bool> {
     match apply(conn, id, None, action, request, initiator, site, now) {
         Ok(_) => Ok(true),
-        Err(TransitionError::Database(err)) => Err(err),
+        Err(TransitionError::Piece(PieceError::Database(err))) => Err(err),
         Err(err) => {
             tracing::error!(submission = id, %action, error = %err, "claimed piece not changed");
             Ok(false)
@@ -122,20 +126,11 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<SubmissionRecord, TransitionError> {
     conn.transaction(|conn| {
-        let (version, state, exclusive_confirmed): (i32, State, Option<bool>) = submissions::table
-            .find(id)
-            .select((
-                submissions::version,
-                submissions::state,
-                submissions::exclusive_confirmed,
-            ))
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(TransitionError::NotFound)?;
-        if expected_version.is_some_and(|expected| expected != version) {
-            return Err(TransitionError::Stale { current: version });
-        }
+        let piece = match expected_version {
+            Some(expected) => lock::lock_at(conn, id, expected)?,
+            None => lock::lock(conn, id)?,
+        };
+        let state = piece.state;
         let reopened_respond_by = request.reopened_respond_by;
         let transition = plan_for(
             state,
@@ -146,7 +141,7 @@ pub fn apply(
             now,
         )?;
         if !matches!(initiator, Initiator::Scheduler) {
-            check_exclusivity(&transition, exclusive_confirmed)?;
+            check_exclusivity(&transition, piece.exclusive_confirmed)?;
         }
         // Only a withdrawn piece is reopened; only then is it asked who withdrew it.
         let withdrawal = match transition.action {
@@ -165,7 +160,7 @@ pub fn apply(
                 .first(conn)
                 .optional()?;
             if active != Some(true) {
-                return Err(TransitionError::UnknownAssignee);
+                return Err(PieceError::UnknownAssignee.into());
             }
         }
 
@@ -270,6 +265,6 @@ pub fn apply(
                 Effect::Webhook(event) => outbox::enqueue_webhook(conn, id, *event, site, now)?,
             }
         }
-        store::find(conn, id)?.ok_or(TransitionError::NotFound)
+        store::find(conn, id)?.ok_or(PieceError::NotFound.into())
     })
 }

@@ -18,8 +18,8 @@ use crate::calendar::ResponseWindow;
 use crate::outbox;
 use crate::publishing::Site;
 use crate::schema::{submission_history, submissions};
-use crate::submissions::revision;
 use crate::submissions::store::{self, SubmissionRecord};
+use crate::submissions::{PieceError, lock, revision};
 
 /// The note of a release in the piece's history.
 pub const RELEASED_NOTE: &str = "released";
@@ -75,22 +75,6 @@ pub fn release_due(
     })
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum HoldError {
-    #[error("no such submission")]
-    NotFound,
-    #[error("the submission changed: it is at version {current}")]
-    Stale { current: i32 },
-    #[error("a hold needs a note saying why")]
-    MissingNote,
-    #[error("only a piece in `draft` or `in_review` can be held; this one is `{state}`")]
-    NotOpen { state: State },
-    #[error("the piece was already held on {held_at}: a window is extended once")]
-    AlreadyHeld { held_at: DateTime<Utc> },
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-}
-
 /// Extends the window of piece `id` (seen at `expected_version`) once, by
 /// the window's length counted from its current deadline: the history
 /// records the hold with `note`, and the author is told the new date.
@@ -102,41 +86,23 @@ pub fn hold(
     actor: Actor,
     window: &ResponseWindow,
     now: DateTime<Utc>,
-) -> Result<SubmissionRecord, HoldError> {
+) -> Result<SubmissionRecord, PieceError> {
     let note = note.trim();
     if note.is_empty() {
-        return Err(HoldError::MissingNote);
+        return Err(PieceError::MissingNote);
     }
     conn.transaction(|conn| {
-        let (version, state, respond_by, held_at): (
-            i32,
-            State,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-        ) = submissions::table
-            .find(id)
-            .select((
-                submissions::version,
-                submissions::state,
-                submissions::respond_by,
-                submissions::held_at,
-            ))
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(HoldError::NotFound)?;
-        if version != expected_version {
-            return Err(HoldError::Stale { current: version });
-        }
+        let piece = lock::lock_at(conn, id, expected_version)?;
+        let state = piece.state;
         if !OPEN_STATES.contains(&state) {
-            return Err(HoldError::NotOpen { state });
+            return Err(PieceError::NotOpen { state });
         }
-        if let Some(held_at) = held_at {
-            return Err(HoldError::AlreadyHeld { held_at });
+        if let Some(held_at) = piece.held_at {
+            return Err(PieceError::AlreadyHeld { held_at });
         }
         diesel::update(submissions::table.find(id))
             .set((
-                submissions::respond_by.eq(window.extended(respond_by)),
+                submissions::respond_by.eq(window.extended(piece.respond_by)),
                 submissions::held_at.eq(now),
                 revision::next_version(now),
             ))
@@ -155,6 +121,6 @@ pub fn hold(
         // The note stays with the editors, as in the history; the email
         // gives the author the new date.
         outbox::enqueue_email(conn, id, HELD_TEMPLATE, None)?;
-        store::find(conn, id)?.ok_or(HoldError::NotFound)
+        store::find(conn, id)?.ok_or(PieceError::NotFound)
     })
 }

@@ -22,6 +22,7 @@ use crate::author_link::status::normalise_disclosure;
 use crate::author_link::store::{self, DeclareError};
 use crate::author_link::{MAX_DISCLOSURE_CHARS, MAX_REASON_CHARS, service, token};
 use crate::publishing::Site;
+use crate::submissions::PieceError;
 use crate::workflow::WorkflowError;
 use crate::workflow::service::TransitionError;
 use view::AuthorStatus;
@@ -161,7 +162,7 @@ fn withdraw(
             "not_withdrawable",
             "the piece can no longer be withdrawn",
         ),
-        TransitionError::NotFound => unknown_link(),
+        TransitionError::Piece(PieceError::NotFound) => unknown_link(),
         other => ApiError::from(other),
     })
 }
