@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::store;
 use super::token::RawToken;
-use crate::domain::{Action, HistoryAction, PieceEvent, State};
+use crate::domain::{Action, HistoryAction, PieceEvent, State, SubmissionId};
 use crate::outbox;
 use crate::publishing::Site;
 use crate::schema::{submission_history, submissions};
@@ -63,7 +63,7 @@ pub fn consent_again(
     now: DateTime<Utc>,
 ) -> Result<(), ConsentError> {
     conn.transaction(|conn| {
-        let state = lock::find_locked(conn, submission_id)?
+        let state = lock::find_locked(conn, SubmissionId(submission_id))?
             .ok_or(ConsentError::NotFound)?
             .state;
         let awaiting = state == State::Withdrawn

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::status::declaration_open;
 use super::token::{self, RawToken};
-use crate::domain::{Action, HistoryAction, PieceEvent, State};
+use crate::domain::{Action, HistoryAction, PieceEvent, State, SubmissionId};
 use crate::schema::{author_links, submission_history, submissions};
 use crate::submissions::withdrawal::{self, Withdrawal};
 use crate::submissions::{lock, revision};
@@ -138,7 +138,7 @@ pub fn declare(
     now: DateTime<Utc>,
 ) -> Result<(), DeclareError> {
     conn.transaction(|conn| {
-        let state = lock::find_locked(conn, submission_id)?
+        let state = lock::find_locked(conn, SubmissionId(submission_id))?
             .ok_or(DeclareError::NotFound)?
             .state;
         if !declaration_open(state) {

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::domain::{AuthVerdict, Direction, OutboxKind, Outcome, RevisionSource, State};
+use crate::domain::{
+    AuthVerdict, Direction, InboundMessageId, OutboxKind, Outcome, RevisionSource, State,
+    SubmissionId, UserId,
+};
 use crate::schema::{
     attachments, correspondence, inbound_messages, outbox, submission_revisions,
     submission_thread_ids, submissions,
@@ -17,7 +20,7 @@ pub struct NewInboundMessage<'a> {
     pub outcome: Outcome,
     pub outcome_detail: Option<&'a str>,
     pub dedup_key: Option<&'a str>,
-    pub duplicate_of: Option<i64>,
+    pub duplicate_of: Option<InboundMessageId>,
     pub message_id: Option<&'a str>,
     pub sender_email: Option<&'a str>,
     pub sender_name: Option<&'a str>,
@@ -60,7 +63,7 @@ pub struct NewSubmission<'a> {
     pub word_count: i32,
     pub auth_verdict: AuthVerdict,
     pub suspicious: bool,
-    pub inbound_message_id: i64,
+    pub inbound_message_id: InboundMessageId,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -108,14 +111,14 @@ pub struct Submission {
 #[diesel(table_name = submission_thread_ids)]
 pub struct NewThreadId<'a> {
     pub message_id: &'a str,
-    pub submission_id: i64,
+    pub submission_id: SubmissionId,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = attachments)]
 pub struct NewAttachment<'a> {
-    pub inbound_message_id: i64,
-    pub submission_id: i64,
+    pub inbound_message_id: InboundMessageId,
+    pub submission_id: SubmissionId,
     pub n: i32,
     pub filename: Option<&'a str>,
     pub content_type: &'a str,
@@ -139,23 +142,23 @@ pub struct AttachmentInfo {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = submission_revisions)]
 pub struct NewRevision<'a> {
-    pub submission_id: i64,
+    pub submission_id: SubmissionId,
     pub number: i32,
     pub title: &'a str,
     pub body_text: &'a str,
     pub body_html: &'a str,
     pub source: RevisionSource,
-    pub inbound_message_id: Option<i64>,
-    pub editor_id: Option<i64>,
+    pub inbound_message_id: Option<InboundMessageId>,
+    pub editor_id: Option<UserId>,
     pub sender_verdict: Option<AuthVerdict>,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = correspondence)]
 pub struct NewCorrespondence<'a> {
-    pub submission_id: i64,
+    pub submission_id: SubmissionId,
     pub direction: Direction,
-    pub inbound_message_id: Option<i64>,
+    pub inbound_message_id: Option<InboundMessageId>,
     pub subject: Option<&'a str>,
     pub body_text: &'a str,
 }

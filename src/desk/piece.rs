@@ -22,6 +22,7 @@ use crate::api::submissions::views::{
     HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
 };
 use crate::auth::Role;
+use crate::domain::{ProposalId, SubmissionId, UserId};
 use crate::submissions::proposals;
 use crate::submissions::store;
 use crate::workflow::service::{self, Initiator};
@@ -231,7 +232,12 @@ pub async fn add_note(
             if !store::exists(conn, id)? {
                 return Err(ApiError::not_found("submission"));
             }
-            Ok(store::add_note(conn, id, author, &body)?)
+            Ok(store::add_note(
+                conn,
+                SubmissionId(id),
+                UserId(author),
+                &body,
+            )?)
         })
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
@@ -283,7 +289,12 @@ pub async fn accept_proposal(
         .caller
         .db(&state, Role::Editor, move |conn, actor| {
             Ok(proposals::accept(
-                conn, id, proposal, version, actor, &site,
+                conn,
+                SubmissionId(id),
+                ProposalId(proposal),
+                version,
+                actor,
+                &site,
             )?)
         })
         .await
@@ -302,7 +313,12 @@ pub async fn discard_proposal(
     editor
         .caller
         .db(&state, Role::Editor, move |conn, actor| {
-            Ok(proposals::discard(conn, id, proposal, actor.user_id)?)
+            Ok(proposals::discard(
+                conn,
+                SubmissionId(id),
+                ProposalId(proposal),
+                UserId(actor.user_id),
+            )?)
         })
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;

@@ -7,10 +7,12 @@
 //! A leaf: nothing of ours below it, so rows (`db::models`), stores and the
 //! pure core can all name these types.
 
+pub mod ids;
 pub mod inbound;
 pub mod outbox;
 pub mod submission;
 
+pub use ids::{InboundMessageId, OutboxId, ProposalId, SubmissionId, UserId};
 pub use inbound::{Direction, Outcome};
 pub use outbox::{DeliveryState, OutboxKind, WebhookEvent};
 pub use submission::{

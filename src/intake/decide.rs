@@ -1,28 +1,112 @@
 //! The outcome of a message, from what was read off its bytes and the few
 //! facts the database holds about it. Pure: `store` looks the facts up and
-//! writes what is decided here.
+//! carries out the [`Plan`] decided here.
 
 use super::Outcome;
 use super::auth_results::AuthVerdict;
 use super::draft::SubmissionDraft;
+use crate::domain::SubmissionId;
 use crate::submissions::similar::Similar;
+use crate::text::fingerprint::Fingerprint;
 use crate::workflow::State;
 
 /// The submission a reply answers, as it stands when the reply is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thread {
-    pub submission_id: i64,
+    pub submission_id: SubmissionId,
     pub state: State,
 }
 
+/// What a readable message can become, as its bytes alone say: settled when
+/// it is prepared, before any database is asked.
+#[derive(Debug)]
+pub enum Prospect {
+    /// Machine mail (an auto-reply, a bounce): kept, never answered; why
+    /// it is taken for one.
+    Automatic(String),
+    /// Mail with the marker, or naming a piece: the text it carries, for a
+    /// new piece or a reply.
+    Draft(Box<Drafted>),
+    /// Neither: it can only wait in the inbox.
+    Unaddressed,
+}
+
+/// A message's draft, and the fingerprint of its text when it may become a
+/// new piece (to find near-duplicates).
+#[derive(Debug)]
+pub struct Drafted {
+    pub draft: SubmissionDraft,
+    pub fingerprint: Option<Fingerprint>,
+}
+
+/// The piece a message answers, and whether it was found as a resend of
+/// it (with their similarity) rather than by its thread or reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Answered {
+    pub thread: Thread,
+    pub resend: Option<f32>,
+}
+
+/// What recording a readable message does: a variant an outcome, each with
+/// exactly what carrying it out needs.
+#[derive(Debug)]
+pub enum Plan<'a> {
+    /// Kept, and nothing more.
+    IgnoredAuto { reason: &'a str },
+    /// Filed with the piece it answers.
+    Reply {
+        answered: Answered,
+        draft: &'a SubmissionDraft,
+    },
+    /// A new piece.
+    Submission { drafted: &'a Drafted },
+    /// For an editor to look at in the inbox.
+    Unmatched,
+}
+
+impl Plan<'_> {
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Plan::IgnoredAuto { .. } => Outcome::IgnoredAuto,
+            Plan::Reply { .. } => Outcome::Reply,
+            Plan::Submission { .. } => Outcome::Submission,
+            Plan::Unmatched => Outcome::Unmatched,
+        }
+    }
+
+    /// The outcome's detail, kept with the message: why it is machine
+    /// mail, or that a new piece resends an open one.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Plan::IgnoredAuto { reason } => Some((*reason).to_string()),
+            Plan::Reply {
+                answered:
+                    Answered {
+                        resend: Some(similarity),
+                        ..
+                    },
+                ..
+            } => Some(format!(
+                "a resend of an open piece ({:.0}% similar)",
+                similarity * 100.0
+            )),
+            Plan::Reply { .. } | Plan::Submission { .. } | Plan::Unmatched => None,
+        }
+    }
+}
+
 /// Outcomes in the spec's order; quarantine and duplicates are settled
-/// before (they need no more than the bytes and the dedup key).
-pub fn outcome(automatic: Option<&str>, thread: Option<Thread>, has_marker: bool) -> Outcome {
-    match (automatic, thread, has_marker) {
-        (Some(_), _, _) => Outcome::IgnoredAuto,
-        (None, Some(_), _) => Outcome::Reply,
-        (None, None, true) => Outcome::Submission,
-        (None, None, false) => Outcome::Unmatched,
+/// before (they need no more than the bytes and the dedup key). `answered`
+/// is looked up only for a draft.
+pub fn plan(prospect: &Prospect, answered: Option<Answered>, has_marker: bool) -> Plan<'_> {
+    match (prospect, answered) {
+        (Prospect::Automatic(reason), _) => Plan::IgnoredAuto { reason },
+        (Prospect::Draft(drafted), Some(answered)) => Plan::Reply {
+            answered,
+            draft: &drafted.draft,
+        },
+        (Prospect::Draft(drafted), None) if has_marker => Plan::Submission { drafted },
+        (Prospect::Draft(_), None) | (Prospect::Unaddressed, _) => Plan::Unmatched,
     }
 }
 
@@ -42,7 +126,7 @@ pub fn resend_of(sender: &str, similar: &[Similar]) -> Option<(Thread, f32)> {
         .find(|piece| piece.author_email.eq_ignore_ascii_case(sender))
         .map(|piece| {
             let thread = Thread {
-                submission_id: piece.id,
+                submission_id: SubmissionId(piece.id),
                 state: piece.state,
             };
             (thread, piece.similarity)
@@ -108,17 +192,57 @@ mod tests {
 
     #[test]
     fn outcomes_follow_the_spec_order() {
-        let thread = Some(Thread {
-            submission_id: 1,
-            state: State::Draft,
+        let answered = Some(Answered {
+            thread: Thread {
+                submission_id: SubmissionId(1),
+                state: State::Draft,
+            },
+            resend: None,
         });
+        let automatic = Prospect::Automatic("auto-submitted".into());
+        let drafted = Prospect::Draft(Box::new(Drafted {
+            draft: draft(false, AuthVerdict::Pass),
+            fingerprint: None,
+        }));
+        let outcome = |prospect, answered, marker| plan(prospect, answered, marker).outcome();
+        assert_eq!(outcome(&automatic, answered, true), Outcome::IgnoredAuto);
+        assert_eq!(outcome(&drafted, answered, true), Outcome::Reply);
+        assert_eq!(outcome(&drafted, None, true), Outcome::Submission);
+        assert_eq!(outcome(&drafted, None, false), Outcome::Unmatched);
         assert_eq!(
-            outcome(Some("auto-submitted"), thread, true),
-            Outcome::IgnoredAuto
+            outcome(&Prospect::Unaddressed, None, false),
+            Outcome::Unmatched
         );
-        assert_eq!(outcome(None, thread, true), Outcome::Reply);
-        assert_eq!(outcome(None, None, true), Outcome::Submission);
-        assert_eq!(outcome(None, None, false), Outcome::Unmatched);
+    }
+
+    #[test]
+    fn the_detail_says_why_mail_is_automatic_or_that_it_resends_a_piece() {
+        let automatic = Prospect::Automatic("Auto-Submitted: auto-replied".into());
+        assert_eq!(
+            plan(&automatic, None, true).detail().as_deref(),
+            Some("Auto-Submitted: auto-replied")
+        );
+        let drafted = Prospect::Draft(Box::new(Drafted {
+            draft: draft(true, AuthVerdict::Pass),
+            fingerprint: None,
+        }));
+        let resend = Answered {
+            thread: Thread {
+                submission_id: SubmissionId(3),
+                state: State::InReview,
+            },
+            resend: Some(0.93),
+        };
+        assert_eq!(
+            plan(&drafted, Some(resend), true).detail().as_deref(),
+            Some("a resend of an open piece (93% similar)")
+        );
+        let reply = Answered {
+            resend: None,
+            ..resend
+        };
+        assert_eq!(plan(&drafted, Some(reply), false).detail(), None);
+        assert_eq!(plan(&drafted, None, true).detail(), None);
     }
 
     #[test]
@@ -185,7 +309,7 @@ mod tests {
             similar(4, "amal@example.net", State::Draft, 0.85),
         ];
         let (thread, similarity) = resend_of("amal@example.net", &found).unwrap();
-        assert_eq!(thread.submission_id, 3);
+        assert_eq!(thread.submission_id, SubmissionId(3));
         assert_eq!(similarity, 0.93);
         assert_eq!(
             resend_of(

@@ -37,7 +37,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::IntakeConfig;
-use crate::text::fingerprint::{Fingerprint, fingerprint};
+use crate::text::fingerprint::fingerprint;
+use decide::{Drafted, Prospect};
 use draft::{SubmissionDraft, build_draft};
 use parse::{ParsedMail, QuarantineReason};
 
@@ -123,42 +124,72 @@ pub fn analyse(raw: &[u8], config: &IntakeConfig) -> Analysis {
 /// extracted, with no database connection held. See [`prepare`] and [`record`].
 #[derive(Debug)]
 pub struct Prepared {
-    analysis: Analysis,
-    /// The submission or revision the mail carries; only built for mail that
-    /// can become one (not machine mail, and with a marker or a thread).
-    draft: Option<SubmissionDraft>,
-    /// The draft's text fingerprint, to find near-duplicates; only for mail
-    /// that may become a new submission.
-    fingerprint: Option<Fingerprint>,
+    reading: Reading,
     /// The size the message had on arrival, when only its head is recorded.
     arrived_size: Option<usize>,
+}
+
+/// A prepared message: quarantined, or mail with what it can become.
+#[derive(Debug)]
+enum Reading {
+    Quarantine(QuarantineReason),
+    Mail {
+        analysis: Box<MailAnalysis>,
+        prospect: Prospect,
+    },
+}
+
+impl Prepared {
+    /// The draft the mail carries, if it carries one.
+    fn draft(&self) -> Option<&SubmissionDraft> {
+        match &self.reading {
+            Reading::Mail {
+                prospect: Prospect::Draft(drafted),
+                ..
+            } => Some(&drafted.draft),
+            _ => None,
+        }
+    }
 }
 
 /// Prepares a message for recording: everything that needs no database
 /// (parsing, classification, document extraction in a child process).
 pub fn prepare(raw: &[u8], config: &IntakeConfig) -> Prepared {
-    let analysis = analyse(raw, config);
-    let draft = match &analysis {
-        Analysis::Mail(mail)
-            if mail.automatic.is_none() && (mail.has_marker || mail.may_be_reply()) =>
-        {
-            Some(build_draft(
-                &mail.mail,
-                &config.limits,
-                config.trusted_authserv_id.as_deref(),
-            ))
+    let reading = match analyse(raw, config) {
+        Analysis::Quarantine(reason) => Reading::Quarantine(reason),
+        Analysis::Mail(mail) => {
+            // Only mail that can become a piece or a revision is drafted:
+            // not machine mail, and only with the marker or a thread.
+            let prospect = match &mail.automatic {
+                Some(reason) => Prospect::Automatic(reason.clone()),
+                None if mail.has_marker || mail.may_be_reply() => {
+                    let new_piece = mail.has_marker;
+                    Prospect::Draft(Box::new(drafted(&mail, config, new_piece)))
+                }
+                None => Prospect::Unaddressed,
+            };
+            Reading::Mail {
+                analysis: mail,
+                prospect,
+            }
         }
-        _ => None,
-    };
-    let fingerprint = match (&analysis, &draft) {
-        (Analysis::Mail(mail), Some(draft)) if mail.has_marker => fingerprint(&draft.body_text),
-        _ => None,
     };
     Prepared {
-        analysis,
-        draft,
-        fingerprint,
+        reading,
         arrived_size: None,
+    }
+}
+
+/// The draft of `mail`, fingerprinted when it may become a new piece.
+fn drafted(mail: &MailAnalysis, config: &IntakeConfig, new_piece: bool) -> Drafted {
+    let draft = build_draft(
+        &mail.mail,
+        &config.limits,
+        config.trusted_authserv_id.as_deref(),
+    );
+    Drafted {
+        fingerprint: new_piece.then(|| fingerprint(&draft.body_text)).flatten(),
+        draft,
     }
 }
 
@@ -167,12 +198,10 @@ pub fn prepare(raw: &[u8], config: &IntakeConfig) -> Prepared {
 /// of the body) and its size on arrival, so editors can see who sent what.
 pub fn prepare_oversized(size: usize, config: &IntakeConfig) -> Prepared {
     Prepared {
-        analysis: Analysis::Quarantine(QuarantineReason::TooLarge {
+        reading: Reading::Quarantine(QuarantineReason::TooLarge {
             size,
             limit: config.limits.max_message_bytes,
         }),
-        draft: None,
-        fingerprint: None,
         arrived_size: Some(size),
     }
 }
@@ -203,8 +232,7 @@ pub fn record_with(
         size: prepared.arrived_size.unwrap_or(raw.len()),
     };
     let byline = prepared
-        .draft
-        .as_ref()
+        .draft()
         .and_then(|draft| draft.byline_suggestion.clone());
     poison::record(conn, raw, &prepared, config, |conn, report| {
         // A duplicate's row is the original's business, and a quarantined
@@ -223,15 +251,12 @@ pub fn record_with(
 pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, PromoteError> {
     match analyse(raw, config) {
         Analysis::Mail(mail) => {
-            let draft = build_draft(
-                &mail.mail,
-                &config.limits,
-                config.trusted_authserv_id.as_deref(),
-            );
+            let prospect = Prospect::Draft(Box::new(drafted(&mail, config, true)));
             Ok(Prepared {
-                analysis: Analysis::Mail(mail),
-                fingerprint: fingerprint(&draft.body_text),
-                draft: Some(draft),
+                reading: Reading::Mail {
+                    analysis: mail,
+                    prospect,
+                },
                 arrived_size: None,
             })
         }

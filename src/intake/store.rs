@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
 
-use super::decide::{self, ReplyText, Thread};
+use super::decide::{self, Answered, Plan, Prospect, ReplyText, Thread};
 use super::draft::SubmissionDraft;
 use super::keys::id_key;
 use super::parse::QuarantineReason;
-use super::{Analysis, IngestReport, MailAnalysis, Outcome, Prepared, sha256_hex};
+use super::{IngestReport, MailAnalysis, Outcome, Prepared, Reading, sha256_hex};
 use crate::author_link::store as author_links;
 use crate::author_link::token::RawToken;
 use crate::calendar::ResponseWindow;
@@ -18,7 +18,7 @@ use crate::config::IntakeConfig;
 use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewSubmission, NewThreadId,
 };
-use crate::domain::{Action, Direction, State};
+use crate::domain::{Action, Direction, InboundMessageId, State, SubmissionId};
 use crate::schema::{
     attachments, correspondence, inbound_messages, submission_history, submission_thread_ids,
     submissions,
@@ -66,7 +66,11 @@ pub(super) fn record_quarantined(
     let detail = reason.to_string();
     let id = insert_message(conn, &quarantined_row(raw, &raw_sha256, &detail))?
         .ok_or(diesel::result::Error::NotFound)?;
-    tracing::warn!(message = id, reason = reason.code(), "message quarantined");
+    tracing::warn!(
+        message = id.0,
+        reason = reason.code(),
+        "message quarantined"
+    );
     Ok(report(Outcome::Quarantined, id, Some(detail)))
 }
 
@@ -77,11 +81,10 @@ pub(super) fn record(
     prepared: &Prepared,
     config: &IntakeConfig,
 ) -> QueryResult<IngestReport> {
-    let analysis = match &prepared.analysis {
-        Analysis::Quarantine(reason) => return record_quarantined(conn, raw, reason),
-        Analysis::Mail(analysis) => analysis,
+    let (analysis, prospect) = match &prepared.reading {
+        Reading::Quarantine(reason) => return record_quarantined(conn, raw, reason),
+        Reading::Mail { analysis, prospect } => (analysis, prospect),
     };
-    let (draft, fingerprint) = (&prepared.draft, &prepared.fingerprint);
     let raw_sha256 = sha256_hex(raw.bytes);
     let received_at = Utc::now();
     let mail = &analysis.mail;
@@ -103,37 +106,42 @@ pub(super) fn record(
     // A delivery seen before is found by the insert itself: the unique
     // index on the dedup key turns it away, and it is then recorded as
     // a duplicate of the message that owns the key.
-    let mut thread = match (&analysis.automatic, analysis.may_be_reply()) {
-        (None, true) => find_thread(conn, analysis)?,
+    let drafted = match prospect {
+        Prospect::Draft(drafted) => Some(drafted),
+        Prospect::Automatic(_) | Prospect::Unaddressed => None,
+    };
+    let thread = match drafted {
+        Some(_) if analysis.may_be_reply() => find_thread(conn, analysis)?,
         _ => None,
     };
     // A new piece is compared with the last months' pieces; one that
     // resends its author's open piece is filed with it.
+    let fingerprint = drafted.and_then(|drafted| drafted.fingerprint.as_ref());
     let similar = match (fingerprint, thread) {
         (Some(print), None) => similar::find(conn, print, received_at)?,
         _ => Vec::new(),
     };
-    let resend = thread
-        .is_none()
-        .then(|| decide::resend_of(&mail.sender.email, &similar))
-        .flatten();
-    if let Some((open_piece, _)) = resend {
-        // Locked and read again, as `find_thread` does: what the reply
-        // may do to the text depends on the state it is in now.
-        thread = lock::find_locked(conn, open_piece.submission_id)?.map(|piece| Thread {
-            submission_id: open_piece.submission_id,
-            state: piece.state,
-        });
-    }
-    let automatic = analysis.automatic.as_deref();
-    let outcome = decide::outcome(automatic, thread, analysis.has_marker);
-    let detail = match resend.filter(|_| thread.is_some()) {
-        Some((_, similarity)) => Some(format!(
-            "a resend of an open piece ({:.0}% similar)",
-            similarity * 100.0
-        )),
-        None => automatic.map(str::to_string),
+    let answered = match thread {
+        Some(thread) => Some(Answered {
+            thread,
+            resend: None,
+        }),
+        None => match decide::resend_of(&mail.sender.email, &similar) {
+            // Locked and read again, as `find_thread` does: what the reply
+            // may do to the text depends on the state it is in now.
+            Some((open_piece, similarity)) => lock::find_locked(conn, open_piece.submission_id)?
+                .map(|piece| Answered {
+                    thread: Thread {
+                        state: piece.state,
+                        ..open_piece
+                    },
+                    resend: Some(similarity),
+                }),
+            None => None,
+        },
     };
+    let plan = decide::plan(prospect, answered, analysis.has_marker);
+    let (outcome, detail) = (plan.outcome(), plan.detail());
     let inserted = insert_message(
         conn,
         &NewInboundMessage {
@@ -149,13 +157,14 @@ pub(super) fn record(
     };
 
     let mut report = report(outcome, message_row, detail);
-    match (outcome, thread, draft) {
-        (Outcome::Submission, _, Some(draft)) => {
+    match plan {
+        Plan::Submission { drafted } => {
+            let draft = &drafted.draft;
             let respond_by = config.window.respond_by(received_at);
             let (submission_id, reference, title) =
                 create_submission(conn, message_row, analysis, draft, received_at, respond_by)?;
-            if let Some(print) = fingerprint {
-                similar::remember(conn, submission_id, received_at, print, &similar)?;
+            if let Some(print) = &drafted.fingerprint {
+                similar::remember(conn, submission_id.0, received_at, print, &similar)?;
             }
             acknowledge(
                 conn,
@@ -166,18 +175,19 @@ pub(super) fn record(
                 config,
                 received_at,
             )?;
-            tracing::info!(message = message_row, %reference, "submission created");
+            tracing::info!(message = message_row.0, %reference, "submission created");
             report.reference = Some(reference);
             report.title = Some(title);
         }
-        (Outcome::Reply, Some(thread), Some(draft)) => {
-            let (reference, title) = attach_reply(conn, message_row, thread, analysis, draft)?;
-            tracing::info!(message = message_row, %reference, "reply attached");
+        Plan::Reply { answered, draft } => {
+            let (reference, title) =
+                attach_reply(conn, message_row, answered.thread, analysis, draft)?;
+            tracing::info!(message = message_row.0, %reference, "reply attached");
             report.reference = Some(reference);
             report.title = Some(title);
         }
-        _ => tracing::info!(
-            message = message_row,
+        Plan::IgnoredAuto { .. } | Plan::Unmatched => tracing::info!(
+            message = message_row.0,
             outcome = outcome.as_str(),
             "message recorded"
         ),
@@ -188,8 +198,8 @@ pub(super) fn record(
 /// Queues the acknowledgement of a new submission, within the limits.
 fn acknowledge(
     conn: &mut PgConnection,
-    message_row: i64,
-    submission_id: i64,
+    message_row: InboundMessageId,
+    submission_id: SubmissionId,
     recipient: &str,
     draft: &SubmissionDraft,
     config: &IntakeConfig,
@@ -197,7 +207,7 @@ fn acknowledge(
 ) -> QueryResult<()> {
     if !decide::acknowledge(draft) {
         tracing::info!(
-            message = message_row,
+            message = message_row.0,
             "not acknowledged: the sender failed DMARC"
         );
         return Ok(());
@@ -212,29 +222,29 @@ fn acknowledge(
     let token = RawToken::generate();
     let queued = crate::outbox::enqueue_acknowledgement(
         conn,
-        submission_id,
+        submission_id.0,
         recipient,
         token.expose(),
         limits,
         now,
     )?;
     if queued {
-        author_links::keep(conn, submission_id, &token, now)?;
+        author_links::keep(conn, submission_id.0, &token, now)?;
     } else {
         tracing::info!(
-            message = message_row,
+            message = message_row.0,
             "not acknowledged: the acknowledgement limit was reached"
         );
     }
     Ok(())
 }
 
-fn report(outcome: Outcome, message: i64, detail: Option<String>) -> IngestReport {
+fn report(outcome: Outcome, message: InboundMessageId, detail: Option<String>) -> IngestReport {
     IngestReport {
         outcome,
         reference: None,
         title: None,
-        message,
+        message: message.0,
         detail,
     }
 }
@@ -243,7 +253,7 @@ fn report(outcome: Outcome, message: i64, detail: Option<String>) -> IngestRepor
 fn insert_message(
     conn: &mut PgConnection,
     row: &NewInboundMessage<'_>,
-) -> QueryResult<Option<i64>> {
+) -> QueryResult<Option<InboundMessageId>> {
     diesel::insert_into(inbound_messages::table)
         .values(row)
         // No conflict target: the partial unique index on dedup_key is the
@@ -254,7 +264,7 @@ fn insert_message(
         .optional()
 }
 
-fn owner_of(conn: &mut PgConnection, dedup_key: &str) -> QueryResult<Option<i64>> {
+fn owner_of(conn: &mut PgConnection, dedup_key: &str) -> QueryResult<Option<InboundMessageId>> {
     inbound_messages::table
         .filter(inbound_messages::dedup_key.eq(dedup_key))
         .filter(inbound_messages::outcome.ne(Outcome::Duplicate))
@@ -266,7 +276,7 @@ fn owner_of(conn: &mut PgConnection, dedup_key: &str) -> QueryResult<Option<i64>
 fn record_duplicate(
     conn: &mut PgConnection,
     base: NewInboundMessage<'_>,
-    original: i64,
+    original: InboundMessageId,
 ) -> QueryResult<IngestReport> {
     let detail = format!("same message as #{original}");
     let id = insert_message(
@@ -279,7 +289,7 @@ fn record_duplicate(
         },
     )?
     .ok_or(diesel::result::Error::NotFound)?;
-    tracing::info!(message = id, original, "duplicate recorded");
+    tracing::info!(message = id.0, original = original.0, "duplicate recorded");
     Ok(report(Outcome::Duplicate, id, Some(detail)))
 }
 
@@ -301,7 +311,7 @@ fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<
     let named = submissions::reference
         .nullable()
         .eq(analysis.subject_reference.as_deref());
-    let found: Option<(i64, State)> = submissions::table
+    let found: Option<(SubmissionId, State)> = submissions::table
         .filter(submissions::author_email.eq(&analysis.mail.sender.email))
         .filter(named.or(in_thread.nullable()).assume_not_null())
         .order(submissions::id.desc())
@@ -317,12 +327,12 @@ fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<
 
 fn create_submission(
     conn: &mut PgConnection,
-    message_row: i64,
+    message_row: InboundMessageId,
     analysis: &MailAnalysis,
     draft: &SubmissionDraft,
     received_at: DateTime<Utc>,
     respond_by: DateTime<Utc>,
-) -> QueryResult<(i64, String, String)> {
+) -> QueryResult<(SubmissionId, String, String)> {
     let mail = &analysis.mail;
     let new_submission = NewSubmission {
         title: &draft.title,
@@ -339,13 +349,14 @@ fn create_submission(
         suspicious: draft.authentication.suspicious,
         inbound_message_id: message_row,
     };
-    let (submission_id, reference): (i64, String) = diesel::insert_into(submissions::table)
-        .values((
-            new_submission,
-            submissions::reference.eq(next_submission_reference(received_at)),
-        ))
-        .returning((submissions::id, submissions::reference))
-        .get_result(conn)?;
+    let (submission_id, reference): (SubmissionId, String) =
+        diesel::insert_into(submissions::table)
+            .values((
+                new_submission,
+                submissions::reference.eq(next_submission_reference(received_at)),
+            ))
+            .returning((submissions::id, submissions::reference))
+            .get_result(conn)?;
     link_message(conn, message_row, submission_id, mail.message_id.as_deref())?;
     insert_attachments(conn, message_row, submission_id, draft)?;
     // Its text is revision 1 already; written out as such when it first
@@ -358,7 +369,7 @@ fn create_submission(
 /// [`decide::reply_text`] says.
 fn attach_reply(
     conn: &mut PgConnection,
-    message_row: i64,
+    message_row: InboundMessageId,
     thread: Thread,
     analysis: &MailAnalysis,
     draft: &SubmissionDraft,
@@ -414,8 +425,8 @@ fn attach_reply(
                 thread.state,
             )?;
             tracing::info!(
-                message = message_row,
-                proposal,
+                message = message_row.0,
+                proposal = proposal.0,
                 %verdict,
                 "reply kept as a proposed revision"
             );
@@ -439,8 +450,8 @@ fn new_text(draft: &SubmissionDraft) -> NewText<'_> {
 /// [`id_key`]) to the submission's thread, so replies to it attach too.
 fn link_message(
     conn: &mut PgConnection,
-    message_row: i64,
-    submission_id: i64,
+    message_row: InboundMessageId,
+    submission_id: SubmissionId,
     message_id: Option<&str>,
 ) -> QueryResult<()> {
     diesel::update(inbound_messages::table.find(message_row))
@@ -460,8 +471,8 @@ fn link_message(
 
 fn insert_attachments(
     conn: &mut PgConnection,
-    message_row: i64,
-    submission_id: i64,
+    message_row: InboundMessageId,
+    submission_id: SubmissionId,
     draft: &SubmissionDraft,
 ) -> QueryResult<()> {
     if draft.attachments.is_empty() {
@@ -544,11 +555,16 @@ pub fn promote(
     prepared: Prepared,
     window: &ResponseWindow,
 ) -> Result<i64, PromoteError> {
-    let (Analysis::Mail(analysis), Some(draft)) = (prepared.analysis, prepared.draft) else {
+    let Reading::Mail {
+        analysis,
+        prospect: Prospect::Draft(drafted),
+    } = prepared.reading
+    else {
         return Err(PromoteError::Unreadable(
             "the message was not prepared as a submission".into(),
         ));
     };
+    let message_row = InboundMessageId(message_row);
     conn.transaction(|conn| {
         // Another editor may have promoted it meanwhile.
         let linked: Option<i64> = inbound_messages::table
@@ -564,15 +580,15 @@ pub fn promote(
             conn,
             message_row,
             &analysis,
-            &draft,
+            &drafted.draft,
             received_at,
             window.respond_by(received_at),
         )?;
-        if let Some(print) = &prepared.fingerprint {
+        if let Some(print) = &drafted.fingerprint {
             let found = similar::find(conn, print, received_at)?;
-            similar::remember(conn, submission_id, received_at, print, &found)?;
+            similar::remember(conn, submission_id.0, received_at, print, &found)?;
         }
-        tracing::info!(message = message_row, %reference, "message promoted to a submission");
-        Ok(submission_id)
+        tracing::info!(message = message_row.0, %reference, "message promoted to a submission");
+        Ok(submission_id.0)
     })
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::auth::Role;
-use crate::domain::{DeliveryState, OutboxKind};
+use crate::domain::{DeliveryState, OutboxId, OutboxKind, SubmissionId};
 use crate::schema::outbox;
 
 /// One outbox row, as the deliveries listing shows it.
@@ -69,7 +69,7 @@ pub enum RetryError {
     #[error(
         "a later event for the piece has been queued since ({event}, delivery {delivery}): this older one would undo it on the site"
     )]
-    Superseded { delivery: i64, event: String },
+    Superseded { delivery: OutboxId, event: String },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -95,7 +95,8 @@ pub fn retry_dead(conn: &mut PgConnection, id: i64, role: Role) -> Result<Delive
             return Err(RetryError::NotDead);
         }
         if let (true, Some(submission)) = (site_event, submission_id)
-            && let Some((delivery, event)) = later_delivery(conn, kind, submission, id, None)?
+            && let Some((delivery, event)) =
+                later_delivery(conn, kind, SubmissionId(submission), OutboxId(id), None)?
         {
             return Err(RetryError::Superseded { delivery, event });
         }
@@ -116,10 +117,10 @@ pub fn retry_dead(conn: &mut PgConnection, id: i64, role: Role) -> Result<Delive
 pub fn later_delivery(
     conn: &mut PgConnection,
     kind: OutboxKind,
-    submission: i64,
-    after: i64,
+    submission: SubmissionId,
+    after: OutboxId,
     state: Option<DeliveryState>,
-) -> QueryResult<Option<(i64, String)>> {
+) -> QueryResult<Option<(OutboxId, String)>> {
     let mut later = outbox::table
         .filter(outbox::kind.eq(kind))
         .filter(outbox::submission_id.eq(submission))

@@ -22,7 +22,7 @@ use sha2::Sha256;
 use super::deliveries::later_delivery;
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
-use crate::domain::{DeliveryState, OutboxKind};
+use crate::domain::{DeliveryState, OutboxId, OutboxKind, SubmissionId};
 use crate::jobs::Task;
 use crate::schema::outbox;
 use crate::secret::Secret;
@@ -206,8 +206,8 @@ pub fn run_once(
             let newer = later_delivery(
                 conn,
                 OutboxKind::Webhook,
-                submission,
-                job.id,
+                SubmissionId(submission),
+                OutboxId(job.id),
                 Some(DeliveryState::Sent),
             )?;
             if let Some((delivery, event)) = newer {

@@ -20,7 +20,7 @@ use super::deliveries::later_delivery;
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::config::{PostStatus, Takedown, WordpressConfig};
-use crate::domain::{DeliveryState, OutboxKind, WebhookEvent};
+use crate::domain::{DeliveryState, OutboxId, OutboxKind, SubmissionId, WebhookEvent};
 use crate::jobs::Task;
 use crate::publishing::view::PublicOpinion;
 use crate::schema::outbox;
@@ -192,8 +192,8 @@ fn deliver(
     if let Some((delivery, event)) = later_delivery(
         conn,
         OutboxKind::Wordpress,
-        submission,
-        job.id,
+        SubmissionId(submission),
+        OutboxId(job.id),
         Some(DeliveryState::Sent),
     )? {
         let reason = format!(

@@ -20,7 +20,7 @@ use diesel::prelude::*;
 use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::db::models::{NewCorrespondence, Submission};
-use crate::domain::{DeliveryState, Direction, OutboxKind};
+use crate::domain::{DeliveryState, Direction, OutboxKind, SubmissionId};
 use crate::jobs::Task;
 use crate::mail::{Composed, Composer, Mailer};
 use crate::schema::{correspondence, outbox, submission_thread_ids, submissions};
@@ -123,7 +123,7 @@ fn mark_sent(
             .execute(conn)?;
         diesel::insert_into(correspondence::table)
             .values(NewCorrespondence {
-                submission_id,
+                submission_id: SubmissionId(submission_id),
                 direction: Direction::Outbound,
                 inbound_message_id: None,
                 subject: Some(&composed.subject),

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::error::PieceError;
 use super::store::UserRef;
 use super::{lock, revision};
-use crate::domain::{State, WebhookEvent};
+use crate::domain::{State, SubmissionId, UserId, WebhookEvent};
 use crate::publishing::Site;
 use crate::schema::{submission_corrections, submissions, users};
 
@@ -37,10 +37,10 @@ pub fn valid_text(text: &str) -> Option<String> {
 /// (`opinion.updated`, carrying the corrections). Returns the new version.
 pub fn add(
     conn: &mut PgConnection,
-    id: i64,
+    id: SubmissionId,
     expected_version: i32,
     text: &str,
-    publisher: i64,
+    publisher: UserId,
     site: &Site,
 ) -> Result<i32, PieceError> {
     conn.transaction(|conn| {
@@ -61,7 +61,7 @@ pub fn add(
             .set(revision::next_version(now))
             .returning(submissions::version)
             .get_result(conn)?;
-        crate::outbox::enqueue_webhook(conn, id, WebhookEvent::Updated, site, now)?;
+        crate::outbox::enqueue_webhook(conn, id.0, WebhookEvent::Updated, site, now)?;
         Ok(version)
     })
 }

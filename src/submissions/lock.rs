@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::error::PieceError;
-use crate::domain::State;
+use crate::domain::{State, SubmissionId};
 use crate::schema::submissions;
 
 /// What a change needs to know of the piece it locked.
@@ -30,7 +30,7 @@ pub struct Locked {
 
 /// Locks piece `id` for a change until the transaction ends; `None` when
 /// there is no such piece.
-pub fn find_locked(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Locked>> {
+pub fn find_locked(conn: &mut PgConnection, id: SubmissionId) -> QueryResult<Option<Locked>> {
     submissions::table
         .find(id)
         .select(Locked::as_select())
@@ -40,13 +40,17 @@ pub fn find_locked(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Locke
 }
 
 /// Locks piece `id` for a change until the transaction ends.
-pub fn lock(conn: &mut PgConnection, id: i64) -> Result<Locked, PieceError> {
+pub fn lock(conn: &mut PgConnection, id: SubmissionId) -> Result<Locked, PieceError> {
     find_locked(conn, id)?.ok_or(PieceError::NotFound)
 }
 
 /// Locks piece `id` for a change made against `expected`, the version the
 /// client saw: refused as stale when the piece has moved on since.
-pub fn lock_at(conn: &mut PgConnection, id: i64, expected: i32) -> Result<Locked, PieceError> {
+pub fn lock_at(
+    conn: &mut PgConnection,
+    id: SubmissionId,
+    expected: i32,
+) -> Result<Locked, PieceError> {
     lock(conn, id)?.at(expected)
 }
 

@@ -16,7 +16,10 @@ use super::lock;
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
 use crate::auth::Actor;
-use crate::domain::{AuthVerdict, HistoryAction, PieceEvent, ProposalStatus, State, WebhookEvent};
+use crate::domain::{
+    AuthVerdict, HistoryAction, InboundMessageId, PieceEvent, ProposalId, ProposalStatus, State,
+    SubmissionId, UserId, WebhookEvent,
+};
 use crate::publishing::Site;
 use crate::schema::{proposed_revisions, submission_history, users};
 
@@ -24,12 +27,12 @@ use crate::schema::{proposed_revisions, submission_history, users};
 /// for the piece, now in `state`. Returns the proposal's id.
 pub fn propose(
     conn: &mut PgConnection,
-    submission_id: i64,
-    message_row: i64,
+    submission_id: SubmissionId,
+    message_row: InboundMessageId,
     text: NewText<'_>,
     sender_verdict: AuthVerdict,
     state: State,
-) -> QueryResult<i64> {
+) -> QueryResult<ProposalId> {
     let id = diesel::insert_into(proposed_revisions::table)
         .values((
             proposed_revisions::submission_id.eq(submission_id),
@@ -69,14 +72,14 @@ pub struct ProposalRow {
 
 /// The piece's proposals, newest first.
 pub fn list(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<ProposalRow>> {
-    load(conn, submission_id, None)
+    load(conn, SubmissionId(submission_id), None)
 }
 
 /// The piece's proposals, or the one named.
 fn load(
     conn: &mut PgConnection,
-    submission_id: i64,
-    only: Option<i64>,
+    submission_id: SubmissionId,
+    only: Option<ProposalId>,
 ) -> QueryResult<Vec<ProposalRow>> {
     let mut query = proposed_revisions::table
         .left_join(users::table.on(users::id.nullable().eq(proposed_revisions::decided_by)))
@@ -105,8 +108,8 @@ fn load(
 /// the site (`opinion.updated`).
 pub fn accept(
     conn: &mut PgConnection,
-    submission_id: i64,
-    proposal_id: i64,
+    submission_id: SubmissionId,
+    proposal_id: ProposalId,
     expected_version: i32,
     decider: Actor,
     site: &Site,
@@ -132,11 +135,12 @@ pub fn accept(
                 verdict: pending.sender_verdict,
             },
         )?;
+        let decider_id = UserId(decider.user_id);
         decide(
             conn,
             proposal_id,
             ProposalStatus::Accepted,
-            decider.user_id,
+            decider_id,
             Some(number),
         )?;
         let note = format!("proposal {proposal_id} became revision {number}");
@@ -145,28 +149,28 @@ pub fn accept(
             submission_id,
             PieceEvent::RevisionAccepted,
             state,
-            Some(decider.user_id),
+            Some(decider_id),
             &note,
         )?;
         if state == State::Published {
             crate::outbox::enqueue_webhook(
                 conn,
-                submission_id,
+                submission_id.0,
                 WebhookEvent::Updated,
                 site,
                 Utc::now(),
             )?;
         }
-        store::find(conn, submission_id)?.ok_or(PieceError::NotFound)
+        store::find(conn, submission_id.0)?.ok_or(PieceError::NotFound)
     })
 }
 
 /// Sets the proposal aside; the piece's text stays as it is.
 pub fn discard(
     conn: &mut PgConnection,
-    submission_id: i64,
-    proposal_id: i64,
-    user_id: i64,
+    submission_id: SubmissionId,
+    proposal_id: ProposalId,
+    user_id: UserId,
 ) -> Result<ProposalRow, PieceError> {
     conn.transaction(|conn| {
         let state = lock::lock(conn, submission_id)?.state;
@@ -190,7 +194,7 @@ pub fn discard(
 #[derive(Queryable)]
 struct Pending {
     status: ProposalStatus,
-    inbound_message_id: i64,
+    inbound_message_id: InboundMessageId,
     body_text: String,
     body_html: String,
     word_count: i32,
@@ -199,8 +203,8 @@ struct Pending {
 
 fn lock_pending(
     conn: &mut PgConnection,
-    submission_id: i64,
-    proposal_id: i64,
+    submission_id: SubmissionId,
+    proposal_id: ProposalId,
 ) -> Result<Pending, PieceError> {
     let found: Pending = proposed_revisions::table
         .filter(proposed_revisions::id.eq(proposal_id))
@@ -227,9 +231,9 @@ fn lock_pending(
 
 fn decide(
     conn: &mut PgConnection,
-    proposal_id: i64,
+    proposal_id: ProposalId,
     status: ProposalStatus,
-    user_id: i64,
+    user_id: UserId,
     revision_number: Option<i32>,
 ) -> QueryResult<()> {
     diesel::update(proposed_revisions::table.find(proposal_id))
@@ -246,10 +250,10 @@ fn decide(
 /// A proposal changes no state: its history row goes from the state to itself.
 fn log_history(
     conn: &mut PgConnection,
-    submission_id: i64,
+    submission_id: SubmissionId,
     event: PieceEvent,
     state: State,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     note: &str,
 ) -> QueryResult<()> {
     diesel::insert_into(submission_history::table)

@@ -11,7 +11,7 @@ use diesel::dsl::{Add, Eq, max};
 use diesel::prelude::*;
 
 use crate::db::models::{NewRevision, Submission};
-use crate::domain::{AuthVerdict, RevisionSource};
+use crate::domain::{AuthVerdict, InboundMessageId, RevisionSource, SubmissionId, UserId};
 use crate::schema::{submission_revisions, submissions};
 
 /// Who or what a revision came from.
@@ -19,11 +19,11 @@ use crate::schema::{submission_revisions, submissions};
 pub enum Origin {
     /// The author's reply, with the sender-authentication verdict it had.
     Reply {
-        message: i64,
+        message: InboundMessageId,
         verdict: AuthVerdict,
     },
     Editor {
-        user: i64,
+        user: UserId,
     },
 }
 
@@ -47,7 +47,7 @@ pub struct NewText<'a> {
 /// Records the piece's title and text as its next revision; returns its number.
 fn record(
     conn: &mut PgConnection,
-    submission_id: i64,
+    submission_id: SubmissionId,
     title: &str,
     text: NewText<'_>,
     origin: Origin,
@@ -79,7 +79,7 @@ fn record(
 
 /// Writes out revision 1, the text the piece arrived with, unless the piece
 /// has revisions already. Call it before the first change of the text.
-fn keep_original(conn: &mut PgConnection, submission_id: i64) -> QueryResult<()> {
+fn keep_original(conn: &mut PgConnection, submission_id: SubmissionId) -> QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO submission_revisions \
            (submission_id, number, title, body_text, body_html, source, inbound_message_id, created_at) \
@@ -130,7 +130,7 @@ pub struct Changes<'a> {
 /// the version it was asked to change (`lock::lock_at`).
 pub fn revise(
     conn: &mut PgConnection,
-    submission_id: i64,
+    submission_id: SubmissionId,
     changes: Changes<'_>,
     origin: Option<Origin>,
 ) -> QueryResult<(Submission, Option<i32>)> {
@@ -160,7 +160,7 @@ pub fn revise(
 /// and has checked the version it was asked to change.
 pub fn replace_text(
     conn: &mut PgConnection,
-    submission_id: i64,
+    submission_id: SubmissionId,
     text: NewText<'_>,
     origin: Origin,
 ) -> QueryResult<i32> {

@@ -17,7 +17,8 @@ use crate::auth::models::AccountStanding;
 use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};
 use crate::db::models::{AttachmentInfo, Submission};
 use crate::domain::{
-    AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State, WebhookEvent,
+    AuthVerdict, Direction, HistoryAction, ProposalStatus, RevisionSource, State, SubmissionId,
+    UserId, WebhookEvent,
 };
 use crate::publishing::Site;
 use crate::schema::{
@@ -129,8 +130,8 @@ diesel::define_sql_function! {
 /// such account; a submission of `None` when there is no such piece.
 pub fn find_for(
     conn: &mut PgConnection,
-    id: i64,
-    account: i64,
+    id: SubmissionId,
+    account: UserId,
 ) -> QueryResult<Option<(AccountStanding, Option<SubmissionRecord>)>> {
     // Driven by the account's row, so the standing comes back even when
     // there is no such piece. At most one row: no LIMIT node to start.
@@ -142,8 +143,8 @@ pub fn find_for(
             Option::<Submission>::as_select(),
             assignee_name(),
             pending_proposals(),
-            attachments_of(id),
-            similar_to(id),
+            attachments_of(id.0),
+            similar_to(id.0),
             forwarded_from(),
         ))
         .get_result::<(
@@ -576,7 +577,7 @@ pub fn edit(
     site: &Site,
 ) -> Result<SubmissionRecord, PieceError> {
     conn.transaction(|conn| {
-        let piece = lock::lock(conn, id)?;
+        let piece = lock::lock(conn, SubmissionId(id))?;
         let state = piece.state;
         // Who may act is checked first: the answer holds at any version.
         if !may_edit(state, editor.role) {
@@ -608,9 +609,9 @@ pub fn edit(
                     .map(|tags| tags.iter().cloned().map(Some).collect()),
             };
             let origin = edit.touches_text().then_some(Origin::Editor {
-                user: editor.user_id,
+                user: UserId(editor.user_id),
             });
-            revision::revise(conn, id, changes, origin).map_err(slug_conflict)?;
+            revision::revise(conn, SubmissionId(id), changes, origin).map_err(slug_conflict)?;
             if state == State::Published {
                 crate::outbox::enqueue_webhook(conn, id, WebhookEvent::Updated, site, Utc::now())?;
             }
@@ -738,8 +739,8 @@ pub fn notes(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<NoteRow>> {
 
 pub fn add_note(
     conn: &mut PgConnection,
-    id: i64,
-    author_id: i64,
+    id: SubmissionId,
+    author_id: UserId,
     body: &str,
 ) -> QueryResult<NoteRow> {
     let note_id: i64 = diesel::insert_into(submission_notes::table)

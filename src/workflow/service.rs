@@ -12,6 +12,7 @@ use super::machine::{
     check_exclusivity, plan_for,
 };
 use crate::auth::{Actor, Role};
+use crate::domain::SubmissionId;
 use crate::outbox;
 use crate::publishing::{Site, slug};
 use crate::schema::{submission_history, submissions, users};
@@ -127,8 +128,8 @@ pub fn apply(
 ) -> Result<SubmissionRecord, TransitionError> {
     conn.transaction(|conn| {
         let piece = match expected_version {
-            Some(expected) => lock::lock_at(conn, id, expected)?,
-            None => lock::lock(conn, id)?,
+            Some(expected) => lock::lock_at(conn, SubmissionId(id), expected)?,
+            None => lock::lock(conn, SubmissionId(id))?,
         };
         let state = piece.state;
         let reopened_respond_by = request.reopened_respond_by;

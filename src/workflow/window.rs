@@ -15,6 +15,7 @@ use super::service::{Initiator, apply_claimed};
 use super::{Action, State, TransitionRequest};
 use crate::auth::Actor;
 use crate::calendar::ResponseWindow;
+use crate::domain::SubmissionId;
 use crate::outbox;
 use crate::publishing::Site;
 use crate::schema::{submission_history, submissions};
@@ -92,7 +93,7 @@ pub fn hold(
         return Err(PieceError::MissingNote);
     }
     conn.transaction(|conn| {
-        let piece = lock::lock_at(conn, id, expected_version)?;
+        let piece = lock::lock_at(conn, SubmissionId(id), expected_version)?;
         let state = piece.state;
         if !OPEN_STATES.contains(&state) {
             return Err(PieceError::NotOpen { state });

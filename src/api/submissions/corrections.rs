@@ -8,6 +8,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, required_version};
 use crate::auth::Role;
+use crate::domain::{SubmissionId, UserId};
 use crate::submissions::corrections::{self, MAX_CORRECTION_CHARS};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,7 +67,8 @@ pub async fn add_correction(
     let site = state.site.clone();
     let (_, (version, rows)) = caller
         .db(&state, Role::Publisher, move |conn, actor| {
-            let version = corrections::add(conn, id, expected, &text, actor.user_id, &site)?;
+            let (piece, publisher) = (SubmissionId(id), UserId(actor.user_id));
+            let version = corrections::add(conn, piece, expected, &text, publisher, &site)?;
             Ok((version, corrections::list(conn, id)?))
         })
         .await?;

@@ -6,6 +6,7 @@ use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, not_modified, required_version};
 use crate::api::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
+use crate::domain::{SubmissionId, UserId};
 use crate::submissions::edit::{self, SubmissionPatch};
 use crate::submissions::store;
 
@@ -30,7 +31,10 @@ pub async fn show(
     let id = id.into_inner();
     let account = caller.user_id();
     // The account check and the read in one statement (`store::find_for`).
-    let found = blocking_db(&state, move |conn| Ok(store::find_for(conn, id, account)?)).await?;
+    let found = blocking_db(&state, move |conn| {
+        Ok(store::find_for(conn, SubmissionId(id), UserId(account))?)
+    })
+    .await?;
     let (standing, record) =
         found.map_or((None, None), |(standing, record)| (Some(standing), record));
     let actor = caller.admit(standing, Role::Editor)?;

@@ -6,6 +6,7 @@ use super::views::NoteView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::extract::Caller;
+use crate::domain::{SubmissionId, UserId};
 use crate::submissions::store;
 
 pub(crate) const MAX_NOTE_CHARS: usize = 10_000;
@@ -52,7 +53,12 @@ pub async fn add_note(
     }
     let id = id.into_inner();
     let row = super::with_submission(&state, caller, id, move |conn| {
-        Ok(store::add_note(conn, id, caller.user_id(), &body)?)
+        Ok(store::add_note(
+            conn,
+            SubmissionId(id),
+            UserId(caller.user_id()),
+            &body,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(NoteView::from(row)))

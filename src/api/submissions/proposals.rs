@@ -7,6 +7,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::Caller;
 use crate::api::preconditions::required_version;
 use crate::auth::Role;
+use crate::domain::{ProposalId, SubmissionId, UserId};
 use crate::submissions::proposals;
 
 /// New texts that came by mail and wait for an editor, newest first.
@@ -50,7 +51,12 @@ pub async fn accept(
     let (actor, record) = caller
         .db(&state, Role::Editor, move |conn, actor| {
             Ok(proposals::accept(
-                conn, id, proposal, expected, actor, &site,
+                conn,
+                SubmissionId(id),
+                ProposalId(proposal),
+                expected,
+                actor,
+                &site,
             )?)
         })
         .await?;
@@ -74,7 +80,12 @@ pub async fn discard(
     let (id, proposal) = path.into_inner();
     let (_, row) = caller
         .db(&state, Role::Editor, move |conn, actor| {
-            Ok(proposals::discard(conn, id, proposal, actor.user_id)?)
+            Ok(proposals::discard(
+                conn,
+                SubmissionId(id),
+                ProposalId(proposal),
+                UserId(actor.user_id),
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ProposalView::from(row)))
