@@ -1,5 +1,6 @@
-//! The desk's session: a cookie signed with a key derived from the JWT
-//! secret (`TokenKeys::cookie_key`), holding the account, its session epoch
+//! The desk's session: a cookie signed (the `cookie` crate's signed jar,
+//! HMAC-SHA256) with a key derived from the JWT secret
+//! (`TokenKeys::cookie_key`), holding the account, its session epoch
 //! and a random nonce (the CSRF token's seed). A signed-in session's nonce
 //! is also its token on the server (`auth::desk_sessions`, kept as a hash):
 //! every request reads that row with the account (`Caller::check`), so
@@ -12,7 +13,7 @@
 //! Signing in replaces it with a new nonce, so a token seen before sign-in
 //! is worth nothing after.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
@@ -97,8 +98,9 @@ impl Session {
         SessionKey::of_token(&self.nonce)
     }
 
-    /// `v1|<user id or ->|<epoch>|<expiry>|<nonce>|<name>`, then `.` and
-    /// the HMAC of all that, both in base64url.
+    /// `v1|<user id or ->|<epoch>|<expiry>|<nonce>|<name>` in base64url
+    /// (the name may hold anything), signed by the signed jar (its MAC in
+    /// front).
     pub fn encode(&self, key: &[u8; 32]) -> String {
         let (user, epoch, name) = match &self.account {
             Some(account) => (
@@ -113,11 +115,12 @@ impl Session {
             self.expires.timestamp(),
             self.nonce
         );
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(&payload),
-            URL_SAFE_NO_PAD.encode(sign(key, payload.as_bytes()))
-        )
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&jar_key(key))
+            .add(Cookie::new(COOKIE_NAME, URL_SAFE_NO_PAD.encode(payload)));
+        jar.get(COOKIE_NAME)
+            .map(|signed| signed.value().to_string())
+            .unwrap_or_default()
     }
 
     /// The session in `value`, if we signed it and it has not expired.
@@ -125,13 +128,11 @@ impl Session {
         if value.len() > MAX_COOKIE_CHARS {
             return None;
         }
-        let (payload, mac) = value.split_once('.')?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
-        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
-        let mut check = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-        check.update(&payload);
-        // Constant time: `verify_slice` compares without an early exit.
-        check.verify_slice(&mac).ok()?;
+        // The jar compares MACs in constant time.
+        let verified = CookieJar::new()
+            .signed(&jar_key(key))
+            .verify(Cookie::new(COOKIE_NAME, value.to_string()))?;
+        let payload = URL_SAFE_NO_PAD.decode(verified.value()).ok()?;
         let payload = String::from_utf8(payload).ok()?;
         let mut fields = payload.splitn(6, '|');
         if fields.next()? != "v1" {
@@ -192,6 +193,11 @@ pub fn removal(settings: DeskSettings) -> Cookie<'static> {
         .finish();
     cookie.make_removal();
     cookie
+}
+
+/// The signed jar's key, derived (HKDF) from the desk's cookie key.
+fn jar_key(key: &[u8; 32]) -> Key {
+    Key::derive_from(key)
 }
 
 fn sign(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
@@ -302,14 +308,15 @@ mod tests {
     fn a_changed_forged_or_expired_cookie_is_no_session() {
         let value = signed_in().encode(&KEY);
         assert_eq!(Session::decode(&value, &[8; 32], now()), None);
-        let (payload, mac) = value.split_once('.').unwrap();
+        // The jar's MAC (44 characters of base64) comes first.
+        let (mac, payload) = value.split_at(44);
         let forged = URL_SAFE_NO_PAD.encode(
             String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap())
                 .unwrap()
                 .replace("|42|", "|1|"),
         );
         assert_eq!(
-            Session::decode(&format!("{forged}.{mac}"), &KEY, now()),
+            Session::decode(&format!("{mac}{forged}"), &KEY, now()),
             None
         );
         assert_eq!(
