@@ -28,8 +28,8 @@ impl Desk {
     async fn new() -> Desk {
         let db = common::TestDb::new();
         let mut conn = db.conn();
-        common::create_user(&mut conn, EDITOR, Role::Editor, common::PASSWORD);
-        common::create_user(&mut conn, ADMIN, Role::Admin, common::PASSWORD);
+        common::create_user(&mut conn, EDITOR, Role::Editor, Some(common::PASSWORD));
+        common::create_user(&mut conn, ADMIN, Role::Admin, Some(common::PASSWORD));
         let app = TestApp::builder(&db.url).build().await;
         Desk { db, app }
     }
@@ -126,7 +126,7 @@ async fn unknown_address_wrong_password_and_deactivated_account_answer_alike() {
         &mut desk.db.conn(),
         "dormant@desk.example",
         Role::Editor,
-        common::PASSWORD,
+        Some(common::PASSWORD),
     );
     diesel::update(oped::schema::users::table.find(dormant))
         .set(oped::schema::users::active.eq(false))
@@ -347,7 +347,7 @@ async fn one_address_guessing_at_many_accounts_is_made_to_wait() {
 #[actix_web::test]
 async fn behind_a_trusted_proxy_each_client_counts_apart() {
     let db = common::TestDb::new();
-    common::create_user(&mut db.conn(), EDITOR, Role::Editor, common::PASSWORD);
+    common::create_user(&mut db.conn(), EDITOR, Role::Editor, Some(common::PASSWORD));
     let app = TestApp::builder(&db.url)
         .with_config(|config| config.http.trusted_proxies = vec!["10.0.0.0/24".parse().unwrap()])
         .build()

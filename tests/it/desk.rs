@@ -90,7 +90,7 @@ impl Browser {
 
 async fn signed_in(desk: &Desk, role: Role) -> (Browser, String) {
     let email = format!("{}@desk.example", role.as_str());
-    create_user(&mut desk.db.conn(), &email, role, PASSWORD);
+    create_user(&mut desk.db.conn(), &email, role, Some(PASSWORD));
     let mut browser = Browser::new();
     let signed = browser.sign_in(&desk.app, &email, PASSWORD).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
@@ -421,7 +421,7 @@ async fn a_cookie_copied_before_a_password_change_or_deactivation_is_refused_aft
     let admin_csrf = admin.get(&desk.app, "/desk/accounts").await.csrf();
     for way in ["desk", "api", "reset", "deactivation"] {
         let email = format!("{way}@desk.example");
-        let user_id = create_user(&mut desk.db.conn(), &email, Role::Editor, PASSWORD);
+        let user_id = create_user(&mut desk.db.conn(), &email, Role::Editor, Some(PASSWORD));
         let mut browser = Browser::new();
         let signed = browser.sign_in(&desk.app, &email, PASSWORD).await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER, "{way}");
@@ -507,7 +507,7 @@ async fn a_cookie_copied_before_a_password_change_or_deactivation_is_refused_aft
 async fn failed_desk_sign_ins_lock_the_account_for_the_api_too() {
     let desk = Desk::new().await;
     let email = "editor@desk.example";
-    create_user(&mut desk.db.conn(), email, Role::Editor, PASSWORD);
+    create_user(&mut desk.db.conn(), email, Role::Editor, Some(PASSWORD));
     let mut browser = Browser::new();
     let first = browser.sign_in(&desk.app, email, "a wrong password!").await;
     assert_eq!(first.status, StatusCode::UNAUTHORIZED);

@@ -7,6 +7,8 @@ use crate::common;
 use crate::common::dovecot;
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -147,34 +149,44 @@ fn the_corpus_through_the_mailbox_ends_as_through_oped_ingest() {
     assert!(row.last_success_at.is_some() && !row.failing());
 }
 
-#[test]
-fn mail_appended_while_the_poller_idles_is_recorded_within_seconds() {
-    let server = Dovecot::start();
+/// Appends a piece once the poller, reading the folder through `proxy`
+/// every `poll_interval`, idles on it (the server has answered its IDLE);
+/// how long the piece then took to be recorded.
+fn recorded_after_appending_while_idle(
+    server: &Dovecot,
+    proxy: &Proxy,
+    poll_interval: Duration,
+) -> Duration {
     let db = common::TestDb::new();
     let mut config = server.config("INBOX");
-    // Only IDLE can bring the mail in time: polling would take an hour.
-    config.poll_interval = Duration::from_secs(3600);
+    config.port = proxy.port;
+    config.poll_interval = poll_interval;
     let poller = start(&db, config, "idler", Failpoints::default());
     let mut conn = db.conn();
     wait_until("the first pass over the empty folder", || {
         mailbox_row(&mut conn).is_some_and(|row| row.last_success_at.is_some())
     });
-    // Let the poller enter IDLE.
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until("the poller idles", || proxy.idling());
 
     server.append("INBOX", [op_ed(1).as_slice()]);
     let appended = Instant::now();
     wait_until("the appended mail recorded", || {
         submission_count(&mut conn) == 1
     });
-    assert!(
-        appended.elapsed() < Duration::from_secs(30),
-        "recorded after {:?}",
-        appended.elapsed()
-    );
+    let took = appended.elapsed();
     wait_until("the mail moved", || server.count("Processed") == 1);
     poller.stop();
     assert_eq!(server.count("INBOX"), 0);
+    took
+}
+
+#[test]
+fn mail_appended_while_the_poller_idles_is_recorded_within_seconds() {
+    let server = Dovecot::start();
+    let proxy = Proxy::start(server.port, Lies::default());
+    // Only IDLE can bring the mail in time: polling would take an hour.
+    let took = recorded_after_appending_while_idle(&server, &proxy, Duration::from_secs(3600));
+    assert!(took < Duration::from_secs(30), "recorded after {took:?}");
 }
 
 #[test]
@@ -189,27 +201,15 @@ fn the_poller_reports_a_lost_server_and_reconnects_when_it_returns() {
         mailbox_row(&mut conn).is_some_and(|row| row.last_success_at.is_some())
     });
 
-    // Down long enough for the idling poller to notice, fail to reconnect
-    // and say so.
-    let watcher = std::thread::spawn({
-        let url = db.url.clone();
-        move || {
-            let mut conn = PgConnection::establish(&url).unwrap();
-            let started = Instant::now();
-            while started.elapsed() < PATIENCE {
-                if let Some(row) = mailbox_row(&mut conn)
-                    && row.failing()
-                {
-                    return row.last_error;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            None
-        }
+    // Down until the idling poller has noticed, failed to reconnect and
+    // said so on the mailbox's row.
+    server.stop();
+    wait_until("the outage recorded", || {
+        mailbox_row(&mut conn).is_some_and(|row| row.failing())
     });
-    server.restart_after(Duration::from_secs(3));
-    let error = watcher.join().unwrap().expect("the outage is recorded");
+    let error = mailbox_row(&mut conn).unwrap().last_error.unwrap();
     assert!(error.contains("127.0.0.1"), "{error}");
+    server.start_again();
 
     server.append("INBOX", [op_ed(5).as_slice()]);
     wait_until("the mail recorded after the reconnection", || {
@@ -335,6 +335,21 @@ fn poller_locks(conn: &mut PgConnection) -> i64 {
     .unwrap()
 }
 
+/// Pollers of this database that have asked for the mailbox's lock and
+/// hold none: they stand by (`pg_stat_activity` keeps a session's last
+/// statement).
+fn standing_by(conn: &mut PgConnection) -> i64 {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "count(*) FROM pg_stat_activity AS a \
+         WHERE a.datname = current_database() AND a.state = 'idle' \
+         AND a.query LIKE 'SELECT pg_try_advisory_lock(%' \
+         AND NOT EXISTS (SELECT 1 FROM pg_locks AS l \
+                         WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)",
+    ))
+    .get_result(conn)
+    .unwrap()
+}
+
 #[test]
 fn of_two_pollers_one_polls_and_the_other_takes_over_when_it_stops() {
     let server = Dovecot::start();
@@ -353,8 +368,9 @@ fn of_two_pollers_one_polls_and_the_other_takes_over_when_it_stops() {
     wait_until("one poller active", || {
         mailbox_row(&mut conn).is_some_and(|row| row.active_poller.is_some())
     });
-    // Both have had time to try the lock.
-    std::thread::sleep(Duration::from_secs(2));
+    wait_until("the other poller refused the lock", || {
+        standing_by(&mut conn) == 1
+    });
     assert_eq!(
         poller_locks(&mut conn),
         1,
@@ -452,17 +468,10 @@ fn a_wrong_password_is_a_clear_error_without_the_password_and_nothing_moves() {
 async fn editors_read_the_mailbox_state_and_readyz_stays_ready() {
     use actix_web::test;
     let desk = common::desk::Desk::new().await;
-    {
-        let mut conn = desk.db.conn();
-        let id =
-            state::register(&mut conn, "desk@news.example@imap.example.net:993/INBOX").unwrap();
-        state::failed(
-            &mut conn,
-            id,
-            "imap.example.net:993 refused the login of desk@news.example",
-        )
-        .unwrap();
-    }
+    common::failing_mailbox(
+        &mut desk.db.conn(),
+        "imap.example.net:993 refused the login of desk@news.example",
+    );
     let (_, token) = desk.user(oped::auth::Role::Editor);
 
     let anonymous = test::TestRequest::get().uri("/api/v1/mailbox").to_request();
@@ -474,10 +483,7 @@ async fn editors_read_the_mailbox_state_and_readyz_stays_ready() {
         .insert_header(("Authorization", format!("Bearer {token}")))
         .to_request();
     let body: Value = test::call_and_read_body_json(&desk.app, request).await;
-    assert_eq!(
-        body[0]["mailbox"],
-        "desk@news.example@imap.example.net:993/INBOX"
-    );
+    assert_eq!(body[0]["mailbox"], common::FAILING_MAILBOX);
     assert_eq!(body[0]["state"], "failing");
     assert!(
         body[0]["last_error"]
@@ -567,7 +573,7 @@ fn a_database_that_refuses_every_message_marks_the_mailbox_failing_until_it_reco
 fn a_server_that_understates_a_size_gets_no_more_than_the_limit_stored() {
     let server = Dovecot::start();
     let proxy = Proxy::start(
-        server.config("INBOX").port,
+        server.port,
         Lies {
             claimed_size: Some(100),
             ..Lies::default()
@@ -610,34 +616,16 @@ fn a_server_that_understates_a_size_gets_no_more_than_the_limit_stored() {
 fn a_server_that_never_pushes_during_idle_is_read_again_each_poll_interval() {
     let server = Dovecot::start();
     let proxy = Proxy::start(
-        server.config("INBOX").port,
+        server.port,
         Lies {
             no_pushes_while_idle: true,
             ..Lies::default()
         },
     );
-    let db = common::TestDb::new();
-    let mut config = server.config("INBOX");
-    config.port = proxy.port;
-    config.poll_interval = Duration::from_secs(2);
-    let poller = start(&db, config, "idler", Failpoints::default());
-    let mut conn = db.conn();
-    wait_until("the first pass over the empty folder", || {
-        mailbox_row(&mut conn).is_some_and(|row| row.last_success_at.is_some())
-    });
-    // Let the poller enter IDLE.
-    std::thread::sleep(Duration::from_millis(500));
-
-    server.append("INBOX", [op_ed(1).as_slice()]);
-    let appended = Instant::now();
-    wait_until("the appended mail recorded", || {
-        submission_count(&mut conn) == 1
-    });
-    poller.stop();
+    let took = recorded_after_appending_while_idle(&server, &proxy, Duration::from_secs(2));
     assert!(
-        appended.elapsed() < Duration::from_secs(12),
-        "recorded after {:?} with a poll interval of 2 s",
-        appended.elapsed()
+        took < Duration::from_secs(12),
+        "recorded after {took:?} with a poll interval of 2 s"
     );
 }
 
@@ -652,61 +640,88 @@ struct Lies {
 }
 
 /// An IMAP proxy in front of Dovecot that tells the client what [`Lies`]
-/// says; everything else passes through unchanged.
+/// says; everything else passes through unchanged. It sees the client's
+/// IDLE, so a test knows when the poller idles.
 struct Proxy {
     port: u16,
+    idle: Arc<IdleSeen>,
+}
+
+/// Where the proxied conversation stands with IDLE.
+#[derive(Default)]
+struct IdleSeen {
+    /// The client sent IDLE, and the server has not answered it yet.
+    asked: AtomicBool,
+    /// The server accepted the IDLE (`+ idling`), and the client has not
+    /// ended it (DONE).
+    idling: AtomicBool,
 }
 
 impl Proxy {
     fn start(upstream: u16, lies: Lies) -> Proxy {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
+        let idle = Arc::new(IdleSeen::default());
+        let seen = Arc::clone(&idle);
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { return };
                 let server = std::net::TcpStream::connect(("127.0.0.1", upstream)).unwrap();
-                let idling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let (to_server, to_client) =
                     (server.try_clone().unwrap(), client.try_clone().unwrap());
-                let client_idling = idling.clone();
+                let from_client = Arc::clone(&seen);
                 std::thread::spawn(move || {
                     relay(client, to_server, |line| {
-                        let command = String::from_utf8_lossy(line)
-                            .trim_end()
-                            .to_ascii_uppercase();
-                        if command.ends_with(" IDLE") {
-                            client_idling.store(true, std::sync::atomic::Ordering::SeqCst);
-                        } else if command == "DONE" {
-                            client_idling.store(false, std::sync::atomic::Ordering::SeqCst);
-                        }
+                        from_client.client_says(line);
                         Some(line.to_vec())
                     })
                 });
+                let from_server = Arc::clone(&seen);
                 std::thread::spawn(move || {
                     relay(server, to_client, |line| {
-                        let text = String::from_utf8_lossy(line);
-                        let push = text.starts_with("* ")
-                            && (text.trim_end().ends_with(" EXISTS")
-                                || text.trim_end().ends_with(" RECENT"));
-                        if lies.no_pushes_while_idle
-                            && push
-                            && idling.load(std::sync::atomic::Ordering::SeqCst)
-                        {
-                            return None;
-                        }
-                        match lies.claimed_size {
-                            Some(size)
-                                if text.starts_with("* ") && text.contains("RFC822.SIZE ") =>
-                            {
-                                Some(claim_size(&text, size).into_bytes())
-                            }
-                            _ => Some(line.to_vec()),
-                        }
+                        from_server.server_says(line, lies)
                     })
                 });
             }
         });
-        Proxy { port }
+        Proxy { port, idle }
+    }
+
+    /// Whether the poller idles now: it asked, and the server agreed.
+    fn idling(&self) -> bool {
+        self.idle.idling.load(Ordering::SeqCst)
+    }
+}
+
+impl IdleSeen {
+    fn client_says(&self, line: &[u8]) {
+        let command = String::from_utf8_lossy(line)
+            .trim_end()
+            .to_ascii_uppercase();
+        if command.ends_with(" IDLE") {
+            self.asked.store(true, Ordering::SeqCst);
+        } else if command == "DONE" {
+            self.idling.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// The server's `line` as the client gets it (`None`: dropped).
+    fn server_says(&self, line: &[u8], lies: Lies) -> Option<Vec<u8>> {
+        let text = String::from_utf8_lossy(line);
+        if text.starts_with("+ ") && self.asked.swap(false, Ordering::SeqCst) {
+            self.idling.store(true, Ordering::SeqCst);
+        }
+        let push = text.starts_with("* ")
+            && (text.trim_end().ends_with(" EXISTS") || text.trim_end().ends_with(" RECENT"));
+        if lies.no_pushes_while_idle && push && self.idling.load(Ordering::SeqCst) {
+            return None;
+        }
+        match lies.claimed_size {
+            Some(size) if text.starts_with("* ") && text.contains("RFC822.SIZE ") => {
+                Some(claim_size(&text, size).into_bytes())
+            }
+            _ => Some(line.to_vec()),
+        }
     }
 }
 

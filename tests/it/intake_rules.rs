@@ -2,6 +2,7 @@
 //! references, authentication, and hostile mail, through `intake::ingest`.
 
 use crate::common;
+use crate::common::ingest;
 
 use diesel::prelude::*;
 use oped::intake::{self, Outcome};
@@ -10,10 +11,6 @@ use oped::schema::{
 };
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
-fn ingest(conn: &mut PgConnection, raw: &[u8]) -> intake::IngestReport {
-    intake::ingest(conn, raw, &common::intake_config()).expect("database is up")
-}
 
 fn mail(from: &str, subject: &str, message_id: &str, extra: &str, body: &str) -> Vec<u8> {
     format!("From: {from}\r\nTo: oped@desk.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n{extra}\r\n{body}\r\n")

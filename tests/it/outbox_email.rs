@@ -599,28 +599,9 @@ fn a_stopped_worker_process_exits_cleanly_between_jobs() {
         .spawn()
         .unwrap();
     assert_eq!(sink.wait_for(1, Duration::from_secs(10)).len(), 1);
-    let status = terminate(&mut child);
+    let status = common::serve::terminate(&mut child);
     assert!(status.success(), "{status:?}");
     assert_eq!(rows(&mut conn)[0].state, "sent");
-}
-
-/// Stops a child process with SIGTERM and returns its exit status.
-fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
-    use nix::sys::signal::{Signal, kill};
-    use nix::unistd::Pid;
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
-    kill(pid, Signal::SIGTERM).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the process did not stop on SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
@@ -632,27 +613,23 @@ fn serve_delivers_email_unless_told_not_to() {
     enqueue_email(&mut conn, id, "approved", None).unwrap();
     let sink = SmtpSink::start();
 
-    // An API-only replica leaves the email to the workers.
-    let mut api_only = common::oped_command(&db.url)
-        .args(["serve", "--no-workers"])
-        .env("OPED_BIND", "127.0.0.1:0")
-        .env("OPED_INBOUND_TOKEN", common::INBOUND_TOKEN)
-        .env("OPED_SMTP_URL", sink.url())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // An API-only replica leaves the email to the workers: up and ready,
+    // it started none (the workers say they are ready before the server
+    // listens), and it stops with the email still queued.
+    let api_only = common::Serve::logged(
+        &db.url,
+        &["--no-workers"],
+        &[("OPED_SMTP_URL", sink.url().as_str())],
+    );
+    let log = api_only.log_once("listening");
+    assert!(!log.contains("workers ready"), "{log}");
+    assert!(api_only.stop().success());
     assert!(sink.received().is_empty());
-    assert!(terminate(&mut api_only).success());
+    assert_eq!(rows(&mut conn)[0].state, "pending");
 
-    let mut serve = common::oped_command(&db.url)
-        .arg("serve")
-        .env("OPED_BIND", "127.0.0.1:0")
-        .env("OPED_INBOUND_TOKEN", common::INBOUND_TOKEN)
-        .env("OPED_SMTP_URL", sink.url())
-        .spawn()
-        .unwrap();
+    let serve = common::Serve::start(&db.url, &[("OPED_SMTP_URL", sink.url().as_str())]);
     assert_eq!(sink.wait_for(1, Duration::from_secs(15)).len(), 1);
-    assert!(terminate(&mut serve).success());
+    assert!(serve.stop().success());
     assert_eq!(rows(&mut conn)[0].state, "sent");
     assert_eq!(sink.received().len(), 1);
 }

@@ -5,8 +5,8 @@
 //! metrics say which served them.
 //!
 //! Needs the test server to accept replication connections from 127.0.0.1
-//! (`.ci/run` adds the pg_hba line); skipped when the harness runs its own
-//! private cluster, which has no TCP listener to stream from.
+//! (`.ci/run` adds the pg_hba line); fails, saying so, when the harness runs
+//! its own private cluster, which has no TCP listener to stream from.
 
 use crate::common;
 
@@ -226,8 +226,11 @@ fn reads_by(server: &common::Serve, source: &str) -> f64 {
 #[test]
 fn public_reads_go_to_the_replica_and_fall_back_to_the_primary() {
     if common::server_url() != LOCAL_SERVER {
-        eprintln!("SKIPPED: the tests run on a private cluster, with nothing to stream from");
-        return;
+        common::missing_prerequisite(
+            "the PostgreSQL server on 127.0.0.1:5432, accepting replication connections \
+             (the tests run elsewhere: OPED_TEST_DATABASE_URL, or a private cluster, \
+             which has nothing to stream from)",
+        );
     }
     let mut replica = Replica::start();
     // Made after the base backup: the replica learns of it by streaming.

@@ -39,10 +39,6 @@ fn rand_id() -> u128 {
         .as_nanos()
 }
 
-fn ingest(desk: &Desk, raw: &[u8]) -> oped::intake::IngestReport {
-    oped::intake::ingest(&mut desk.db.conn(), raw, &common::intake_config()).unwrap()
-}
-
 async fn step(desk: &Desk, token: &str, id: i64, body: Value) {
     let version = desk.version(token, id).await;
     let (status, answer) = desk.transition(token, id, Some(version), body).await;
@@ -127,7 +123,7 @@ async fn a_forged_reply_leaves_the_published_piece_and_waits_for_an_editor() {
         "Authentication-Results: mx.desk.example; dmarc=fail (p=none) header.from=example.org\r\n",
         "Libya should abolish its central bank.\n\nSigned, nobody.",
     );
-    let report = ingest(&desk, &forged);
+    let report = common::ingest(&mut desk.db.conn(), &forged);
     assert_eq!(report.outcome, Outcome::Reply);
     assert_eq!(report.reference.as_deref(), Some(reference.as_str()));
 
@@ -187,7 +183,10 @@ async fn accepting_a_proposal_on_a_published_piece_is_a_publishers_act() {
         "Authentication-Results: mx.desk.example; dmarc=pass header.from=example.org\r\n",
         "Libya has two governments and one corrected paragraph.",
     );
-    assert_eq!(ingest(&desk, &correction).outcome, Outcome::Reply);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &correction).outcome,
+        Outcome::Reply
+    );
     let (_, proposals) = desk.get(&editor, &format!("{uri}/proposals")).await;
     assert_eq!(proposals[0]["sender_verdict"], "pass");
     let proposal = proposals[0]["id"].as_i64().unwrap();
@@ -260,7 +259,10 @@ async fn an_unauthenticated_reply_to_a_draft_is_a_proposal_an_editor_can_discard
         "In-Reply-To: <p01.amal@example.org>\r\n",
         "A text nobody vouched for.",
     );
-    assert_eq!(ingest(&desk, &unverified).outcome, Outcome::Reply);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &unverified).outcome,
+        Outcome::Reply
+    );
     let (_, after) = desk.get(&editor, &uri).await;
     assert_eq!(after["body_text"], before["body_text"]);
     assert_eq!(after["pending_proposals"], 1);
@@ -311,7 +313,10 @@ async fn a_signature_for_another_domain_does_not_authenticate_the_author() {
          Authentication-Results: mx.desk.example; dkim=pass header.d=attacker.example; spf=pass smtp.mailfrom=x@attacker.example\r\n",
         "Text signed by somebody else's domain.",
     );
-    assert_eq!(ingest(&desk, &unaligned).outcome, Outcome::Reply);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &unaligned).outcome,
+        Outcome::Reply
+    );
     let (_, after) = desk.get(&editor, &uri).await;
     assert_eq!(after["body_text"], before["body_text"]);
     assert_eq!(after["pending_proposals"], 1);
@@ -335,7 +340,10 @@ async fn a_forged_header_below_another_servers_is_no_authentication() {
          Authentication-Results: mx.desk.example; dmarc=pass header.from=example.org\r\n",
         "A text the sender vouched for themself.",
     );
-    assert_eq!(ingest(&desk, &forged).outcome, Outcome::Reply);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &forged).outcome,
+        Outcome::Reply
+    );
     let (_, after) = desk.get(&editor, &uri).await;
     assert_eq!(after["body_text"], before["body_text"]);
     assert_eq!(after["pending_proposals"], 1);
@@ -350,7 +358,10 @@ async fn a_forged_header_below_another_servers_is_no_authentication() {
          In-Reply-To: <p01.amal@example.org>\r\n",
         "A text our server vouched for.",
     );
-    assert_eq!(ingest(&desk, &vouched).outcome, Outcome::Reply);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &vouched).outcome,
+        Outcome::Reply
+    );
     let (_, after) = desk.get(&editor, &uri).await;
     assert_eq!(after["body_text"], "A text our server vouched for.");
     assert_eq!(after["pending_proposals"], 1);
@@ -378,7 +389,10 @@ async fn a_subject_naming_two_pieces_threads_by_neither() {
         "",
         "Which piece is this?",
     );
-    assert_eq!(ingest(&desk, &both).outcome, Outcome::Unmatched);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &both).outcome,
+        Outcome::Unmatched
+    );
     let (_, body) = desk
         .get(
             &editor,
@@ -472,7 +486,10 @@ async fn accepting_a_proposal_on_a_scheduled_piece_is_a_publishers_act() {
         "Authentication-Results: mx.desk.example; dmarc=pass header.from=example.org\r\n",
         "A text the scheduler would publish as it stands.",
     );
-    assert_eq!(ingest(&desk, &late).outcome, Outcome::Reply);
+    assert_eq!(
+        common::ingest(&mut desk.db.conn(), &late).outcome,
+        Outcome::Reply
+    );
     let (_, proposals) = desk.get(&editor, &format!("{uri}/proposals")).await;
     let proposal = proposals[0]["id"].as_i64().unwrap();
     let accept = format!("{uri}/proposals/{proposal}/accept");

@@ -41,14 +41,10 @@ fn piece(n: usize, words: usize) -> String {
     )
 }
 
+/// Records `raw` with `config`; the submission it made.
 fn ingest(conn: &mut PgConnection, raw: &str, config: &oped::config::IntakeConfig) -> i64 {
-    let report = oped::intake::ingest(conn, raw.as_bytes(), config).unwrap();
-    let reference = report.reference.expect("a new submission");
-    submissions::table
-        .filter(submissions::reference.eq(reference))
-        .select(submissions::id)
-        .first(conn)
-        .unwrap()
+    let report = common::ingest_with(conn, raw.as_bytes(), config);
+    common::submission_of(conn, &report)
 }
 
 fn deadline(conn: &mut PgConnection, id: i64) -> (DateTime<Utc>, DateTime<Utc>) {

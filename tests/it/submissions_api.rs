@@ -151,7 +151,7 @@ async fn transitions_need_a_current_if_match_and_write_history_and_outbox() {
     assert_eq!(status, StatusCode::OK, "{detail}");
     assert_eq!(
         detail["assignee"],
-        json!({"id": editor_id, "name": "editor 0"})
+        json!({"id": editor_id, "name": "editor0"})
     );
     assert_ne!(editor_id, other_id);
     assert_eq!(

@@ -26,8 +26,9 @@ impl Desk {
     async fn new() -> Desk {
         let db = common::TestDb::new();
         let mut conn = db.conn();
-        let admin_id = common::create_user(&mut conn, ADMIN, Role::Admin, common::PASSWORD);
-        let editor_id = common::create_user(&mut conn, EDITOR, Role::Editor, common::PASSWORD);
+        let admin_id = common::create_user(&mut conn, ADMIN, Role::Admin, Some(common::PASSWORD));
+        let editor_id =
+            common::create_user(&mut conn, EDITOR, Role::Editor, Some(common::PASSWORD));
         Desk {
             app: app(&db).await,
             db,
@@ -236,7 +237,7 @@ async fn only_admins_manage_accounts() {
         &mut desk.db.conn(),
         "pub@desk.example",
         Role::Publisher,
-        common::PASSWORD,
+        Some(common::PASSWORD),
     );
     let publisher = desk.token("pub@desk.example").await;
 

@@ -22,22 +22,13 @@ impl Desk {
         Desk { db, app }
     }
 
-    /// A user with `role`, and an access token for them.
+    /// A user with `role` (`editor0@desk.example`, named `editor0`, …), and
+    /// an access token for them.
     pub fn user(&self, role: Role) -> (i64, String) {
         let mut conn = self.db.conn();
         let n: i64 = users::table.count().get_result(&mut conn).unwrap();
-        let id: i64 = diesel::insert_into(users::table)
-            .values((
-                users::email.eq(format!("{}{n}@desk.example", role.as_str())),
-                users::name.eq(format!("{} {n}", role.as_str())),
-                users::role.eq(role.as_str()),
-                // Never used to log in: these tests hold tokens already.
-                users::password_hash
-                    .eq("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"),
-            ))
-            .returning(users::id)
-            .get_result(&mut conn)
-            .unwrap();
+        let email = format!("{}{n}@desk.example", role.as_str());
+        let id = super::create_user(&mut conn, &email, role, None);
         (
             id,
             super::token_keys().issue(id, role, 0, chrono::Utc::now()),
@@ -46,22 +37,12 @@ impl Desk {
 
     /// Ingests a corpus file; returns the submission id.
     pub fn ingest(&self, file: &str) -> i64 {
-        let report = oped::intake::ingest(
-            &mut self.db.conn(),
-            &super::corpus_file(file),
-            &super::intake_config(),
-        )
-        .unwrap();
-        let reference = report.reference.expect("a submission");
-        submissions::table
-            .filter(submissions::reference.eq(reference))
-            .select(submissions::id)
-            .first(&mut self.db.conn())
-            .unwrap()
+        super::ingest_submission(&mut self.db.conn(), file)
     }
 
+    /// Ingests `raw` mail; what became of it.
     pub fn ingest_raw(&self, raw: &str) -> oped::intake::IngestReport {
-        oped::intake::ingest(&mut self.db.conn(), raw.as_bytes(), &super::intake_config()).unwrap()
+        super::ingest(&mut self.db.conn(), raw.as_bytes())
     }
 
     pub fn force_state(&self, id: i64, state: &str) {

@@ -101,12 +101,14 @@ protocol imap {{
         server
     }
 
-    /// Stops the server (its clients see their connections drop) and
-    /// starts it again on the same port with the same mail once `down`
-    /// has passed.
-    pub fn restart_after(&mut self, down: Duration) {
+    /// Stops the server: its clients see their connections drop, and
+    /// nothing answers on its port until [`Dovecot::start_again`].
+    pub fn stop(&mut self) {
         self.terminate();
-        std::thread::sleep(down);
+    }
+
+    /// Starts the stopped server again on the same port with the same mail.
+    pub fn start_again(&mut self) {
         self.child = spawn(&self.dir.path().join("dovecot.conf"));
         self.wait_until_listening();
     }

@@ -7,6 +7,8 @@ pub mod desk;
 pub mod dovecot;
 /// Builders of mail and .docx, shared with the intake bench.
 pub mod mail;
+/// `oped serve` as a real process, ready when returned.
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -21,6 +23,7 @@ use oped::secret::Secret;
 
 pub use app::TestApp;
 pub use mail::zip_of;
+pub use serve::{Serve, wait_ready};
 
 pub const INBOUND_TOKEN: &str = "test-inbound-token-0123456789";
 pub const JWT_SECRET: &str = "test-jwt-secret-Zr2LwXv9Tn4Kp7Yc1Hm6Fd3Sb0Ge5J";
@@ -367,16 +370,32 @@ pub fn mail_with_attachment(
 /// A password that meets the policy (12 characters or more).
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// Adds an active account with `role` and `password` through the accounts
-/// module (argon2 hash and all); returns its id. The name is the email's
-/// local part.
+/// Adds an active account with `role`; returns its id. The name is the
+/// email's local part. With a `password` it is made as `oped user add`
+/// makes one (the accounts module, argon2 hash and all), to sign in with;
+/// with `None` its hash matches no password, for tests that issue the
+/// account's tokens themselves and need no argon2 run.
 pub fn create_user(
     conn: &mut PgConnection,
     email: &str,
     role: oped::auth::Role,
-    password: &str,
+    password: Option<&str>,
 ) -> i64 {
+    use oped::schema::users;
     let name = email.split('@').next().unwrap_or(email);
+    let Some(password) = password else {
+        return diesel::insert_into(users::table)
+            .values((
+                users::email.eq(email),
+                users::name.eq(name),
+                users::role.eq(role.as_str()),
+                users::password_hash
+                    .eq("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"),
+            ))
+            .returning(users::id)
+            .get_result(conn)
+            .expect("the test account is created");
+    };
     let account =
         oped::auth::accounts::NewAccount::new(email, name, role.as_str(), password.to_string())
             .expect("a valid test account");
@@ -443,17 +462,63 @@ pub mod smtp;
 /// A real WordPress served by `php -S`; see `wordpress.rs`.
 pub mod wordpress;
 
-/// Records corpus mail `name` through intake; returns the submission's id.
-pub fn ingest_submission(conn: &mut PgConnection, name: &str) -> i64 {
+/// Records `raw` through intake with the tests' configuration.
+pub fn ingest(conn: &mut PgConnection, raw: &[u8]) -> oped::intake::IngestReport {
+    ingest_with(conn, raw, &intake_config())
+}
+
+/// Records `raw` through intake with `config`.
+pub fn ingest_with(
+    conn: &mut PgConnection,
+    raw: &[u8],
+    config: &IntakeConfig,
+) -> oped::intake::IngestReport {
+    oped::intake::ingest(conn, raw, config).expect("the database records the message")
+}
+
+/// The id of the submission `report` made or attached a reply to.
+pub fn submission_of(conn: &mut PgConnection, report: &oped::intake::IngestReport) -> i64 {
     use oped::schema::submissions;
-    let report = oped::intake::ingest(conn, &corpus_file(name), &intake_config())
-        .expect("the corpus message is recorded");
-    let reference = report.reference.expect("the message made a submission");
+    let reference = report
+        .reference
+        .as_deref()
+        .expect("the message made a submission or attached to one");
     submissions::table
-        .filter(submissions::reference.eq(&reference))
+        .filter(submissions::reference.eq(reference))
         .select(submissions::id)
         .first(conn)
         .unwrap()
+}
+
+/// Records corpus mail `name` through intake; returns the submission's id.
+pub fn ingest_submission(conn: &mut PgConnection, name: &str) -> i64 {
+    let report = ingest(conn, &corpus_file(name));
+    submission_of(conn, &report)
+}
+
+/// Fails the test whose prerequisite `what` is missing, naming it: a test
+/// that returned early would pass having tested nothing. CI (`CI=true`)
+/// installs every prerequisite (`.ci/run`), so there the machine is wrong;
+/// elsewhere the failure says what to provide, and a run that means to do
+/// without it says so itself (`cargo test -- --skip <name>`).
+pub fn missing_prerequisite(what: &str) -> ! {
+    if std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!("missing in CI, where .ci/run provides it: {what}");
+    }
+    panic!(
+        "this test needs {what}; provide it as .ci/run does, or leave the test out \
+         knowingly with `cargo test -- --skip <its name>`"
+    );
+}
+
+/// The mailbox a failing poller left behind, as editors see it listed.
+pub const FAILING_MAILBOX: &str = "desk@news.example@imap.example.net:993/INBOX";
+
+/// Registers [`FAILING_MAILBOX`] and marks it failing with `error`, as a
+/// poller refused at login does.
+pub fn failing_mailbox(conn: &mut PgConnection, error: &str) {
+    let id = oped::mailbox::state::register(conn, FAILING_MAILBOX).unwrap();
+    oped::mailbox::state::failed(conn, id, error).unwrap();
 }
 
 /// A free port on 127.0.0.1 (free when asked; the caller binds it soon after).
@@ -463,69 +528,4 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// `oped serve` as a real process on a free port over `database_url`, with
-/// the inbound token and a data directory of its own, once `/readyz`
-/// answers; stopped with SIGTERM and reaped on drop.
-pub struct Serve {
-    pub child: std::process::Child,
-    pub base: String,
-    _data_dir: tempfile::TempDir,
-}
-
-impl Serve {
-    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Serve {
-        let port = free_port();
-        let data_dir = tempfile::tempdir().unwrap();
-        let mut command = oped_command(database_url);
-        command
-            .arg("serve")
-            .env("OPED_BIND", format!("127.0.0.1:{port}"))
-            .env("OPED_INBOUND_TOKEN", INBOUND_TOKEN)
-            .env("OPED_DATA_DIR", data_dir.path())
-            .stdout(std::process::Stdio::null());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut server = Serve {
-            child: command.spawn().unwrap(),
-            base: format!("http://127.0.0.1:{port}"),
-            _data_dir: data_dir,
-        };
-        wait_ready(&server.base, &mut server.child);
-        server
-    }
-}
-
-/// Waits until `oped serve` at `base` answers `/readyz`; panics if it exits
-/// first or is not ready within 90 s.
-pub fn wait_ready(base: &str, server: &mut std::process::Child) {
-    let client = reqwest::blocking::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            panic!("oped serve exited early with {status}");
-        }
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .is_ok_and(|response| response.status().is_success())
-        {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "oped serve never became ready"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-        let _ = self.child.wait();
-    }
 }
