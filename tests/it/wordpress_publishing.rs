@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use oped::auth::{Actor, Role};
 use oped::config::Config;
-use oped::domain::DeliveryState;
+use oped::domain::{DeliveryState, SubmissionId, UserId};
 use oped::mail::{Composer, Mailer, MemoryMailbox};
 use oped::outbox::JobOutcome;
 use oped::outbox::deliveries::{self, DeliveryFilter};
@@ -224,10 +224,10 @@ fn publishing_makes_one_post_in_its_category_and_a_correction_updates_it() {
         .unwrap();
     oped::submissions::corrections::add(
         &mut desk.conn,
-        id,
+        SubmissionId(id),
         version,
         "The budget law dates from 2026, not 2016.",
-        desk.actor.user_id,
+        UserId(desk.actor.user_id),
         &desk.site,
     )
     .unwrap();
