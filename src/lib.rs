@@ -6,6 +6,7 @@
 //! shell (`intake::store`, `api`, `cli`) does the I/O around it.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod author_link;
 pub mod calendar;

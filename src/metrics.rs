@@ -112,7 +112,7 @@ fn describe() {
     );
 }
 
-/// Requests waiting for a turn at the database gate (`api::gates`).
+/// Requests waiting for a turn at the database gate (`app::gates`).
 pub fn database_waiting(waiting: usize) {
     gauge!("oped_db_waiting_requests").set(waiting as f64);
 }

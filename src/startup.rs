@@ -13,8 +13,9 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
+use crate::api;
 use crate::api::metrics::MetricsAccess;
-use crate::api::{self, AppState};
+use crate::app::AppState;
 use crate::auth::secret_file::{self, SecretFileError};
 use crate::auth::tokens::{TokenError, TokenKeys};
 use crate::config::{Config, HttpConfig};
@@ -80,10 +81,6 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, StartupError
             );
             Arc::new(ReadReplica::new(url, config.database.pool_size))
         }),
-        metrics_access: Arc::new(MetricsAccess {
-            token: config.http.metrics_token.clone(),
-            allow: config.http.metrics_allow.clone(),
-        }),
         ..AppState::new(
             pool,
             Arc::new(config.intake.clone()),
@@ -116,6 +113,10 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(
             crate::metrics::track_requests,
         ))
+        .app_data(actix_web::web::Data::new(MetricsAccess {
+            token: http.metrics_token.clone(),
+            allow: http.metrics_allow.clone(),
+        }))
         .configure(crate::desk::routes(crate::desk::DeskSettings::new(
             http.bind,
             &state.site.public_api_url,
@@ -283,7 +284,7 @@ pub fn serve(config: &Config, no_workers: bool) -> Result<(), StartupError> {
     )?;
     let http = config.http.clone();
     let bind = http.bind;
-    // Requests wait their turn at the gates (api::gates), in order, before
+    // Requests wait their turn at the gates (app::gates), in order, before
     // they need a blocking thread; each worker has threads enough for all
     // that the gates admit, so none waits for a thread while holding a turn.
     let http_workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);

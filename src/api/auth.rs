@@ -17,8 +17,8 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AppState;
-use super::error::ApiError;
+use crate::app::AppState;
+use crate::app::error::ApiError;
 use crate::auth::accounts::{self, Credentials};
 use crate::auth::refresh::Session;
 

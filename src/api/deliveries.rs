@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiError;
-use super::extract::Caller;
-use super::{AppState, paging};
+use super::paging;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::domain::{DeliveryState, OutboxKind};
 use crate::outbox::deliveries::{self, DeliveryFilter, DeliveryRow};

@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::AppState;
-use super::error::ApiError;
+use crate::app::AppState;
+use crate::app::error::ApiError;
 use crate::db;
 
 /// The process is up and serving HTTP.
@@ -25,7 +25,7 @@ pub async fn healthz() -> HttpResponse {
         (status = 200, description = "ready", content_type = "application/json",
             example = json!({ "status": "ready" })),
         (status = 503, description = "The database is unavailable or its migrations are pending: code `temporarily_unavailable`",
-            body = super::error::Problem, content_type = "application/problem+json"),
+            body = crate::app::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
 
-use super::AppState;
-use super::error::ApiError;
+use crate::app::AppState;
+use crate::app::error::ApiError;
 use crate::intake::{self, Outcome};
 
 /// Records one raw RFC 5322 message; the body is the message itself.
@@ -19,15 +19,15 @@ use crate::intake::{self, Outcome};
         (status = 201, description = "a new submission", body = crate::intake::IngestReport),
         (status = 200, description = "recorded with another outcome", body = crate::intake::IngestReport),
         (status = 400, description = "The body is empty (`empty_body`) or could not be read (`bad_body`)",
-            body = super::error::Problem, content_type = "application/problem+json"),
+            body = crate::app::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No inbound token, a wrong one, or the server has none configured: code `unauthorized`",
-            body = super::error::Problem, content_type = "application/problem+json"),
+            body = crate::app::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than OPED_MAX_MESSAGE_BYTES: code `message_too_large`",
-            body = super::error::Problem, content_type = "application/problem+json"),
+            body = crate::app::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as `message/rfc822`: code `unsupported_media_type`",
-            body = super::error::Problem, content_type = "application/problem+json"),
+            body = crate::app::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Nothing was stored; deliver again later: code `temporarily_unavailable`",
-            body = super::error::Problem, content_type = "application/problem+json"),
+            body = crate::app::error::Problem, content_type = "application/problem+json"),
     ),
     security(("inbound_token" = [])))]
 pub async fn receive(
@@ -49,7 +49,7 @@ pub async fn receive(
         web::block(move || (intake::prepare(&raw, &config), raw)).await?
     };
     let config = state.intake.clone();
-    let report = super::blocking_db(&state, move |conn| {
+    let report = crate::app::blocking_db(&state, move |conn| {
         Ok(intake::record(conn, &raw, prepared, &config)?)
     })
     .await?;

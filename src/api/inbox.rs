@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiError;
-use super::extract::Caller;
+use super::paging;
 use super::submissions::views::SubmissionView;
-use super::{AppState, paging};
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::db::cursor::Cursor;
 use crate::intake::inbox::{self, InboxRow};

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::mailbox::state::{self, MailboxRow};
 

@@ -9,12 +9,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use ipnet::IpNet;
 use subtle::ConstantTimeEq;
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::bearer_token;
+use crate::app::AppState;
+use crate::app::caller::bearer_token;
+use crate::app::error::ApiError;
 use crate::secret::Secret;
 
-/// Who may scrape.
+/// Who may scrape: registered beside the app state by `startup::app`.
 #[derive(Debug, Default)]
 pub struct MetricsAccess {
     /// A bearer secret.
@@ -42,11 +42,12 @@ impl MetricsAccess {
 
 pub async fn show(
     request: HttpRequest,
+    access: web::Data<MetricsAccess>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let peer = request.peer_addr().map(|address| address.ip());
     let bearer = bearer_token(&request);
-    if !state.metrics_access.admits(peer, bearer.as_deref()) {
+    if !access.admits(peer, bearer.as_deref()) {
         return Err(ApiError::forbidden(
             "metrics are for the scraper named by OPED_METRICS_TOKEN or OPED_METRICS_ALLOW",
         ));

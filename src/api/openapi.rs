@@ -63,7 +63,7 @@ use super::{
         author::declare,
         author::consent,
     ),
-    components(schemas(super::error::Problem)),
+    components(schemas(crate::app::error::Problem)),
     modifiers(&BearerAuth, &SharedResponses),
     tags(
         (name = "auth", description = "Sessions"),

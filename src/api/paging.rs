@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-use super::error::ApiError;
+use crate::app::error::ApiError;
 use crate::db::cursor::{Cursor, DeadlineCursor, Position, RelevanceCursor};
 
 /// The largest page any list serves.

@@ -6,7 +6,7 @@ use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ETAG, IF_MATCH, IF_NONE_MATCH};
 
-use super::error::ApiError;
+use crate::app::error::ApiError;
 
 pub fn etag(version: i32) -> (actix_web::http::header::HeaderName, String) {
     (ETAG, format!("\"{version}\""))

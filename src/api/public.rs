@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::{Validators, is_conditional};
-use super::error::ApiError;
-use super::{AppState, paging, public_db};
+use super::paging;
+use crate::app::error::ApiError;
+use crate::app::{AppState, public_db};
 use crate::db::cursor::Cursor;
 use crate::publishing::feed::{self, FEED_LENGTH};
 use crate::publishing::store::{self, Lookup};
@@ -215,26 +216,6 @@ pub async fn feed(
     .await?;
     state.feed.put(&validators.etag, xml.clone());
     Ok(validators.ok().content_type(feed::CONTENT_TYPE).body(xml))
-}
-
-/// The last feed rendered, under its ETag. The ETag is a digest of every
-/// entry's id and version and of the latest retraction, so a feed is served
-/// from here only while it is exactly what a new rendering would give.
-#[derive(Debug, Default)]
-pub struct FeedCache(std::sync::Mutex<Option<(String, web::Bytes)>>);
-
-impl FeedCache {
-    fn get(&self, etag: &str) -> Option<web::Bytes> {
-        let cached = self.0.lock().unwrap_or_else(|poison| poison.into_inner());
-        cached
-            .as_ref()
-            .filter(|(tag, _)| tag == etag)
-            .map(|(_, xml)| xml.clone())
-    }
-
-    fn put(&self, etag: &str, xml: web::Bytes) {
-        *self.0.lock().unwrap_or_else(|poison| poison.into_inner()) = Some((etag.to_string(), xml));
-    }
 }
 
 fn feed_validators(

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AppState;
 use super::auth::{client_address, session_response};
-use super::error::ApiError;
-use super::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
 use crate::auth::models::User;
 use crate::auth::{Actor, Role};

@@ -11,10 +11,10 @@ use super::csrf::Posted;
 use super::session::{Account, Editor, Session};
 use super::signin::desk_settings;
 use super::views::{self, DeskError};
-use crate::api::AppState;
 use crate::api::auth::client_address;
-use crate::api::error::ApiError;
 use crate::api::users;
+use crate::app::AppState;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
 

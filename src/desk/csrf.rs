@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::session::{self, Session};
 use super::views::DeskError;
-use crate::api::AppState;
+use crate::app::AppState;
 
 /// The form field the token travels in.
 pub const FIELD: &str = "csrf";

@@ -14,13 +14,13 @@ use super::csrf::Posted;
 use super::queue::state_label;
 use super::session::Editor;
 use super::views::{self, DeskError};
-use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::submissions::attachments::file_response;
 use crate::api::submissions::notes::MAX_NOTE_CHARS;
 use crate::api::submissions::views::{
     HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
 };
+use crate::app::AppState;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::domain::{ProposalId, SubmissionId, UserId};
 use crate::submissions::proposals;

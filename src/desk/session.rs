@@ -25,9 +25,9 @@ use sha2::Sha256;
 
 use super::DeskSettings;
 use super::views::{DeskError, Frame};
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::auth::desk_sessions::{self, SessionKey};
 
@@ -86,7 +86,7 @@ impl Session {
         let user_id = account.user_id;
         let session = Session::signed_in(account, now);
         let (key, expires) = (session.key(), session.expires);
-        crate::api::blocking_db(state, move |conn| {
+        crate::app::blocking_db(state, move |conn| {
             Ok(desk_sessions::start(conn, user_id, key, expires, now)?)
         })
         .await?;

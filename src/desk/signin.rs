@@ -11,9 +11,9 @@ use super::DeskSettings;
 use super::csrf::Posted;
 use super::session::{self, Account, Session};
 use super::views::{self, DeskError};
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::accounts::{self, AuthError, Credentials};
 use crate::auth::{Role, desk_sessions};
 
@@ -117,7 +117,7 @@ pub async fn sign_out(
         && let Some(account) = &session.account
     {
         let key = session.key();
-        crate::api::blocking_db(&state, move |conn| Ok(desk_sessions::end(conn, key)?)).await?;
+        crate::app::blocking_db(&state, move |conn| Ok(desk_sessions::end(conn, key)?)).await?;
         tracing::info!(user_id = account.user_id, "signed out of the desk");
     }
     let mut response = views::see_other("/desk/signin");

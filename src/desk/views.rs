@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, ResponseError};
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{Value, json};
 
-use crate::api::error::ApiError;
+use crate::app::error::ApiError;
 
 const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../../templates/desk/base.html")),

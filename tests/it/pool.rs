@@ -8,7 +8,7 @@ use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
-use oped::api::error::ApiError;
+use oped::app::error::ApiError;
 use oped::db::STATEMENT_TIMEOUT;
 
 #[test]

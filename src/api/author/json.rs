@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use super::view::AuthorStatus;
 use super::{checked_disclosure, checked_reason, read_status, with_token};
-use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::app::AppState;
+use crate::app::error::ApiError;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,6 @@
 //! the token neither stays in caches nor leaks through links on the page.
 
 mod json;
-pub mod limiter;
 mod page;
 pub mod view;
 
@@ -15,8 +14,8 @@ use actix_web::{HttpRequest, web};
 use chrono::Utc;
 use diesel::PgConnection;
 
-use super::error::ApiError;
-use super::{AppState, blocking_db};
+use crate::app::error::ApiError;
+use crate::app::{AppState, blocking_db};
 use crate::author_link::service::ConsentError;
 use crate::author_link::status::normalise_disclosure;
 use crate::author_link::store::{self, DeclareError};

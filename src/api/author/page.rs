@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::view::AuthorStatus;
 use super::{checked_disclosure, checked_reason, read_status, with_token};
-use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::app::AppState;
+use crate::app::error::ApiError;
 use crate::author_link::{MAX_DISCLOSURE_CHARS, MAX_REASON_CHARS};
 
 /// Forms may post to this page only; nothing else is loaded.

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::with_submission;
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::author_link::service;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

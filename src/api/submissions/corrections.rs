@@ -3,10 +3,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::CorrectionView;
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, required_version};
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::domain::{SubmissionId, UserId};
 use crate::submissions::corrections::{self, MAX_CORRECTION_CHARS};

@@ -1,10 +1,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::views::SubmissionView;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
 use crate::api::preconditions::{etag, not_modified, required_version};
-use crate::api::{AppState, blocking_db};
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
+use crate::app::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::domain::{SubmissionId, UserId};
 use crate::submissions::edit::{self, SubmissionPatch};

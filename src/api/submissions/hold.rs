@@ -5,10 +5,10 @@ use utoipa::ToSchema;
 
 use super::detail::respond;
 use super::views::SubmissionView;
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
 use crate::api::preconditions::required_version;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::workflow::window;
 

@@ -17,9 +17,9 @@ pub mod views;
 use actix_web::web;
 use diesel::PgConnection;
 
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::submissions::store;
 

@@ -3,9 +3,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::views::NoteView;
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::domain::{SubmissionId, UserId};
 use crate::submissions::store;
 

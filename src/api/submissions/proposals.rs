@@ -2,10 +2,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::detail::respond;
 use super::views::ProposalView;
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::extract::Caller;
 use crate::api::preconditions::required_version;
+use crate::app::AppState;
+use crate::app::caller::Caller;
+use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::domain::{ProposalId, SubmissionId, UserId};
 use crate::submissions::proposals;

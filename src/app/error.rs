@@ -1,5 +1,7 @@
-//! The one error type of the HTTP API, rendered as `application/problem+json`
-//! (RFC 9457) in one place.
+//! The one error type of the application, rendered as
+//! `application/problem+json` (RFC 9457) in one place: what the API, the
+//! public pages' feed and the operators' routes answer. The desk shows the
+//! same error as a page (`desk::views::DeskError` is made from it).
 //!
 //! Policy: expected failures carry a stable `code` and a `detail` a client can
 //! act on; the database being away is a 503 with `Retry-After`; anything
@@ -11,13 +13,11 @@
 //! `startup::app`) logs it once with the request: nothing is logged where
 //! the error is made.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use super::JSON_BODY_LIMIT;
 use crate::auth::accounts::AuthError;
 use crate::db::errors::{DbFailure, classify};
 use crate::intake::{IntakeError, PromoteError};
@@ -406,55 +406,5 @@ impl From<WorkflowError> for ApiError {
                 ApiError::invalid_field("action", err.to_string())
             }
         }
-    }
-}
-
-/// A JSON body the extractor refused: too large, not JSON, or not the shape.
-impl From<JsonPayloadError> for ApiError {
-    fn from(err: JsonPayloadError) -> Self {
-        match err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("JSON bodies are limited to {JSON_BODY_LIMIT} bytes"),
-                )
-            }
-            JsonPayloadError::ContentType => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send Content-Type: application/json",
-            ),
-            JsonPayloadError::Deserialize(err) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                format!("the JSON body does not fit: {err}"),
-            ),
-            other => ApiError::bad_request(
-                "invalid_json",
-                format!("the body is not valid JSON: {other}"),
-            ),
-        }
-    }
-}
-
-impl From<QueryPayloadError> for ApiError {
-    fn from(err: QueryPayloadError) -> Self {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
-            format!("the query string does not fit: {err}"),
-        )
-    }
-}
-
-/// A path segment of the wrong type (`/submissions/abc`): no such resource.
-impl From<PathError> for ApiError {
-    fn from(err: PathError) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no such resource: {err}"),
-        )
     }
 }
