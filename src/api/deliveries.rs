@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::paging;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::paging;
 use crate::auth::Role;
 use crate::domain::{DeliveryState, OutboxKind};
 use crate::outbox::deliveries::{self, DeliveryFilter, DeliveryRow};

@@ -12,7 +12,6 @@ pub(crate) mod inbox;
 mod mailbox;
 pub mod metrics;
 pub mod openapi;
-pub(crate) mod paging;
 mod preconditions;
 pub mod public;
 pub(crate) mod submissions;

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::conditional::{Validators, is_conditional};
-use super::paging;
 use crate::app::error::ApiError;
+use crate::app::paging;
 use crate::app::{AppState, public_db};
 use crate::db::cursor::Cursor;
 use crate::publishing::feed::{self, FEED_LENGTH};

@@ -9,6 +9,7 @@ pub mod caller;
 pub mod error;
 pub mod feed_cache;
 pub mod gates;
+pub mod paging;
 pub mod turns;
 
 use std::sync::Arc;

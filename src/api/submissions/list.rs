@@ -4,9 +4,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::views::{SubmissionListItem, SubmissionPage};
-use crate::api::{AppState, paging};
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::{AppState, paging};
 use crate::auth::Role;
 use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};
 use crate::submissions::search::query_problem;
