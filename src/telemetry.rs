@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::api::auth::client_address;
 use crate::app::AppState;
+use crate::app::client::client_address;
 use crate::config::LogFormat;
 
 /// Installs the global subscriber. Logs go to stderr so that `oped ingest`

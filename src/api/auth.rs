@@ -1,15 +1,6 @@
 //! `POST /auth/login`, `/auth/refresh` and `/auth/logout` (account errors
-//! become HTTP answers in `error.rs`, with every other error).
-//!
-//! The client address used for throttling is the TCP peer, except when the
-//! peer is one of `OPED_TRUSTED_PROXIES`: then it is the address that proxy
-//! (and any trusted one before it) says it forwarded for, in
-//! `X-Forwarded-For`. Anyone else's `X-Forwarded-For` is ignored: a client
-//! can write that header, and would then pick its own throttle bucket.
-
-use std::net::IpAddr;
-
-use ipnet::IpNet;
+//! become HTTP answers in `app/error.rs`, with every other error). Logins
+//! are throttled by the client's address (`app::client`).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::app::client::client_address;
 use crate::app::error::ApiError;
 use crate::auth::accounts::{self, Credentials};
 use crate::auth::refresh::Session;
@@ -142,38 +134,6 @@ pub(super) fn session_response(session: Session) -> HttpResponse {
             expires_in: session.expires_in.as_secs(),
             refresh_token: session.refresh_token,
         })
-}
-
-/// The client's address: the TCP peer, or, when the peer is a trusted
-/// proxy, the nearest address in `X-Forwarded-For` that is not one (each
-/// proxy appends the address it received from; only what our own proxies
-/// appended can be believed).
-pub(crate) fn client_address(request: &HttpRequest, proxies: &[IpNet]) -> Option<IpAddr> {
-    let peer = request.peer_addr()?.ip();
-    let trusted = |address: &IpAddr| proxies.iter().any(|net| net.contains(address));
-    if !trusted(&peer) {
-        return Some(peer);
-    }
-    let mut hops = request
-        .headers()
-        .get_all(header::X_FORWARDED_FOR)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|hop| hop.trim().parse::<IpAddr>())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev();
-    let mut nearest = peer;
-    for hop in hops.by_ref() {
-        match hop {
-            Ok(address) if trusted(&address) => nearest = address,
-            Ok(address) => return Some(address),
-            // Garbage where a trusted proxy should have written an address:
-            // the last address we can vouch for stands.
-            Err(_) => break,
-        }
-    }
-    Some(nearest)
 }
 
 #[cfg(test)]

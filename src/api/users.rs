@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::{client_address, session_response};
+use super::auth::session_response;
 use crate::app::AppState;
 use crate::app::caller::Caller;
+use crate::app::client::client_address;
 use crate::app::error::ApiError;
 use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
 use crate::auth::models::User;

@@ -6,6 +6,7 @@
 
 pub mod author_link;
 pub mod caller;
+pub mod client;
 pub mod error;
 pub mod feed_cache;
 pub mod gates;

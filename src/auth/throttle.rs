@@ -66,7 +66,7 @@ pub struct AttemptKeys {
 
 impl AttemptKeys {
     /// `email` as typed, already trimmed and lower-cased; `address` the
-    /// client's address (see `api::auth::client_address`).
+    /// client's address (see `app::client::client_address`).
     pub fn new(email: &str, address: Option<IpAddr>) -> AttemptKeys {
         let address = address.map(address_key);
         let account = account_key(email);

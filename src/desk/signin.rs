@@ -67,7 +67,7 @@ pub async fn sign_in(
     let credentials = Credentials {
         email: email.clone(),
         password,
-        address: crate::api::auth::client_address(&request, &state.trusted_proxies),
+        address: crate::app::client::client_address(&request, &state.trusted_proxies),
     };
     // argon2 takes its share of the cores, as for the API's logins.
     let _hashing = state.gates.hashing().await?;

@@ -86,7 +86,7 @@ where
     F: FnOnce(&mut PgConnection, i64) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let address = super::auth::client_address(request, &state.trusted_proxies);
+    let address = crate::app::client::client_address(request, &state.trusted_proxies);
     if let Err(seconds) = state
         .author_lookups
         .admit(address, std::time::Instant::now())
