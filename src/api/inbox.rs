@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::submissions::views::SubmissionView;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
 use crate::app::paging;
+use crate::app::views::SubmissionView;
 use crate::auth::Role;
 use crate::db::cursor::Cursor;
 use crate::intake::inbox::{self, InboxRow};

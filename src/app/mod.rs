@@ -12,6 +12,7 @@ pub mod feed_cache;
 pub mod gates;
 pub mod paging;
 pub mod turns;
+pub mod views;
 
 use std::sync::Arc;
 

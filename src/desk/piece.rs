@@ -16,11 +16,9 @@ use super::session::Editor;
 use super::views::{self, DeskError};
 use crate::api::submissions::attachments::file_response;
 use crate::api::submissions::notes::MAX_NOTE_CHARS;
-use crate::api::submissions::views::{
-    HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
-};
 use crate::app::AppState;
 use crate::app::error::ApiError;
+use crate::app::views::{HistoryView, NoteView, ProposalView, RevisionView, SubmissionView};
 use crate::auth::Role;
 use crate::domain::{ProposalId, SubmissionId, UserId};
 use crate::submissions::proposals;

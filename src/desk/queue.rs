@@ -11,10 +11,10 @@ use serde_json::json;
 
 use super::session::Editor;
 use super::views::{self, DeskError};
-use crate::api::submissions::views::SubmissionListItem;
 use crate::app::AppState;
 use crate::app::error::ApiError;
 use crate::app::paging;
+use crate::app::views::SubmissionListItem;
 use crate::auth::{Role, accounts};
 use crate::db::cursor::{Cursor, RelevanceCursor};
 use crate::submissions::search::query_problem;

@@ -2,11 +2,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::views::CorrectionView;
 use crate::api::preconditions::{etag, required_version};
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::CorrectionView;
 use crate::auth::Role;
 use crate::domain::{SubmissionId, UserId};
 use crate::submissions::corrections::{self, MAX_CORRECTION_CHARS};

@@ -2,10 +2,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::views::CorrespondenceView;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::CorrespondenceView;
 use crate::outbox;
 use crate::submissions::store;
 

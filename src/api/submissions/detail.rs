@@ -1,9 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::views::SubmissionView;
 use crate::api::preconditions::{etag, not_modified, required_version};
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::SubmissionView;
 use crate::app::{AppState, blocking_db};
 use crate::auth::{Actor, Role};
 use crate::domain::{SubmissionId, UserId};

@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, web};
 
-use super::views::HistoryView;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::HistoryView;
 use crate::submissions::store;
 
 /// Every transition, oldest first.

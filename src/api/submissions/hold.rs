@@ -4,11 +4,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::detail::respond;
-use super::views::SubmissionView;
 use crate::api::preconditions::required_version;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::SubmissionView;
 use crate::auth::Role;
 use crate::workflow::window;
 

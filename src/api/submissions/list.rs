@@ -3,9 +3,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::views::{SubmissionListItem, SubmissionPage};
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::{SubmissionListItem, SubmissionPage};
 use crate::app::{AppState, paging};
 use crate::auth::Role;
 use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};

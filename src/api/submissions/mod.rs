@@ -12,7 +12,6 @@ pub(crate) mod notes;
 mod proposals;
 mod revisions;
 mod transitions;
-pub mod views;
 
 use actix_web::web;
 use diesel::PgConnection;

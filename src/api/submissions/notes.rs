@@ -2,11 +2,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::views::NoteView;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
 use crate::domain::{SubmissionId, UserId};
+use crate::app::views::NoteView;
 use crate::submissions::store;
 
 pub(crate) const MAX_NOTE_CHARS: usize = 10_000;

@@ -1,11 +1,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::detail::respond;
-use super::views::ProposalView;
 use crate::api::preconditions::required_version;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::ProposalView;
 use crate::auth::Role;
 use crate::domain::{ProposalId, SubmissionId, UserId};
 use crate::submissions::proposals;
@@ -30,7 +30,7 @@ pub async fn proposals(
     params(("id" = i64, Path), ("proposal" = i64, Path),
         ("If-Match" = String, Header, example = "\"3\"", description = "The ETag of the version you reviewed")),
     responses(
-        (status = 200, description = "The submission with the accepted text", body = super::views::SubmissionView,
+        (status = 200, description = "The submission with the accepted text", body = crate::app::views::SubmissionView,
             headers(("ETag" = String, description = "The new version, quoted"))),
         (status = 403, description = "The piece is scheduled or published and the caller is no publisher: code `publisher_only`"),
         (status = 404, description = "No such submission or proposal: code `not_found`"),

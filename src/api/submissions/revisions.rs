@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, web};
 
-use super::views::RevisionView;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::views::RevisionView;
 use crate::submissions::store;
 
 /// Every text the piece has had, newest first.

@@ -1,5 +1,6 @@
-//! What the editor API shows of a submission: separate types from the rows,
-//! so that a new column never reaches a client by accident.
+//! What the doors show of a submission (the API as JSON, the desk in its
+//! pages): separate types from the rows, so that a new column never reaches
+//! a client by accident.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
