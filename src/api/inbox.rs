@@ -2,20 +2,19 @@
 //! quarantined, and its promotion to one.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::inbox::{InboxItem, promote_message};
 use crate::app::paging;
 use crate::app::views::SubmissionView;
 use crate::auth::Role;
 use crate::db::cursor::Cursor;
-use crate::intake::inbox::{self, InboxRow};
-use crate::intake::{self, Outcome};
-use crate::submissions::store;
+use crate::intake::Outcome;
+use crate::intake::inbox;
 
 const DEFAULT_LIMIT: i64 = 20;
 
@@ -34,36 +33,6 @@ pub struct InboxQuery {
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InboxItem {
-    /// The message id, for `POST /inbox/{id}/promote`.
-    pub id: i64,
-    #[schema(value_type = String)]
-    pub outcome: Outcome,
-    /// Why it was quarantined.
-    pub detail: Option<String>,
-    pub sender_email: Option<String>,
-    pub sender_name: Option<String>,
-    pub subject: Option<String>,
-    pub received_at: DateTime<Utc>,
-    pub size: i64,
-}
-
-impl From<InboxRow> for InboxItem {
-    fn from(row: InboxRow) -> Self {
-        InboxItem {
-            id: row.id,
-            outcome: row.outcome,
-            detail: row.detail,
-            sender_email: row.sender_email,
-            sender_name: row.sender_name,
-            subject: row.subject,
-            received_at: row.received_at,
-            size: row.size,
-        }
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,32 +103,4 @@ pub async fn promote(
             &state.site,
             state.intake.word_limit,
         )))
-}
-
-/// Promotes inbox message `id` for `caller` (the API's and the desk's one
-/// way): the raw mail read, then parsed and extracted with no pooled
-/// connection held, then recorded as a submission.
-pub(crate) async fn promote_message(
-    state: &AppState,
-    caller: Caller,
-    id: i64,
-) -> Result<(crate::auth::Actor, store::SubmissionRecord), ApiError> {
-    let (_, raw) = caller
-        .db(state, Role::Editor, move |conn, _| {
-            Ok(intake::promotable(conn, id)?)
-        })
-        .await?;
-    // Parsed and extracted with no pooled connection held.
-    let config = state.intake.clone();
-    let prepared = {
-        let _turn = state.gates.intake().await?;
-        web::block(move || intake::prepare_promotion(&raw, &config)).await??
-    };
-    let window = state.intake.window;
-    caller
-        .db(state, Role::Editor, move |conn, _| {
-            let submission = intake::promote(conn, id, prepared, &window)?;
-            store::find(conn, submission)?.ok_or_else(|| ApiError::not_found("submission"))
-        })
-        .await
 }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod error;
 pub mod feed_cache;
 pub mod gates;
+pub mod inbox;
 pub mod paging;
 pub mod turns;
 pub mod views;

@@ -1,6 +1,6 @@
 //! The inbox: mail that did not become a submission (unmatched, or
 //! quarantined by the intake's limits), newest first, each with a button
-//! that makes a submission of it (`api::inbox::promote_message`).
+//! that makes a submission of it (`app::inbox::promote_message`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -12,9 +12,9 @@ use super::piece::piece_url;
 use super::session::Editor;
 use super::signin::NoFields;
 use super::views::{self, DeskError};
-use crate::api::inbox::{InboxItem, promote_message};
 use crate::app::AppState;
 use crate::app::error::ApiError;
+use crate::app::inbox::{InboxItem, promote_message};
 use crate::app::paging;
 use crate::auth::Role;
 use crate::db::cursor::Cursor;
