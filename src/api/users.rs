@@ -9,12 +9,13 @@ use utoipa::ToSchema;
 
 use super::auth::session_response;
 use crate::app::AppState;
+use crate::app::accounts::change_account;
 use crate::app::caller::Caller;
 use crate::app::client::client_address;
 use crate::app::error::ApiError;
-use crate::auth::accounts::{self, AuthError, NewAccount, PasswordChange, UserChanges};
+use crate::auth::Role;
+use crate::auth::accounts::{self, NewAccount, PasswordChange, UserChanges};
 use crate::auth::models::User;
-use crate::auth::{Actor, Role};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -201,25 +202,6 @@ pub async fn update(
     };
     let user = change_account(&state, actor, path.into_inner(), changes).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
-}
-
-/// An admin's changes to an account (the API's and the desk's), off the
-/// async workers. A password reset hashes: it waits its turn like a login.
-pub async fn change_account(
-    state: &AppState,
-    actor: Actor,
-    user_id: i64,
-    changes: UserChanges,
-) -> Result<Result<User, AuthError>, ApiError> {
-    let _hashing = match changes.password {
-        Some(_) => Some(state.gates.hashing().await?),
-        None => None,
-    };
-    let pool = state.pool.clone();
-    Ok(
-        web::block(move || accounts::update_user(&pool, actor, user_id, changes, Utc::now()))
-            .await?,
-    )
 }
 
 #[utoipa::path(

@@ -4,6 +4,7 @@
 //! desk's pages (`desk`), the public pages (`public`) and the operators'
 //! routes (`ops`) are thin doors over it; none of them imports another.
 
+pub mod accounts;
 pub mod author_link;
 pub mod caller;
 pub mod client;

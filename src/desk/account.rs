@@ -11,7 +11,6 @@ use super::csrf::Posted;
 use super::session::{Account, Editor, Session};
 use super::signin::desk_settings;
 use super::views::{self, DeskError};
-use crate::api::users;
 use crate::app::AppState;
 use crate::app::client::client_address;
 use crate::app::error::ApiError;
@@ -198,7 +197,7 @@ pub async fn change_account(
         active: Some(active),
         password: (!fields.password.is_empty()).then_some(fields.password),
     };
-    match users::change_account(&state, actor, path.into_inner(), changes).await? {
+    match crate::app::accounts::change_account(&state, actor, path.into_inner(), changes).await? {
         Ok(_) => Ok(views::see_other("/desk/accounts")),
         Err(
             err @ (AuthError::InvalidField { .. } | AuthError::SelfLockout | AuthError::LastAdmin),
