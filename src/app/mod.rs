@@ -12,6 +12,7 @@ pub mod error;
 pub mod feed_cache;
 pub mod gates;
 pub mod inbox;
+pub mod note;
 pub mod paging;
 pub mod turns;
 pub mod views;

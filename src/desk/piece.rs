@@ -15,9 +15,9 @@ use super::queue::state_label;
 use super::session::Editor;
 use super::views::{self, DeskError};
 use crate::api::submissions::attachments::file_response;
-use crate::api::submissions::notes::MAX_NOTE_CHARS;
 use crate::app::AppState;
 use crate::app::error::ApiError;
+use crate::app::note::{self, MAX_NOTE_CHARS};
 use crate::app::views::{HistoryView, NoteView, ProposalView, RevisionView, SubmissionView};
 use crate::auth::Role;
 use crate::domain::{ProposalId, SubmissionId, UserId};
@@ -216,13 +216,8 @@ pub async fn add_note(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
-    let body = form.fields.body.trim().to_string();
-    if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
-        return Err(
-            DeskError::bad_request(format!("a note is 1 to {MAX_NOTE_CHARS} characters"))
-                .back_to(piece_url(id)),
-        );
-    }
+    let body = note::checked(&form.fields.body)
+        .map_err(|err| DeskError::bad_request(format!("a note is {err}")).back_to(piece_url(id)))?;
     let author = editor.caller.user_id();
     editor
         .caller

@@ -8,11 +8,10 @@ use crate::api::preconditions::required_version;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
+use crate::app::note;
 use crate::app::views::SubmissionView;
 use crate::auth::Role;
 use crate::workflow::window;
-
-const MAX_NOTE_CHARS: usize = 10_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,13 +47,8 @@ pub async fn hold(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = required_version(&request)?;
-    let note = body.into_inner().note.trim().to_string();
-    if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
-        return Err(ApiError::invalid_field(
-            "note",
-            format!("1 to {MAX_NOTE_CHARS} characters"),
-        ));
-    }
+    let note = note::checked(&body.into_inner().note)
+        .map_err(|err| ApiError::invalid_field("note", err.to_string()))?;
     let id = id.into_inner();
     let response_window = state.intake.window;
     let (actor, record) = caller

@@ -6,10 +6,9 @@ use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
 use crate::domain::{SubmissionId, UserId};
+use crate::app::note;
 use crate::app::views::NoteView;
 use crate::submissions::store;
-
-pub(crate) const MAX_NOTE_CHARS: usize = 10_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,13 +43,8 @@ pub async fn add_note(
     note: web::Json<NewNote>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = note.into_inner().body.trim().to_string();
-    if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
-        return Err(ApiError::invalid_field(
-            "body",
-            format!("1 to {MAX_NOTE_CHARS} characters"),
-        ));
-    }
+    let body = note::checked(&note.into_inner().body)
+        .map_err(|err| ApiError::invalid_field("body", err.to_string()))?;
     let id = id.into_inner();
     let row = super::with_submission(&state, caller, id, move |conn| {
         Ok(store::add_note(
