@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod author_link;
 pub mod caller;
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod feed_cache;
 pub mod gates;

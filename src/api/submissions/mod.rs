@@ -1,6 +1,6 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
-pub(crate) mod attachments;
+mod attachments;
 mod author_link;
 mod corrections;
 mod correspondence;
@@ -8,7 +8,7 @@ mod detail;
 mod history;
 mod hold;
 mod list;
-pub(crate) mod notes;
+mod notes;
 mod proposals;
 mod revisions;
 mod transitions;
