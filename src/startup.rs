@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, HttpServer};
+use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
-use crate::api;
-use crate::api::metrics::MetricsAccess;
 use crate::app::AppState;
 use crate::auth::secret_file::{self, SecretFileError};
 use crate::auth::tokens::{TokenError, TokenKeys};
@@ -24,6 +22,7 @@ use crate::db::{self, Database, DbError, PgPool};
 use crate::jobs::{Stop, Task, Worker};
 use crate::mail::{Composer, Mailer, MailerError, TemplateError};
 use crate::mailbox::{Failpoints, Poller};
+use crate::ops::metrics::MetricsAccess;
 use crate::outbox::webhook::{WebhookSender, WebhookSetupError, WebhookTask};
 use crate::outbox::wordpress::{WordpressPublisher, WordpressTask};
 use crate::outbox::worker::EmailTask;
@@ -93,7 +92,9 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState, StartupError
 
 /// The whole HTTP application: CORS, the security headers, the request
 /// logger (which logs each failed request once, a 5xx with its cause) and
-/// the request metrics around every route.
+/// the request metrics around every route; the app state they all share;
+/// and the doors: the desk, the operators' routes, the public pages, the
+/// OpenAPI document and the JSON API (which answers every other path).
 pub fn app(
     state: AppState,
     http: &HttpConfig,
@@ -106,22 +107,23 @@ pub fn app(
         InitError = (),
     > + use<>,
 > {
+    let desk = crate::desk::DeskSettings::new(http.bind, &state.site.public_api_url);
     App::new()
-        .wrap(api::cors(&http.cors_origins))
-        .wrap(api::security_headers())
+        .wrap(crate::app::headers::cors(&http.cors_origins))
+        .wrap(crate::app::headers::security_headers())
         .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
         .wrap(actix_web::middleware::from_fn(
             crate::metrics::track_requests,
         ))
-        .app_data(actix_web::web::Data::new(MetricsAccess {
+        .app_data(web::Data::new(state))
+        .configure(crate::desk::routes(desk))
+        .configure(crate::ops::routes(MetricsAccess {
             token: http.metrics_token.clone(),
             allow: http.metrics_allow.clone(),
         }))
-        .configure(crate::desk::routes(crate::desk::DeskSettings::new(
-            http.bind,
-            &state.site.public_api_url,
-        )))
-        .configure(api::routes(state))
+        .configure(crate::public::routes)
+        .route("/api/openapi.json", web::get().to(crate::openapi::document))
+        .configure(crate::api::routes)
 }
 
 /// Where the workers' side effects leave the process.

@@ -1,8 +1,9 @@
 //! The editors' desk in a browser, at `/desk`: pages rendered on the server
 //! (`views`), signed-cookie sessions (`session`) and a CSRF token on every
-//! form (`csrf`). It calls the stores and services the JSON API calls,
-//! through the same gates and blocking-pool hand-offs (`api::extract::Caller`),
-//! so every rule lives in one place.
+//! form (`csrf`). It is a door over the application (`app`), as the JSON
+//! API is: the same state, caller, gates and database hand-off
+//! (`app::caller::Caller`), the same views and use cases, so every rule
+//! lives in one place. It imports nothing of the API.
 
 mod account;
 mod assets;
@@ -54,7 +55,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
      img-src 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Mounts `/desk`; `App::new().configure(desk::routes(settings))`, beside
-/// `api::routes` (whose `AppState` the handlers use).
+/// the other doors (the handlers use the `app::AppState` they all share).
 pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.service(

@@ -1,4 +1,5 @@
-//! Conditional GETs for the public side (RFC 9110 §13): a client that holds
+//! Whether the client's copy is fresh: conditional GETs for the public
+//! reads (RFC 9110 §13), the API's op-eds and the feed. A client that holds
 //! the current representation gets 304 with no body. `If-None-Match` wins
 //! over `If-Modified-Since` when both are sent.
 
@@ -95,6 +96,14 @@ impl Validators {
 pub fn is_conditional(request: &HttpRequest) -> bool {
     let headers = request.headers();
     headers.contains_key(IF_NONE_MATCH) || headers.contains_key(IF_MODIFIED_SINCE)
+}
+
+/// The latest of `times` and `retracted`; the epoch when there is neither.
+pub fn latest(
+    times: impl Iterator<Item = DateTime<Utc>>,
+    retracted: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    times.chain(retracted).max().unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and
-//! served at `/api/openapi.json`.
+//! served at `/api/openapi.json`. It describes more than one door (the
+//! API's routes, the operators' health checks, the public feed), so it sits
+//! above them, beside the composition root that mounts it.
 
 use std::sync::LazyLock;
 
@@ -13,9 +15,9 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{
-    auth, author, deliveries, health, inbound, inbox, mailbox, public, submissions, users,
-};
+use crate::api::{auth, author, deliveries, inbound, inbox, mailbox, public, submissions, users};
+use crate::ops::health;
+use crate::public::feed;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,7 +59,7 @@ use super::{
         mailbox::show,
         public::index,
         public::show,
-        public::feed,
+        feed::feed,
         author::show,
         author::withdraw,
         author::declare,

@@ -1,13 +1,35 @@
-//! `/api/v1/author/{token}`: the author's status as JSON, and their acts.
+//! `/api/v1/author/{token}`: the author's status as JSON, and their acts
+//! (`app::author_link`; the same as the page at `/a/{token}` offers). The
+//! token in the path is the only credential: no cookie, no login. Every
+//! answer is `no-store` with `Referrer-Policy: no-referrer` (the app's
+//! defaults), so the token neither stays in caches nor leaks.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::view::AuthorStatus;
-use super::{checked_disclosure, checked_reason, read_status, with_token};
 use crate::app::AppState;
+use crate::app::author_link::view::AuthorStatus;
+use crate::app::author_link::{
+    self, BODY_LIMIT, checked_disclosure, checked_reason, read_status, with_token,
+};
 use crate::app::error::ApiError;
+
+/// `/api/v1/author/…`, mounted in the API scope.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/author/{token}")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(|err, _| ApiError::from(err).into()),
+            )
+            .route("", web::get().to(show))
+            .route("/withdraw", web::post().to(withdraw))
+            .route("/consent", web::post().to(consent))
+            .route("/declaration", web::put().to(declare)),
+    );
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,7 +90,7 @@ pub async fn withdraw(
     let reason = checked_reason(body.reason.as_deref())?;
     let site = state.site.clone();
     let status = with_token(&state, &request, token.into_inner(), move |conn, id| {
-        super::withdraw(conn, id, reason, &site)?;
+        author_link::withdraw(conn, id, reason, &site)?;
         read_status(conn, id, &site)
     })
     .await?;
@@ -93,7 +115,7 @@ pub async fn consent(
 ) -> Result<HttpResponse, ApiError> {
     let site = state.site.clone();
     let status = with_token(&state, &request, token.into_inner(), move |conn, id| {
-        super::consent(conn, id)?;
+        author_link::consent(conn, id)?;
         read_status(conn, id, &site)
     })
     .await?;
@@ -122,7 +144,7 @@ pub async fn declare(
     let disclosure = checked_disclosure(&body.disclosure)?;
     let site = state.site.clone();
     let status = with_token(&state, &request, token.into_inner(), move |conn, id| {
-        super::declare(conn, id, body.exclusive, &disclosure)?;
+        author_link::declare(conn, id, body.exclusive, &disclosure)?;
         read_status(conn, id, &site)
     })
     .await?;

@@ -1,5 +1,11 @@
-//! `/a/{token}`: the author's page. Plain HTML with small forms that post to
-//! the page itself; no script, no style sheet, every control labelled. A
+//! `/a/{token}`: the author's page, which the acknowledgement links to. The
+//! token in the path is the only credential: no cookie, no login, so a page
+//! elsewhere cannot post on the author's behalf without knowing it. Every
+//! answer is `no-store` with `Referrer-Policy: no-referrer` (the app's
+//! defaults), so the token neither stays in caches nor leaks through links
+//! on the page.
+//!
+//! Plain HTML with small forms that post to the page itself; no script, no style sheet, every control labelled. A
 //! successful post is answered with a redirect back (so reloading does not
 //! post again); a refused one shows the page again with the reason.
 
@@ -11,15 +17,38 @@ use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, context};
 use serde::Deserialize;
 
-use super::view::AuthorStatus;
-use super::{checked_disclosure, checked_reason, read_status, with_token};
 use crate::app::AppState;
+use crate::app::author_link::view::AuthorStatus;
+use crate::app::author_link::{
+    self, BODY_LIMIT, checked_disclosure, checked_reason, read_status, with_token,
+};
 use crate::app::error::ApiError;
 use crate::author_link::{MAX_DISCLOSURE_CHARS, MAX_REASON_CHARS};
 
 /// Forms may post to this page only; nothing else is loaded.
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// `/a/{token}`, the page the acknowledgement links to.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/a/{token}")
+            .app_data(
+                web::FormConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(|err, _| {
+                        ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "invalid_body",
+                            format!("the form does not fit: {err}"),
+                        )
+                        .into()
+                    }),
+            )
+            .route(web::get().to(show))
+            .route(web::post().to(act)),
+    );
+}
 
 #[derive(Debug, Deserialize)]
 pub struct PageForm {
@@ -69,7 +98,7 @@ pub async fn act(
             Ok(disclosure) => {
                 let exclusive = form.exclusive.as_deref() == Some("yes");
                 with_token(&state, &request, token.clone(), move |conn, id| {
-                    super::declare(conn, id, exclusive, &disclosure)
+                    author_link::declare(conn, id, exclusive, &disclosure)
                 })
                 .await
                 .map(|()| "declared")
@@ -82,7 +111,7 @@ pub async fn act(
         )),
         "withdraw" => match checked_reason(form.reason.as_deref()) {
             Ok(reason) => with_token(&state, &request, token.clone(), move |conn, id| {
-                super::withdraw(conn, id, reason, &site)
+                author_link::withdraw(conn, id, reason, &site)
             })
             .await
             .map(|()| "withdrawn"),
@@ -93,7 +122,7 @@ pub async fn act(
             "tick the box to confirm that the desk may consider the piece again",
         )),
         "consent" => with_token(&state, &request, token.clone(), move |conn, id| {
-            super::consent(conn, id)
+            author_link::consent(conn, id)
         })
         .await
         .map(|()| "consented"),
@@ -126,7 +155,7 @@ pub async fn act(
 }
 
 /// An unknown link gets a short page that says so (and no more); anything
-/// else is the API's problem document.
+/// else is the application's problem document.
 fn failure(err: ApiError) -> HttpResponse {
     if err.status != StatusCode::NOT_FOUND {
         return actix_web::ResponseError::error_response(&err);
@@ -187,7 +216,7 @@ fn templates() -> &'static Environment<'static> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_trim_blocks(true);
-        env.add_template("page.html", include_str!("page.html"))
+        env.add_template("page.html", include_str!("author_page.html"))
             .expect("the author's page template is valid");
         env
     })
