@@ -1,5 +1,5 @@
 //! What operators watch, in the Prometheus text format (`GET /metrics`,
-//! `api::metrics`): counters and histograms recorded where things happen
+//! `ops::metrics`): counters and histograms recorded where things happen
 //! (requests, mail taken in, documents read, deliveries, logins), and gauges
 //! read from the database when scraped (outbox backlog, scheduler lag, the
 //! mailbox poller) or from the pool.
