@@ -1,9 +1,10 @@
 //! Intake: from an email to exactly one recorded outcome.
 //!
-//! Every door (`oped ingest`, `POST /api/v1/inbound/messages`) runs the same
-//! pipeline: [`prepare`] (parse, classify, extract documents: no database
-//! connection held), then [`record`] (look up the few facts the database
-//! holds, [`decide`] the outcome, write it: one transaction). A message the
+//! Every door (`oped ingest`, `POST /api/v1/inbound/messages`, the IMAP
+//! poller in `mailbox`) runs the same pipeline: [`prepare`] (parse,
+//! classify, extract documents: no database connection held), then
+//! [`record`] (look up the few facts the database holds, [`decide`] the
+//! outcome, write it: one transaction). A message the
 //! database refuses is tried a few times, then kept as quarantined
 //! ([`poison`]): only a database that is away or busy makes a door answer
 //! "try again later".
