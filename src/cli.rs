@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::intake;
 use crate::intake::documents::{DocumentKind, sandbox};
-use crate::jobs::Stop;
+use crate::jobs::{RunUntil, Stop};
 use crate::startup::{self, Outlets, StartupError, Workers};
 
 pub const EX_OK: u8 = 0;
@@ -389,9 +389,14 @@ fn worker(config: &Config, exit_when_idle: bool) -> u8 {
         return EX_TEMPFAIL;
     };
     let stop = Stop::new();
-    let workers = match Outlets::from_config(config).and_then(|outlets| {
-        Workers::new(config, &database.url, outlets, stop.clone(), exit_when_idle)
-    }) {
+    let run_until = if exit_when_idle {
+        RunUntil::Idle
+    } else {
+        RunUntil::Stopped
+    };
+    let workers = match Outlets::from_config(config)
+        .and_then(|outlets| Workers::new(config, &database.url, outlets, stop.clone(), run_until))
+    {
         Ok(workers) => workers,
         Err(err) => {
             eprintln!("oped: {err}");
@@ -402,10 +407,9 @@ fn worker(config: &Config, exit_when_idle: bool) -> u8 {
         eprintln!("oped: cannot listen for signals: {err}");
         return EX_SOFTWARE;
     }
-    let handles = if exit_when_idle {
-        workers.spawn_until_idle()
-    } else {
-        workers.spawn()
+    let handles = match run_until {
+        RunUntil::Idle => workers.spawn_until_idle(),
+        RunUntil::Stopped => workers.spawn(),
     };
     let code = join(handles);
     tracing::info!("workers stopped");

@@ -57,14 +57,23 @@ impl Stop {
     }
 }
 
+/// How long a worker works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunUntil {
+    /// Until the process is stopped, waiting for more when nothing is due
+    /// (`oped serve`, `oped worker`).
+    Stopped,
+    /// Until nothing is due (`oped worker --exit-when-idle`: drain the queue
+    /// from cron or a test, then exit).
+    Idle,
+}
+
 /// A task's loop, with its own database connections.
 pub struct Worker {
     pub pool: PgPool,
     pub task: Arc<dyn Task>,
     pub stop: Stop,
-    /// Return once nothing is due instead of waiting for more (`oped worker
-    /// --exit-when-idle`: drain the queue from cron or a test, then exit).
-    pub exit_when_idle: bool,
+    pub run_until: RunUntil,
     /// How often an idle worker looks for due work.
     pub poll_interval: Duration,
 }
@@ -90,7 +99,7 @@ impl Worker {
                 Ok(true) => database_failures = 0,
                 Ok(false) => {
                     database_failures = 0;
-                    if self.exit_when_idle || self.stop.sleep(self.poll_interval) {
+                    if self.run_until == RunUntil::Idle || self.stop.sleep(self.poll_interval) {
                         break;
                     }
                 }

@@ -19,7 +19,7 @@ use crate::auth::tokens::{TokenError, TokenKeys};
 use crate::config::{Config, HttpConfig};
 use crate::db::replica::ReadReplica;
 use crate::db::{self, Database, DbError, PgPool};
-use crate::jobs::{Stop, Task, Worker};
+use crate::jobs::{RunUntil, Stop, Task, Worker};
 use crate::mail::{Composer, Mailer, MailerError, TemplateError};
 use crate::mailbox::{Failpoints, Poller};
 use crate::ops::metrics::MetricsAccess;
@@ -173,13 +173,13 @@ pub struct Workers {
 
 impl Workers {
     /// The workers over the database at `database_url`, with their own pool.
-    /// With `exit_when_idle`, each returns once nothing is due.
+    /// Each works until `run_until`.
     pub fn new(
         config: &Config,
         database_url: &Secret<String>,
         outlets: Outlets,
         stop: Stop,
-        exit_when_idle: bool,
+        run_until: RunUntil,
     ) -> Result<Workers, StartupError> {
         let composer = Composer::from_config(config)?;
         tracing::info!(email = %outlets.mailer.describe(), webhooks = %outlets.webhooks.describe(), "workers ready");
@@ -191,7 +191,7 @@ impl Workers {
             pool: pool.clone(),
             task,
             stop: stop.clone(),
-            exit_when_idle,
+            run_until,
             poll_interval: WORKER_POLL_INTERVAL,
         };
         let mailbox = config.imap.clone().map(|imap| {
@@ -240,7 +240,7 @@ impl Workers {
         Ok(handles)
     }
 
-    /// For workers made `exit_when_idle`: publishes what is due first (that
+    /// For workers made to run until idle ([`RunUntil::Idle`]): publishes what is due first (that
     /// queues emails and webhooks), then delivers everything due, each kind
     /// on its own thread.
     pub fn spawn_until_idle(self) -> std::io::Result<Vec<JoinHandle<()>>> {
@@ -277,7 +277,7 @@ pub fn serve(config: &Config, no_workers: bool) -> Result<(), StartupError> {
             &database.url,
             outlets,
             stop_workers.clone(),
-            false,
+            RunUntil::Stopped,
         )?)
     };
     let state = app_state(

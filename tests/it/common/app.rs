@@ -19,7 +19,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::test;
 use oped::config::Config;
 use oped::db::PgPool;
-use oped::jobs::Stop;
+use oped::jobs::{RunUntil, Stop};
 use oped::mail::{Mailer, MemoryMailbox};
 use oped::outbox::webhook::{MemoryWebhooks, WebhookSender};
 use oped::outbox::wordpress::WordpressPublisher;
@@ -68,8 +68,14 @@ impl TestApp {
                 .as_ref()
                 .map(|config| WordpressPublisher::new(config).expect("the WordPress client")),
         };
-        let workers = Workers::new(&self.config, &self.database_url, outlets, Stop::new(), true)
-            .expect("the test workers start");
+        let workers = Workers::new(
+            &self.config,
+            &self.database_url,
+            outlets,
+            Stop::new(),
+            RunUntil::Idle,
+        )
+        .expect("the test workers start");
         workers.scheduler.run();
         for task in &workers.tasks {
             task.run();
