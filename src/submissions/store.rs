@@ -337,7 +337,7 @@ pub struct Listed {
 }
 
 /// One page in the order `filter` asks for. A search newest first looks in
-/// its recent window first ([`search::window_start`]), by `statistics` of
+/// its recent slice first ([`search::recent_slice_start`]), by `statistics` of
 /// the search column.
 pub fn list(
     conn: &mut PgConnection,
@@ -370,7 +370,7 @@ enum Part {
 }
 
 /// What one statement reads: the order and where it starts, which matches,
-/// and, for a search's recent window, from when.
+/// and, for a search's recent slice, from when.
 #[derive(Debug, Clone, Copy)]
 struct Page {
     walk: Walk,
@@ -408,7 +408,7 @@ impl Page {
 }
 
 /// A search's matches of `part`, newest first after `after`. Looks in the
-/// recent window first, and everywhere when it holds less than a page.
+/// recent slice first, and everywhere when it holds less than a page.
 fn newest_matches(
     conn: &mut PgConnection,
     filter: &ListFilter,
@@ -422,10 +422,10 @@ fn newest_matches(
         ..Page::newest(after)
     };
     // No transaction is needed: whatever arrives between the statements, a
-    // window that holds more than a page holds the newest matches. Nor a
+    // slice that holds more than a page holds the newest matches. Nor a
     // cached plan to avoid: a statement with the words in it is planned for
     // them each time (diesel does not keep it prepared).
-    if let Some(start) = search::window_start(conn, statistics, text, after, filter.limit + 1)? {
+    if let Some(start) = search::recent_slice_start(conn, statistics, text, after, filter.limit + 1)? {
         let rows = load_page(
             conn,
             filter,

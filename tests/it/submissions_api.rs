@@ -554,16 +554,16 @@ async fn search_pages_newest_first_and_follows_edits() {
 
 /// A word in thousands of pieces is looked for first among the newest ones
 /// (`submissions::search`); the pages must be what a search of everything
-/// gives, whether the window holds the matches, holds none of them, or holds
+/// gives, whether the recent slice holds the matches, holds none of them, or holds
 /// too few once a state is asked for too.
 #[actix_web::test]
 async fn searches_for_common_words_page_through_every_match_newest_first() {
     let desk = Desk::new().await;
     let (_, editor) = desk.user(Role::Editor);
     let template = desk.ingest("01-plain.eml").to_string();
-    // 6,000 copies, three to a minute (so pages and windows end inside a tie
+    // 6,000 copies, three to a minute (so pages and slices end inside a tie
     // of received_at): "tide" in every second one; "quay" in the older half
-    // and three of the newest (a window with too few); "pier" in every second
+    // and three of the newest (a slice with too few); "pier" in every second
     // one, in review only among the older half.
     let mut conn = desk.db.conn();
     insert_copies(
@@ -580,10 +580,10 @@ async fn searches_for_common_words_page_through_every_match_newest_first() {
     );
     let statistics = SearchStatistics::default();
     assert!(
-        search::window_start(&mut conn, &statistics, "tide", None, 101)
+        search::recent_slice_start(&mut conn, &statistics, "tide", None, 101)
             .unwrap()
             .is_some(),
-        "3,000 matches of 6,000: the search looks in a window first"
+        "3,000 matches of 6,000: the search looks in a recent slice first"
     );
 
     for (query, sql_filter) in [

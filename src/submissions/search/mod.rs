@@ -7,12 +7,12 @@
 //! the pieces both are slow at scale: the walk reads each candidate's word
 //! list (kilobytes, out of line) for thousands of candidates, and the sort
 //! fetches thousands of matches to keep fifty. So such a search looks first
-//! in a *recent window*: the newest pieces, as many as PostgreSQL's
+//! in a *recent slice*: the newest pieces, as many as PostgreSQL's
 //! statistics say will hold a few pages of matches. Inside it PostgreSQL can
 //! intersect the word index with the newest-first index and fetch only the
-//! matches in the window. When the window holds less than a page (the word
+//! matches in the slice. When the slice holds less than a page (the word
 //! was common once and is rare now, or other filters leave few), the caller
-//! searches everything, as it would have without the window.
+//! searches everything, as it would have without the slice.
 
 mod estimate;
 mod statistics;
@@ -64,19 +64,19 @@ fn nots_in_a_row(text: &str) -> usize {
 }
 
 /// Below this many expected matches the word index and a sort are quick
-/// enough: a window would only add work.
+/// enough: a slice would only add work.
 const FEW_MATCHES: f64 = 2_000.0;
 
-/// How many pages of matches the window should hold by the estimate, so that
+/// How many pages of matches the slice should hold by the estimate, so that
 /// an estimate somewhat too high still leaves a full page inside it.
 const PAGES_OF_MARGIN: f64 = 3.0;
 
 /// How many of the newest pieces (from the cursor on) to look in first, or
 /// `None` to search everything at once because few pieces match.
-pub fn window_rows(expected_matches: f64, total_rows: f64, page_rows: i64) -> Option<i64> {
-    // Written so that a NaN (no statistics) is no window too.
-    let worth_a_window = expected_matches >= FEW_MATCHES && total_rows > 0.0;
-    if !worth_a_window {
+pub fn recent_slice_rows(expected_matches: f64, total_rows: f64, page_rows: i64) -> Option<i64> {
+    // Written so that a NaN (no statistics) is no slice too.
+    let worth_a_slice = expected_matches >= FEW_MATCHES && total_rows > 0.0;
+    if !worth_a_slice {
         return None;
     }
     let share = (expected_matches / total_rows).min(1.0);
@@ -115,11 +115,11 @@ pub fn expected_matches(
         .map(|share| (share * search.pieces, search.pieces)))
 }
 
-/// The oldest `received_at` of the recent window for `query`, or `None` when
+/// The oldest `received_at` of the recent slice for `query`, or `None` when
 /// the search should look everywhere at once (few matches expected, no
-/// statistics yet, or the window would reach the oldest piece). `page_rows`
+/// statistics yet, or the slice would reach the oldest piece). `page_rows`
 /// is how many rows the caller reads (a page and one more).
-pub fn window_start(
+pub fn recent_slice_start(
     conn: &mut PgConnection,
     statistics: &SearchStatistics,
     query: &str,
@@ -129,7 +129,7 @@ pub fn window_start(
     let Some((matches, pieces)) = expected_matches(conn, statistics, query)? else {
         return Ok(None);
     };
-    let Some(rows) = window_rows(matches, pieces, page_rows) else {
+    let Some(rows) = recent_slice_rows(matches, pieces, page_rows) else {
         return Ok(None);
     };
     // The row `rows` places on, read from the newest-first index alone.
@@ -165,24 +165,24 @@ mod tests {
 
     #[test]
     fn few_expected_matches_search_everything() {
-        assert_eq!(window_rows(0.0, 1_000_000.0, 51), None);
-        assert_eq!(window_rows(1_999.0, 1_000_000.0, 51), None);
-        assert_eq!(window_rows(f64::NAN, 1_000_000.0, 51), None);
+        assert_eq!(recent_slice_rows(0.0, 1_000_000.0, 51), None);
+        assert_eq!(recent_slice_rows(1_999.0, 1_000_000.0, 51), None);
+        assert_eq!(recent_slice_rows(f64::NAN, 1_000_000.0, 51), None);
     }
 
     #[test]
-    fn the_window_holds_a_few_pages_of_matches_by_the_estimate() {
+    fn the_slice_holds_a_few_pages_of_matches_by_the_estimate() {
         // A word in 1% of a million pieces: 3 × 51 matches need 15,300 pieces.
-        assert_eq!(window_rows(10_000.0, 1_000_000.0, 51), Some(15_300));
+        assert_eq!(recent_slice_rows(10_000.0, 1_000_000.0, 51), Some(15_300));
         // In 60% of them: a few hundred of the newest.
-        assert_eq!(window_rows(600_000.0, 1_000_000.0, 51), Some(255));
+        assert_eq!(recent_slice_rows(600_000.0, 1_000_000.0, 51), Some(255));
     }
 
     #[test]
-    fn an_empty_or_unanalysed_table_has_no_window() {
-        assert_eq!(window_rows(5_000.0, 0.0, 51), None);
-        assert_eq!(window_rows(5_000.0, -1.0, 51), None);
+    fn an_empty_or_unanalysed_table_has_no_slice() {
+        assert_eq!(recent_slice_rows(5_000.0, 0.0, 51), None);
+        assert_eq!(recent_slice_rows(5_000.0, -1.0, 51), None);
         // An estimate above the count (stale statistics) is every piece.
-        assert_eq!(window_rows(9_000.0, 5_000.0, 51), Some(153));
+        assert_eq!(recent_slice_rows(9_000.0, 5_000.0, 51), Some(153));
     }
 }
