@@ -1,4 +1,4 @@
-//! The application both doors open onto: the state every handler shares,
+//! The application every door opens onto: the state every handler shares,
 //! the caller behind a request, the hand-off of database work to threads of
 //! its own, and the errors every door renders. The JSON API (`api`), the
 //! desk's pages (`desk`), the public pages (`public`) and the operators'
