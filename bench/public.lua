@@ -5,6 +5,8 @@
 --               piece; each request asks for one of them, drawn uniformly
 --   PUB_COND    detail: 1 sends the slug's current ETag as If-None-Match
 --               (the client holds the current state: 304)
+--   PUB_PREFIX  detail: the path before the slug (default /api/v1/public/opeds;
+--               the floor server's is /floor/opeds)
 --   PUB_PATH    fixed: the one path requested
 --   PUB_INM     fixed: an If-None-Match value to send (unset: none)
 -- At the end it prints one line that bench/public reads:
@@ -16,6 +18,7 @@ local mode = os.getenv("PUB_MODE") or "fixed"
 local cond = os.getenv("PUB_COND") == "1"
 local path = os.getenv("PUB_PATH") or "/"
 local inm = os.getenv("PUB_INM")
+local prefix = os.getenv("PUB_PREFIX") or "/api/v1/public/opeds"
 
 local counter = 0
 function setup(thread)
@@ -33,7 +36,7 @@ function init(args)
         for line in file:lines() do
             local slug, etag = string.match(line, "^([^\t]+)\t(.+)$")
             if slug then
-                slugs[#slugs + 1] = "/api/v1/public/opeds/" .. slug
+                slugs[#slugs + 1] = prefix .. "/" .. slug
                 etags[#etags + 1] = etag
             end
         end

@@ -1,17 +1,22 @@
-//! The floor for the editor API benchmark (`bench/api`): the submission's
-//! row by primary key, through a pool like `oped serve`'s (the product's own
+//! The floor for the editor API benchmark (`bench/api`): what the detail
+//! must read, and nothing else. In one statement, the caller's account by
+//! primary key (the spec wants its standing checked on every request, so
+//! that deactivating it ends its sessions at once) and the submission's row
+//! by primary key; through a pool like `oped serve`'s (the product's own
 //! `db::pool`, as many connections and blocking threads, `web::block`), on
 //! the same actix-web runtime, sent back as JSON with every column: a row of
-//! the same size as the detail's, with no auth, no middleware, no gates and
+//! the same size as the detail's, with no token, no middleware, no gates and
 //! no shaping. What `GET /api/v1/submissions/{id}` costs above this is the
 //! product's own work.
 //!
 //! Not part of the product: `bench/api` starts it beside `oped serve`.
 //!
-//!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/db \
+//!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/db API_FLOOR_ACCOUNT=1 \
 //!   API_FLOOR_BIND=127.0.0.1:8181 target/release/examples/api_floor
 //!
-//! `GET /floor/{id}` answers 200 with the row as JSON, or 404.
+//! `GET /floor/{id}` answers 200 with the row as JSON, 404 when there is no
+//! such piece, 403 when the account `API_FLOOR_ACCOUNT` (a `users.id`) is
+//! missing or inactive.
 //!
 //! With `API_FLOOR_GATE=N`, a request first takes one of N permits of a FIFO
 //! (fair) async semaphore before it enters `web::block`: an experiment on
@@ -24,9 +29,10 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::prelude::*;
+use oped::auth::models::AccountStanding;
 use oped::db::models::Submission;
 use oped::db::{self, PgPool};
-use oped::schema::submissions;
+use oped::schema::{submissions, users};
 use oped::secret::Secret;
 use tokio::sync::Semaphore;
 
@@ -37,6 +43,8 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 struct Floor {
     pool: PgPool,
     gate: Option<Arc<Semaphore>>,
+    /// The caller: the account whose standing every request reads.
+    account: i64,
 }
 
 async fn floor(floor: web::Data<Floor>, id: web::Path<i64>) -> HttpResponse {
@@ -48,20 +56,30 @@ async fn floor(floor: web::Data<Floor>, id: web::Path<i64>) -> HttpResponse {
         None => None,
     };
     let pool = floor.pool.clone();
+    let account = floor.account;
     let id = id.into_inner();
-    let found = web::block(move || -> Result<Option<Submission>, String> {
-        let mut conn = pool.get().map_err(|err| err.to_string())?;
-        submissions::table
-            .find(id)
-            .select(Submission::as_select())
-            .first(&mut conn)
-            .optional()
-            .map_err(|err| err.to_string())
-    })
+    let found = web::block(
+        move || -> Result<Option<(AccountStanding, Option<Submission>)>, String> {
+            let mut conn = pool.get().map_err(|err| err.to_string())?;
+            // Driven by the account's row, as the detail's statement is.
+            users::table
+                .filter(users::id.eq(account))
+                .left_join(submissions::table.on(submissions::id.eq(id)))
+                .select((
+                    AccountStanding::as_select(),
+                    Option::<Submission>::as_select(),
+                ))
+                .get_result(&mut conn)
+                .optional()
+                .map_err(|err| err.to_string())
+        },
+    )
     .await;
     match found {
-        Ok(Ok(Some(row))) => HttpResponse::Ok().json(as_json(row)),
-        Ok(Ok(None)) => HttpResponse::NotFound().finish(),
+        Ok(Ok(Some((standing, _)))) if !standing.active => HttpResponse::Forbidden().finish(),
+        Ok(Ok(Some((_, Some(row))))) => HttpResponse::Ok().json(as_json(row)),
+        Ok(Ok(Some((_, None)))) => HttpResponse::NotFound().finish(),
+        Ok(Ok(None)) => HttpResponse::Forbidden().finish(),
         Ok(Err(err)) => HttpResponse::ServiceUnavailable().body(err),
         Err(err) => HttpResponse::InternalServerError().body(err.to_string()),
     }
@@ -112,8 +130,16 @@ fn main() -> std::io::Result<()> {
         Err(_) => u32::try_from(cores * 2).unwrap_or(4),
     };
     let pool = db::pool(&Secret::new(url), pool_size, POOL_TIMEOUT);
+    let account: i64 = std::env::var("API_FLOOR_ACCOUNT")
+        .map_err(|_| std::io::Error::other("set API_FLOOR_ACCOUNT to the caller's users.id"))?
+        .parse()
+        .map_err(|err| std::io::Error::other(format!("API_FLOOR_ACCOUNT: {err}")))?;
     // One gate for the whole process, like the pool.
-    let state = web::Data::new(Floor { pool, gate });
+    let state = web::Data::new(Floor {
+        pool,
+        gate,
+        account,
+    });
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             App::new()
