@@ -7,6 +7,12 @@ WORK_DIR is bench/run's: `machine` (key=value lines), `loads`, `status`, and
 the log of each step (intake, intake_floor, api, public). bench/api and
 bench/public name their own directories in their logs ("details in …");
 their results.tsv is read from there.
+
+Besides the ratio of requests per second, the table gives the ratio of CPU
+per request (the server's and its PostgreSQL backends', from /proc; the
+floor's over the product's): on a machine shared with other work, what the
+others take during one case and not the other moves the first ratio, not the
+second.
 """
 
 import csv
@@ -59,10 +65,17 @@ def main():
     status = read_pairs(work / "status")
     rows = []
 
-    def row(benchmark, target, figure, floor, ratio, met, step):
+    def row(benchmark, target, figure, floor, ratio, met, step, cpu_ratio=""):
         if status.get(step) != "ok":
-            figure, floor, ratio, met = f"failed (see {step}.log)", "", "", "no"
-        rows.append((benchmark, target, figure, floor, ratio, met))
+            figure, floor, ratio, met, cpu_ratio = f"failed (see {step}.log)", "", "", "no", ""
+        rows.append((benchmark, target, figure, floor, ratio, cpu_ratio, met))
+
+    def cpu(case, server_key):
+        """CPU µs per request, server and PostgreSQL together."""
+        return number(case[server_key]) + number(case["us_pg_per_req"])
+
+    def cpu_ratio(case, floor, server_key):
+        return f"{cpu(floor, server_key) / cpu(case, server_key):.2f} ({cpu(case, server_key):.0f} µs)"
 
     def verdict(ok):
         return "met" if ok else "**missed**"
@@ -88,7 +101,7 @@ def main():
         d, f = api["detail"], api["floor"]
         ratio = number(d["rps"]) / number(f["rps"])
         row("Editors' detail (req/s)", "≥ 0.80 × floor", f"{rps(d)}, p99 {d['p99_ms']} ms", rps(f),
-            f"{ratio:.2f}", verdict(ratio >= 0.8), "api")
+            f"{ratio:.2f}", verdict(ratio >= 0.8), "api", cpu_ratio(d, f, "us_server_per_req"))
     else:
         row("Editors' detail (req/s)", "≥ 0.80 × floor", "no figure", "", "", "no", "none")
     for case, title, limit in (("list_first", "Editors' list, first page (p99)", 25),
@@ -114,7 +127,7 @@ def main():
         d, f = public["detail"], public["floor_detail"]
         ratio = number(d["rps"]) / number(f["rps"])
         row("Public detail (req/s)", "≥ 0.80 × floor", rps(d), rps(f), f"{ratio:.2f}",
-            verdict(ratio >= 0.8), "public")
+            verdict(ratio >= 0.8), "public", cpu_ratio(d, f, "us_oped_per_req"))
         row("Public detail (p99)", "p99 ≤ 10 ms", f"{d['p99_ms']} ms", f"{f['p99_ms']} ms", "",
             verdict(number(d["p99_ms"]) <= 10), "public")
     else:
@@ -124,21 +137,22 @@ def main():
         ratio = number(c["rps"]) / number(f["rps"])
         row("Public list, first page (p99)", "p99 ≤ 10 ms", f"{c['p99_ms']} ms ({rps(c)})",
             f"{f['p99_ms']} ms ({rps(f)})", f"{ratio:.2f} (req/s)",
-            verdict(number(c["p99_ms"]) <= 10), "public")
+            verdict(number(c["p99_ms"]) <= 10), "public", cpu_ratio(c, f, "us_oped_per_req"))
     else:
         row("Public list, first page (p99)", "p99 ≤ 10 ms", "no figure", "", "", "no", "none")
 
     loads = read_pairs(work / "loads")
     print(f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('memory')}, "
           f"PostgreSQL {machine.get('postgres')}")
-    print(f"Commit: {machine.get('commit')}; command: `{machine.get('command')}`; {machine.get('date')}, "
-          f"{machine.get('minutes')} minutes")
+    minutes = lambda key: f"{int(machine.get(key, 0)) / 60:.1f}"
+    print(f"Commit: {machine.get('commit')}; command: `{machine.get('command')}`; {machine.get('date')}; "
+          f"build {minutes('build_seconds')} min, benchmarks {minutes('bench_seconds')} min")
     print(f"Load average (1, 5, 15 min): {machine.get('load_start')} at the start, "
           f"{machine.get('load_end')} at the end; before each step: "
           + ", ".join(f"{name} {value.split()[-1]}" for name, value in loads.items()))
     print()
-    print("| benchmark | target | figure | floor, same run | ratio | met |")
-    print("|---|---|---:|---:|---:|---|")
+    print("| benchmark | target | figure | floor, same run | ratio | ratio by CPU per request | met |")
+    print("|---|---|---:|---:|---:|---:|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
     failed = [name for name, value in status.items() if value != "ok"]
