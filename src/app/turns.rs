@@ -8,7 +8,7 @@
 //! fairness, a semaphore before actix's blocking pool, wakes a sleeping
 //! thread twice for every request (the waiter's worker, then a blocking
 //! thread): over a third of `oped`'s CPU for an editor's detail, as
-//! measured (BENCHMARKS.md, "Database work on threads of its own").
+//! measured (docs/benchmarks-history.md, "Database work on threads of its own").
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
