@@ -17,19 +17,18 @@
 //!
 //! `GET /floor/opeds/{slug}` answers 200 with the piece, 410 for a retracted
 //! one, 404 otherwise; `GET /floor/opeds?limit=N&cursor=C` answers 200 with
-//! the page (`api::public::PublicPage`) as the public list does.
+//! the page (`publishing::view::PublicPage`) as the public list does.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use oped::api::public::PublicPage;
 use oped::config::Config;
 use oped::db::cursor::Cursor;
 use oped::db::{self, PgPool};
 use oped::publishing::Site;
 use oped::publishing::store::{self, Lookup};
-use oped::publishing::view::{PublicOpinion, PublicSummary};
+use oped::publishing::view::{PublicOpinion, PublicPage, PublicSummary};
 use oped::secret::Secret;
 use serde::Deserialize;
 

@@ -9,8 +9,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::app::error::ApiError;
 use crate::app::freshness::{Validators, is_conditional, latest};
@@ -18,7 +18,7 @@ use crate::app::paging;
 use crate::app::{AppState, public_db};
 use crate::db::cursor::Cursor;
 use crate::publishing::store::{self, Lookup};
-use crate::publishing::view::{PublicOpinion, PublicSummary};
+use crate::publishing::view::{PublicOpinion, PublicPage, PublicSummary};
 
 const DEFAULT_LIMIT: i64 = 20;
 /// Longer than any slug this server gives or accepts: not worth a query.
@@ -36,13 +36,6 @@ pub struct PublicListQuery {
     cursor: Option<String>,
     /// 1 to 100, default 20.
     limit: Option<i64>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PublicPage {
-    pub items: Vec<PublicSummary>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    pub next_cursor: Option<String>,
 }
 
 fn gone() -> ApiError {

@@ -117,6 +117,14 @@ pub struct PublicSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A page of the public list, the latest publication first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicPage {
+    pub items: Vec<PublicSummary>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// The columns of a list item.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = submissions)]

@@ -425,7 +425,9 @@ fn newest_matches(
     // slice that holds more than a page holds the newest matches. Nor a
     // cached plan to avoid: a statement with the words in it is planned for
     // them each time (diesel does not keep it prepared).
-    if let Some(start) = search::recent_slice_start(conn, statistics, text, after, filter.limit + 1)? {
+    if let Some(start) =
+        search::recent_slice_start(conn, statistics, text, after, filter.limit + 1)?
+    {
         let rows = load_page(
             conn,
             filter,

@@ -5,9 +5,9 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
-use crate::domain::{SubmissionId, UserId};
 use crate::app::note;
 use crate::app::views::NoteView;
+use crate::domain::{SubmissionId, UserId};
 use crate::submissions::store;
 
 #[derive(Debug, Deserialize, ToSchema)]
