@@ -24,16 +24,39 @@ use crate::submissions::PieceError;
 use crate::submissions::edit::{self, SubmissionPatch, may_edit};
 use crate::submissions::store;
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FormQuery {
+    /// A letter of the author's whose text fills the form ("use this text").
+    letter: String,
+}
+
 pub async fn form(
     editor: Editor,
     id: web::Path<String>,
+    query: web::Query<FormQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
-    let (actor, record) = editor
+    let letter: Option<i64> =
+        match query.letter.trim() {
+            "" => None,
+            raw => Some(raw.parse().map_err(|_| {
+                DeskError::from(ApiError::not_found("letter")).back_to(piece_url(id))
+            })?),
+        };
+    let (actor, (record, letter)) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
-            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+            let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
+            let letter = match letter {
+                None => None,
+                Some(letter) => Some(
+                    store::author_letter_text(conn, id, letter)?
+                        .ok_or_else(|| ApiError::not_found("letter"))?,
+                ),
+            };
+            Ok((record, letter))
         })
         .await
         .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
@@ -44,7 +67,10 @@ pub async fn form(
         return Err(DeskError::from(ApiError::from(refusal)).back_to(piece_url(id)));
     }
     let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
-    let fields = form_fields(&piece);
+    let mut fields = form_fields(&piece);
+    if let Some((text, _)) = &letter {
+        fields["body_text"] = json!(text.trim());
+    }
     render(
         &editor,
         &state,
@@ -55,6 +81,7 @@ pub async fn form(
             "piece": piece,
             "fields": fields,
             "error": null,
+            "letter": letter.map(|(_, at)| json!({ "at": at })),
         }),
     )
 }
@@ -119,6 +146,7 @@ pub async fn save(
                     "piece": piece,
                     "fields": sent_fields(&sent, version),
                     "error": ApiError::from(err).detail,
+                    "letter": null,
                 }),
             );
         }
@@ -157,6 +185,7 @@ pub async fn save(
                     "piece": current,
                     "fields": sent_fields(&sent, version),
                     "error": refusal.detail,
+                    "letter": null,
                 }),
             )
         }

@@ -18,11 +18,14 @@ use crate::app::AppState;
 use crate::app::download::file_response;
 use crate::app::error::ApiError;
 use crate::app::note::{self, MAX_NOTE_CHARS};
-use crate::app::views::{HistoryView, NoteView, ProposalView, RevisionView, SubmissionView};
+use crate::app::views::{
+    CorrespondenceView, HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
+};
 use crate::auth::Role;
-use crate::domain::{ProposalId, SubmissionId, UserId};
+use crate::domain::{Direction, ProposalId, ProposalStatus, SubmissionId, UserId};
 use crate::submissions::proposals;
 use crate::submissions::store;
+use crate::text::diff;
 use crate::workflow::service::{self, Initiator};
 use crate::workflow::{Action, TransitionRequest, allowed_now};
 
@@ -43,11 +46,15 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
-    let (actor, (record, history, notes, (revisions, proposals))) = editor
+    let (actor, (record, history, notes, (revisions, proposals, letters))) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
             let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
-            let texts = (store::revisions(conn, id)?, proposals::list(conn, id)?);
+            let texts = (
+                store::revisions(conn, id)?,
+                proposals::list(conn, id)?,
+                store::correspondence(conn, id)?,
+            );
             Ok((
                 record,
                 store::history(conn, id)?,
@@ -72,8 +79,9 @@ pub async fn show(
         "state_label": state_label(piece.state),
         "history": history.into_iter().map(HistoryView::from).collect::<Vec<_>>(),
         "notes": notes.into_iter().map(NoteView::from).collect::<Vec<_>>(),
-        "revisions": revisions.into_iter().map(RevisionView::from).collect::<Vec<_>>(),
-        "proposals": proposals.into_iter().map(ProposalView::from).collect::<Vec<_>>(),
+        "revisions": revisions_with_changes(revisions),
+        "proposals": proposals_with_changes(proposals, &piece.body_text),
+        "letters": letters_newest_first(letters),
         "actions": actions,
         "withheld": withheld,
         "awaiting_author_consent": awaiting_author_consent,
@@ -86,6 +94,59 @@ pub async fn show(
         Some(editor.frame(state.tokens.cookie_key(), actor.role)),
         context,
     )
+}
+
+/// Each revision (newest first, as the store lists them) with what changed
+/// from the one before it, word by word.
+fn revisions_with_changes(revisions: Vec<store::RevisionRow>) -> Vec<serde_json::Value> {
+    let revisions: Vec<RevisionView> = revisions.into_iter().map(RevisionView::from).collect();
+    revisions
+        .iter()
+        .enumerate()
+        .map(|(at, revision)| {
+            let changes = revisions
+                .get(at + 1)
+                .map(|older| diff::words(&older.body_text, &revision.body_text));
+            json!({ "revision": revision, "changes": changes })
+        })
+        .collect()
+}
+
+/// Each text from the author's mail, and for one still waiting what it
+/// would change in the piece's text now.
+fn proposals_with_changes(
+    proposals: Vec<proposals::ProposalRow>,
+    current: &str,
+) -> Vec<serde_json::Value> {
+    proposals
+        .into_iter()
+        .map(ProposalView::from)
+        .map(|proposal| {
+            let changes = (proposal.status == ProposalStatus::Pending)
+                .then(|| diff::words(current, &proposal.body_text));
+            json!({ "proposal": proposal, "changes": changes })
+        })
+        .collect()
+}
+
+/// The mail of the piece's thread as the API lists it, newest first, each
+/// with the id "use this text" names.
+fn letters_newest_first(letters: Vec<store::CorrespondenceRow>) -> Vec<serde_json::Value> {
+    letters
+        .into_iter()
+        .rev()
+        .map(|letter| {
+            let id = letter.id;
+            let from_author = letter.direction == Direction::Inbound;
+            let carries_text = from_author && !letter.body_text.trim().is_empty();
+            json!({
+                "id": id,
+                "from_author": from_author,
+                "carries_text": carries_text,
+                "letter": CorrespondenceView::from(letter),
+            })
+        })
+        .collect()
 }
 
 /// What the form of `action` asks for. Putting a piece before readers

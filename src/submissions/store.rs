@@ -796,6 +796,7 @@ pub fn attachment_file(
 
 #[derive(Debug, Clone, Queryable)]
 pub struct CorrespondenceRow {
+    pub id: i64,
     pub direction: Direction,
     pub subject: Option<String>,
     pub body_text: String,
@@ -807,10 +808,28 @@ pub fn correspondence(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<Corre
         .filter(letters::submission_id.eq(id))
         .order((letters::created_at, letters::id))
         .select((
+            letters::id,
             letters::direction,
             letters::subject,
             letters::body_text,
             letters::created_at,
         ))
         .load(conn)
+}
+
+/// The text and time of letter `letter` from the author of piece `id`: what an editor
+/// may take as the piece's new text. `None` for a letter the desk sent, or
+/// one of another piece.
+pub fn author_letter_text(
+    conn: &mut PgConnection,
+    id: i64,
+    letter: i64,
+) -> QueryResult<Option<(String, DateTime<Utc>)>> {
+    letters::table
+        .filter(letters::id.eq(letter))
+        .filter(letters::submission_id.eq(id))
+        .filter(letters::direction.eq(Direction::Inbound))
+        .select((letters::body_text, letters::created_at))
+        .first(conn)
+        .optional()
 }

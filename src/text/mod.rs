@@ -1,6 +1,7 @@
 //! Text as the desk keeps it, whoever wrote it: an author's mail or an
 //! editor's edit. Pure.
 
+pub mod diff;
 mod div_paragraphs;
 pub mod fingerprint;
 pub mod html;

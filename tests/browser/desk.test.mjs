@@ -141,6 +141,41 @@ test('an edit from a stale second tab shows the conflict and overwrites nothing'
   assert.match(await first.locator('#article').textContent(), /central bank is left to improvise/);
 });
 
+test("the author's reply is on the piece, newest first, and its text can be used", async () => {
+  await page.goto(pieceUrl);
+  const letters = page.locator('#correspondence .letter');
+  assert.ok((await letters.count()) >= 1);
+  // The desk's acknowledgement went out after the reply came in: it is first.
+  const times = await page.locator('#correspondence .letter time').evaluateAll((all) => all.map((t) => t.dateTime));
+  assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+  const reply = letters.filter({ hasText: 'From the author' }).first();
+  assert.match(await reply.locator('.mail').textContent(), /corrected final paragraph/);
+  await reply.getByRole('link', { name: 'Use this text' }).click();
+  await page.waitForURL(/\/edit\?letter=\d+$/);
+  assert.match(await page.getByRole('status').textContent(), /the author's mail/);
+  const body = page.getByLabel('Text (paragraphs separated by a blank line)');
+  assert.match(await body.inputValue(), /^Here is a corrected final paragraph/);
+  // The editor keeps the old text, drops a word and adds the author's new
+  // last paragraph.
+  const before = await page.locator('details .article').textContent();
+  const edited = before.trim().replace('A single, audited budget', 'A single budget');
+  await body.fill(`${edited}\n\nA unified budget needs an independent auditor.`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(pieceUrl);
+  assert.match(await page.locator('#article').textContent(), /independent auditor/);
+  assert.match(await page.locator('#article').textContent(), /central bank is left to improvise/);
+});
+
+test('the newest revision shows its inserted and deleted words', async () => {
+  const newest = page.locator('.revisions > li').first();
+  await newest.locator('.revision-changes summary').click();
+  const changes = newest.locator('.revision-changes .diff');
+  assert.match(await changes.locator('ins').allTextContents().then((t) => t.join(' ')), /independent auditor/);
+  assert.match(await changes.locator('del').allTextContents().then((t) => t.join(' ')), /audited/);
+  assert.match(await newest.locator('figcaption').textContent(), /8 word\(s\) added, 2 removed/);
+  await page.screenshot({ path: join(screenshots, 'desk-diff.png'), fullPage: false });
+});
+
 test('an editor has no accounts page', async () => {
   await page.goto(`${base}/desk/queue`);
   assert.equal(await page.getByRole('link', { name: 'Accounts' }).count(), 0);
