@@ -187,7 +187,9 @@ fn next_working_day(date: NaiveDate, working: &WorkingDays) -> NaiveDate {
     day
 }
 
-fn to_utc(local: NaiveDateTime, timezone: Tz) -> DateTime<Utc> {
+/// A wall-clock time in `timezone` as an instant: a time a DST change skips
+/// is taken an hour later; one it repeats, at its first occurrence.
+pub fn to_utc(local: NaiveDateTime, timezone: Tz) -> DateTime<Utc> {
     match timezone.from_local_datetime(&local) {
         LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.with_timezone(&Utc),
         // Skipped by a spring-forward change: no gap lasts longer than an hour

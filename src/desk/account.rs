@@ -100,7 +100,7 @@ fn password_page(
     views::page(
         status,
         "password.html",
-        Some(editor.frame(key, role)),
+        Some(editor.frame(state, role)),
         json!({ "csrf": editor.session.csrf_token(key), "error": error }),
     )
 }
@@ -245,7 +245,7 @@ async fn accounts_page(
     views::page(
         status,
         "accounts.html",
-        Some(editor.frame(key, actor.role)),
+        Some(editor.frame(state, actor.role)),
         json!({
             "users": users,
             "csrf": editor.session.csrf_token(key),

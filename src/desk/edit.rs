@@ -170,7 +170,11 @@ pub async fn save(
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
     match outcome {
-        (_, Saved::Done) => Ok(views::see_other(&piece_url(id))),
+        (_, Saved::Done) => Ok(views::see_other(&format!(
+            "{}?done={}",
+            piece_url(id),
+            super::outcome::SAVED
+        ))),
         (actor, Saved::Refused(current, refusal)) => {
             // What was typed stays in the form, beside the reason.
             let current =
@@ -259,12 +263,7 @@ fn render(
     mut context: serde_json::Value,
 ) -> Result<HttpResponse, DeskError> {
     context["csrf"] = json!(editor.session.csrf_token(state.tokens.cookie_key()));
-    views::page(
-        status,
-        template,
-        Some(editor.frame(state.tokens.cookie_key(), role)),
-        context,
-    )
+    views::page(status, template, Some(editor.frame(state, role)), context)
 }
 
 /// The edit form's fields as `piece` has them now: to start an edit, and

@@ -70,7 +70,7 @@ pub async fn show(
     views::page(
         StatusCode::OK,
         "inbox.html",
-        Some(editor.frame(key, actor.role)),
+        Some(editor.frame(&state, actor.role)),
         json!({
             "items": items,
             "outcome": query.outcome,

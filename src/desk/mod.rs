@@ -10,6 +10,7 @@ mod assets;
 mod csrf;
 mod edit;
 mod inbox;
+mod outcome;
 mod piece;
 mod queue;
 pub mod session;

@@ -7,10 +7,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::csrf::Posted;
+use super::outcome;
 use super::queue::state_label;
 use super::session::Editor;
 use super::views::{self, DeskError};
@@ -22,10 +24,12 @@ use crate::app::views::{
     CorrespondenceView, HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
 };
 use crate::auth::Role;
+use crate::calendar;
 use crate::domain::{Direction, ProposalId, ProposalStatus, SubmissionId, UserId};
 use crate::submissions::proposals;
 use crate::submissions::store;
 use crate::text::diff;
+use crate::workflow::machine::emails_author;
 use crate::workflow::service::{self, Initiator};
 use crate::workflow::{Action, TransitionRequest, allowed_now};
 
@@ -40,15 +44,44 @@ pub(super) fn piece_url(id: i64) -> String {
     format!("/desk/pieces/{id}")
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// What was just done here, for the message at the top.
+    done: String,
+}
+
 pub async fn show(
     editor: Editor,
     id: web::Path<String>,
+    query: web::Query<ShowQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
+    let done = outcome::done_message(&query.done);
+    render(&editor, &state, id, StatusCode::OK, done, None).await
+}
+
+/// An action the desk refused, shown again beside its form as typed.
+struct Failure {
+    action: Action,
+    field: Option<&'static str>,
+    message: String,
+    note: String,
+    publish_at: String,
+}
+
+async fn render(
+    editor: &Editor,
+    state: &AppState,
+    id: i64,
+    status: StatusCode,
+    done: Option<String>,
+    failure: Option<Failure>,
+) -> Result<HttpResponse, DeskError> {
     let (actor, (record, history, notes, (revisions, proposals, letters))) = editor
         .caller
-        .db(&state, Role::Editor, move |conn, _| {
+        .db(state, Role::Editor, move |conn, _| {
             let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
             let texts = (
                 store::revisions(conn, id)?,
@@ -74,6 +107,15 @@ pub async fn show(
     // What only a higher role could do here, so the page can say so.
     let withheld = allowed_now(piece.state, Role::Admin, awaiting_author_consent).len()
         > piece.allowed_actions.len();
+    let failure = failure.map(|failure| {
+        json!({
+            "action": failure.action.as_str(),
+            "field": failure.field,
+            "message": failure.message,
+            "note": failure.note,
+            "publish_at": failure.publish_at,
+        })
+    });
     let context = json!({
         "piece": piece,
         "state_label": state_label(piece.state),
@@ -87,11 +129,14 @@ pub async fn show(
         "awaiting_author_consent": awaiting_author_consent,
         "csrf": editor.session.csrf_token(state.tokens.cookie_key()),
         "max_note_chars": MAX_NOTE_CHARS,
+        "done": done,
+        "failure": failure,
+        "timezone": state.intake.window.timezone.name(),
     });
     views::page(
-        StatusCode::OK,
+        status,
         "piece.html",
-        Some(editor.frame(state.tokens.cookie_key(), actor.role)),
+        Some(editor.frame(state, actor.role)),
         context,
     )
 }
@@ -178,8 +223,9 @@ fn action_form(action: Action, exclusive_confirmed: bool) -> serde_json::Value {
         "action": action.as_str(),
         "label": label,
         "note": note,
-        "emailed": matches!(action, Action::RequestChanges | Action::Reject),
+        "emailed": emails_author(action),
         "schedule": action == Action::Schedule,
+        "confirm": outcome::needs_confirmation(action),
     })
 }
 
@@ -190,6 +236,8 @@ pub struct ActionForm {
     version: String,
     note: String,
     publish_at: String,
+    /// `yes` once the editor confirmed an act that needs it.
+    confirmed: String,
 }
 
 pub async fn act(
@@ -200,39 +248,51 @@ pub async fn act(
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
     let back = |err: DeskError| err.back_to(piece_url(id));
-    let ActionForm {
-        action,
-        version,
-        note,
-        publish_at,
-    } = form.fields;
-    let action: Action = action.parse().map_err(|_| {
+    let sent = form.fields;
+    let action: Action = sent.action.parse().map_err(|_| {
         back(DeskError::bad_request(format!(
-            "there is no action {action:?}"
+            "there is no action {:?}",
+            sent.action
         )))
     })?;
-    let version: i32 = version.parse().map_err(|_| {
+    let version: i32 = sent.version.parse().map_err(|_| {
         back(DeskError::bad_request(
             "the form does not say which version it acted on",
         ))
     })?;
-    let publish_at = match publish_at.trim() {
-        "" => None,
-        text => Some(parse_local_utc(text).ok_or_else(|| {
-            back(DeskError::bad_request(
-                "the publication time is not a date and time such as 2026-12-24T09:00",
-            ))
-        })?),
+    let refused = |field: Option<&'static str>, message: String| Failure {
+        action,
+        field,
+        message,
+        note: sent.note.clone(),
+        publish_at: sent.publish_at.clone(),
     };
+    let publish_at = match sent.publish_at.trim() {
+        "" => None,
+        text => match parse_desk_time(text, state.intake.window.timezone) {
+            Some(at) => Some(at),
+            None => {
+                let failure = refused(
+                    Some("publish_at"),
+                    "That is not a date and time such as 2026-12-24 09:00.".into(),
+                );
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return render(&editor, &state, id, status, None, Some(failure)).await;
+            }
+        },
+    };
+    if outcome::needs_confirmation(action) && sent.confirmed != outcome::CONFIRMED {
+        return confirm(&editor, &state, id, action, version, &sent).await;
+    }
     let request = TransitionRequest {
-        note: (!note.trim().is_empty()).then_some(note),
+        note: (!sent.note.trim().is_empty()).then(|| sent.note.clone()),
         assignee: None,
         publish_at,
         // A piece reopened or returned to review gets a new response window.
         reopened_respond_by: Some(state.intake.window.respond_by(Utc::now())),
     };
     let site = state.site.clone();
-    editor
+    let applied = editor
         .caller
         .db(&state, Role::Editor, move |conn, actor| {
             service::apply(
@@ -247,13 +307,73 @@ pub async fn act(
             )
             .map_err(ApiError::from)
         })
-        .await
-        .map_err(|err| back(err.into()))?;
-    Ok(views::see_other(&piece_url(id)))
+        .await;
+    match applied {
+        Ok(_) => Ok(views::see_other(&format!(
+            "{}?done={}",
+            piece_url(id),
+            action.as_str()
+        ))),
+        // A field at fault (the note, the time): the page again, the
+        // reason beside the field and what was typed kept. Anything else
+        // (not allowed, not from this state, changed meanwhile) is a page
+        // of its own, as before.
+        Err(err) if err.field.is_some() => {
+            let (field, message) = outcome::refusal(&err);
+            let status = err.status;
+            render(
+                &editor,
+                &state,
+                id,
+                status,
+                None,
+                Some(refused(field, message)),
+            )
+            .await
+        }
+        Err(err) => Err(back(err.into())),
+    }
 }
 
-/// A `datetime-local` value, read as UTC (the form says so).
-fn parse_local_utc(text: &str) -> Option<DateTime<Utc>> {
+/// The page that asks before an act hard to undo, carrying what was typed.
+async fn confirm(
+    editor: &Editor,
+    state: &AppState,
+    id: i64,
+    action: Action,
+    version: i32,
+    sent: &ActionForm,
+) -> Result<HttpResponse, DeskError> {
+    let (actor, record) = editor
+        .caller
+        .db(state, Role::Editor, move |conn, _| {
+            store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))
+        })
+        .await
+        .map_err(|err| DeskError::from(err).back_to("/desk/queue".into()))?;
+    let piece = SubmissionView::new(record, actor.role, &state.site, state.intake.word_limit);
+    let context = json!({
+        "piece": piece,
+        "action": action.as_str(),
+        "label": action_form(action, true)["label"],
+        "consequence": outcome::consequence(action),
+        "confirm_label": outcome::confirm_label(action),
+        "confirmed": outcome::CONFIRMED,
+        "version": version,
+        "note": sent.note,
+        "publish_at": sent.publish_at,
+        "csrf": editor.session.csrf_token(state.tokens.cookie_key()),
+    });
+    views::page(
+        StatusCode::OK,
+        "confirm.html",
+        Some(editor.frame(state, actor.role)),
+        context,
+    )
+}
+
+/// A `datetime-local` value, read on the desk's clock (the form says which).
+fn parse_desk_time(text: &str, timezone: Tz) -> Option<DateTime<Utc>> {
     [
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%dT%H:%M:%S",
@@ -261,7 +381,7 @@ fn parse_local_utc(text: &str) -> Option<DateTime<Utc>> {
     ]
     .iter()
     .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-    .map(|naive| naive.and_utc())
+    .map(|naive| calendar::to_utc(naive, timezone))
 }
 
 #[derive(Deserialize, Default)]
@@ -295,7 +415,11 @@ pub async fn add_note(
         })
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
-    Ok(views::see_other(&format!("{}#notes", piece_url(id))))
+    Ok(views::see_other(&format!(
+        "{}?done={}#notes",
+        piece_url(id),
+        outcome::NOTE_ADDED
+    )))
 }
 
 pub async fn attachment(
@@ -353,7 +477,11 @@ pub async fn accept_proposal(
         })
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
-    Ok(views::see_other(&piece_url(id)))
+    Ok(views::see_other(&format!(
+        "{}?done={}",
+        piece_url(id),
+        outcome::TEXT_USED
+    )))
 }
 
 /// Sets a proposed text aside, as `POST …/proposals/{p}/discard` does.
@@ -376,7 +504,11 @@ pub async fn discard_proposal(
         })
         .await
         .map_err(|err| DeskError::from(err).back_to(piece_url(id)))?;
-    Ok(views::see_other(&format!("{}#proposals", piece_url(id))))
+    Ok(views::see_other(&format!(
+        "{}?done={}#proposals",
+        piece_url(id),
+        outcome::TEXT_SET_ASIDE
+    )))
 }
 
 fn proposal_path(path: &(String, String)) -> Result<(i64, i64), DeskError> {
@@ -393,11 +525,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_datetime_local_value_is_read_as_utc() {
+    fn a_datetime_local_value_is_read_on_the_desks_clock() {
         let expected: DateTime<Utc> = "2026-12-24T09:00:00Z".parse().unwrap();
-        assert_eq!(parse_local_utc("2026-12-24T09:00"), Some(expected));
-        assert_eq!(parse_local_utc("2026-12-24T09:00:00"), Some(expected));
-        assert_eq!(parse_local_utc("24/12/2026 09:00"), None);
-        assert_eq!(parse_local_utc("2026-12-24T09:00Z"), None);
+        let utc = Tz::UTC;
+        assert_eq!(parse_desk_time("2026-12-24T09:00", utc), Some(expected));
+        assert_eq!(parse_desk_time("2026-12-24T09:00:00", utc), Some(expected));
+        assert_eq!(parse_desk_time("24/12/2026 09:00", utc), None);
+        assert_eq!(parse_desk_time("2026-12-24T09:00Z", utc), None);
+        let tripoli = chrono_tz::Africa::Tripoli;
+        let expected: DateTime<Utc> = "2026-12-24T07:00:00Z".parse().unwrap();
+        assert_eq!(parse_desk_time("2026-12-24T09:00", tripoli), Some(expected));
     }
 }

@@ -196,11 +196,10 @@ pub async fn show(
         .map(|row| SubmissionListItem::new(row, word_limit))
         .collect();
     let next = next_cursor.map(|cursor| page_url(chosen, &query, Some(&cursor)));
-    let key = state.tokens.cookie_key();
     views::page(
         StatusCode::OK,
         "queue.html",
-        Some(editor.frame(key, actor.role)),
+        Some(editor.frame(&state, actor.role)),
         json!({
             "states": states,
             "total": total,

@@ -238,11 +238,12 @@ impl Editor {
 
     /// The page frame for this editor, whose role was read with the page's
     /// data.
-    pub fn frame(&self, key: &[u8; 32], role: Role) -> Frame<'_> {
+    pub fn frame(&self, state: &AppState, role: Role) -> Frame<'_> {
         Frame {
             name: self.name(),
-            csrf: self.session.csrf_token(key),
+            csrf: self.session.csrf_token(state.tokens.cookie_key()),
             admin: role.includes(Role::Admin),
+            timezone: state.intake.window.timezone,
         }
     }
 }

@@ -7,12 +7,13 @@ use std::sync::LazyLock;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
+use chrono_tz::Tz;
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{Value, json};
 
 use crate::app::error::ApiError;
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../../templates/desk/base.html")),
     (
         "signin.html",
@@ -30,6 +31,10 @@ const TEMPLATES: [(&str, &str); 11] = [
     (
         "edit_form.html",
         include_str!("../../templates/desk/edit_form.html"),
+    ),
+    (
+        "confirm.html",
+        include_str!("../../templates/desk/confirm.html"),
     ),
     (
         "conflict.html",
@@ -65,11 +70,22 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// `2026-12-01T12:00:00.5Z` → `2026-12-01 12:00 UTC`.
-fn when(value: String) -> String {
-    chrono::DateTime::parse_from_rfc3339(&value).map_or(value, |at| {
-        at.with_timezone(&chrono::Utc)
-            .format("%Y-%m-%d %H:%M UTC")
+/// `2026-12-01T12:00:00.5Z` → `2026-12-01 14:00 EET` on a desk in Tripoli:
+/// every time on the desk's clock (`OPED_TIMEZONE`, in the page's frame),
+/// 24-hour, the zone named.
+fn when(state: &minijinja::State, value: String) -> String {
+    let timezone = state
+        .lookup("frame")
+        .and_then(|frame| frame.get_attr("timezone").ok())
+        .and_then(|name| name.as_str().and_then(|name| name.parse::<Tz>().ok()))
+        .unwrap_or(Tz::UTC);
+    desk_time(&value, timezone)
+}
+
+fn desk_time(value: &str, timezone: Tz) -> String {
+    chrono::DateTime::parse_from_rfc3339(value).map_or(value.to_string(), |at| {
+        at.with_timezone(&timezone)
+            .format("%Y-%m-%d %H:%M %Z")
             .to_string()
     })
 }
@@ -80,6 +96,8 @@ pub struct Frame<'a> {
     pub name: &'a str,
     pub csrf: String,
     pub admin: bool,
+    /// The desk's clock, on which every time of the page is shown.
+    pub timezone: Tz,
 }
 
 /// `template` with `context` (a JSON object) and the frame, as a page.
@@ -94,7 +112,12 @@ pub fn page(
             "frame".into(),
             match frame {
                 Some(frame) => {
-                    json!({ "name": frame.name, "csrf": frame.csrf, "admin": frame.admin })
+                    json!({
+                        "name": frame.name,
+                        "csrf": frame.csrf,
+                        "admin": frame.admin,
+                        "timezone": frame.timezone.name(),
+                    })
                 }
                 None => Value::Null,
             },
@@ -287,9 +310,13 @@ mod tests {
             assert!(PAGES.get_template(name).is_ok(), "{name}");
         }
         assert_eq!(
-            when("2026-12-01T12:00:00.5Z".into()),
+            desk_time("2026-12-01T12:00:00.5Z", Tz::UTC),
             "2026-12-01 12:00 UTC"
         );
-        assert_eq!(when("not a time".into()), "not a time");
+        assert_eq!(
+            desk_time("2026-12-01T12:00:00Z", chrono_tz::Africa::Tripoli),
+            "2026-12-01 14:00 EET"
+        );
+        assert_eq!(desk_time("not a time", Tz::UTC), "not a time");
     }
 }

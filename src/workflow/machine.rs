@@ -260,6 +260,16 @@ pub fn plan_for(
     })
 }
 
+/// Whether a desk's `action` emails the author (so the desk can say so
+/// before and after).
+pub fn emails_author(action: Action) -> bool {
+    rule(action).is_some_and(|rule| {
+        rule.effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::EmailAuthor(_)))
+    })
+}
+
 /// The actions `role` may take from `state`, in the table's order.
 pub fn allowed_actions(state: State, role: Role) -> Vec<Action> {
     RULES
@@ -445,6 +455,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(other.assignee, Some(9));
+    }
+
+    #[test]
+    fn the_desk_says_which_actions_email_the_author() {
+        assert!(emails_author(Action::Approve));
+        assert!(emails_author(Action::Reject));
+        assert!(emails_author(Action::RequestChanges));
+        assert!(!emails_author(Action::StartReview));
+        assert!(!emails_author(Action::Unpublish));
     }
 
     #[test]

@@ -17,6 +17,7 @@ let browser;
 let context;
 let page;
 let pieceUrl;
+let promotedUrl;
 const cspViolations = [];
 
 function watch(p) {
@@ -105,7 +106,7 @@ test('the piece that came in by mail is in the queue, and search finds it', asyn
 
 test('start review', async () => {
   await page.getByRole('button', { name: 'Start review' }).click();
-  await page.waitForURL(pieceUrl);
+  await page.waitForURL(`${pieceUrl}?done=start_review`);
   assert.equal(await stateOfPiece(), 'In review');
   assert.match(await page.locator('.history').textContent(), /start review/);
   await page.getByLabel('Add a note').fill('Checking the figures with the business desk.');
@@ -123,7 +124,7 @@ test('an edit from a stale second tab shows the conflict and overwrites nothing'
 
   await first.getByLabel('Title').fill('A unified budget for Libya');
   await first.getByRole('button', { name: 'Save' }).click();
-  await first.waitForURL(pieceUrl);
+  await first.waitForURL(`${pieceUrl}?done=saved`);
   assert.equal(await first.locator('h1').textContent(), 'A unified budget for Libya');
 
   await second.getByLabel('Title').fill('The budget Libya needs');
@@ -150,7 +151,7 @@ test("the author's reply is on the piece, newest first, and its text can be used
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
   const reply = letters.filter({ hasText: 'From the author' }).first();
   assert.match(await reply.locator('.mail').textContent(), /corrected final paragraph/);
-  await reply.getByRole('link', { name: 'Use this text' }).click();
+  await reply.getByRole('link', { name: "Use this mail's text" }).click();
   await page.waitForURL(/\/edit\?letter=\d+$/);
   assert.match(await page.getByRole('status').textContent(), /the author's mail/);
   const body = page.getByLabel('Text (paragraphs separated by a blank line)');
@@ -161,7 +162,8 @@ test("the author's reply is on the piece, newest first, and its text can be used
   const edited = before.trim().replace('A single, audited budget', 'A single budget');
   await body.fill(`${edited}\n\nA unified budget needs an independent auditor.`);
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.waitForURL(pieceUrl);
+  await page.waitForURL(`${pieceUrl}?done=saved`);
+  assert.equal(await page.getByRole('status').textContent(), 'Saved');
   assert.match(await page.locator('#article').textContent(), /independent auditor/);
   assert.match(await page.locator('#article').textContent(), /central bank is left to improvise/);
 });
@@ -186,10 +188,11 @@ test('an editor has no accounts page', async () => {
   await page.goto(pieceUrl);
 });
 
-test('approve; an editor gets no publisher button', async () => {
+test('approve says the author was emailed; an editor gets no publisher button', async () => {
   await page.getByRole('button', { name: 'Approve' }).click();
-  await page.waitForURL(pieceUrl);
+  await page.waitForURL(`${pieceUrl}?done=approve`);
   assert.equal(await stateOfPiece(), 'Approved');
+  assert.equal(await page.getByRole('status').textContent(), 'Approved — the author was emailed');
   assert.equal(await page.locator('form[data-action="publish"]').count(), 0);
   assert.equal(await page.locator('form[data-action="schedule"]').count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Publish now' }).count(), 0);
@@ -202,20 +205,35 @@ test('approve; an editor gets no publisher button', async () => {
 test('a publisher schedules the piece, then publishes it', async () => {
   await signIn('publisher@desk.example');
   await page.goto(pieceUrl);
-  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 16);
-  await page.getByLabel('Publish at (UTC)').fill(tomorrow);
+  // The desk's clock is Tripoli's (UTC+2 all year): times are typed and shown on it.
+  const tripoli = (ms) => new Date(ms + 2 * 3600 * 1000).toISOString().slice(0, 16);
+  const yesterday = tripoli(Date.now() - 24 * 3600 * 1000);
+  const tomorrow = tripoli(Date.now() + 24 * 3600 * 1000);
+  const when = page.getByLabel('Publish at (Africa/Tripoli)');
   // The author has not confirmed exclusivity: the desk asks why it goes ahead.
   const why = page.locator('#note-schedule');
   assert.equal(await why.getAttribute('required'), '');
   assert.match(await page.locator('label[for="note-schedule"]').textContent(), /not confirmed/);
-  await why.fill('Commissioned by the desk; exclusivity agreed by phone.');
+  const reason = 'Commissioned by the desk; exclusivity agreed by phone.';
+  await why.fill(reason);
+  // A time already past is refused beside the field, and nothing typed is lost.
+  await when.fill(yesterday);
   await page.getByRole('button', { name: 'Schedule' }).click();
-  await page.waitForURL(pieceUrl);
+  await page.locator('#error-publish-at').waitFor();
+  assert.equal(await page.locator('#error-publish-at').textContent(), 'That time has already passed: choose a later one.');
+  assert.equal(await page.locator('#note-schedule').inputValue(), reason);
+  assert.equal(await when.inputValue(), yesterday);
+  assert.equal(await when.getAttribute('aria-invalid'), 'true');
+  assert.equal(await stateOfPiece(), 'Approved');
+  await when.fill(tomorrow);
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  await page.waitForURL(`${pieceUrl}?done=schedule`);
   assert.equal(await stateOfPiece(), 'Scheduled');
-  assert.match(await page.locator('.facts').textContent(), new RegExp(`Publishes at\\s*${tomorrow.replace('T', ' ')} UTC`));
-  await page.locator('#note-publish').fill('Commissioned by the desk; exclusivity agreed by phone.');
+  assert.equal(await page.getByRole('status').textContent(), 'Scheduled');
+  assert.match(await page.locator('.facts').textContent(), new RegExp(`Publishes at\\s*${tomorrow.replace('T', ' ')} EET`));
+  await page.locator('#note-publish').fill(reason);
   await page.getByRole('button', { name: 'Publish now' }).click();
-  await page.waitForURL(pieceUrl);
+  await page.waitForURL(`${pieceUrl}?done=publish`);
   assert.equal(await stateOfPiece(), 'Published');
   assert.equal(
     await page.getByRole('link', { name: 'public page' }).getAttribute('href'),
@@ -232,8 +250,28 @@ test('mail without the marker waits in the inbox, and becomes a piece', async ()
   await row.getByRole('button', { name: /Make a piece/ }).click();
   await page.waitForURL(/\/desk\/pieces\/\d+$/);
   assert.equal(await stateOfPiece(), 'New');
+  promotedUrl = page.url();
   await page.goto(`${base}/desk/inbox`);
   assert.equal(await page.locator('.inbox-row').count(), 0);
+});
+
+test('reject asks first; going back leaves the piece as it was', async () => {
+  await page.goto(promotedUrl);
+  await page.locator('#note-reject').fill('Not for our pages, thank you.');
+  await page.getByRole('button', { name: 'Reject' }).click();
+  await page.waitForURL(`${promotedUrl}/actions`);
+  assert.match(await page.locator('h1').textContent(), /^Reject/);
+  assert.match(await page.locator('main').textContent(), /the author is emailed/);
+  await page.getByRole('link', { name: 'No, go back' }).click();
+  await page.waitForURL(promotedUrl);
+  assert.equal(await stateOfPiece(), 'New');
+  await page.locator('#note-reject').fill('Not for our pages, thank you.');
+  await page.getByRole('button', { name: 'Reject' }).click();
+  await page.getByRole('button', { name: 'Yes, reject' }).click();
+  await page.waitForURL(`${promotedUrl}?done=reject`);
+  assert.equal(await stateOfPiece(), 'Rejected');
+  assert.equal(await page.getByRole('status').textContent(), 'Rejected — the author was emailed');
+  assert.match(await page.locator('.history').textContent(), /Not for our pages/);
 });
 
 test('an admin sees the accounts', async () => {
