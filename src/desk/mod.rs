@@ -82,6 +82,7 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("/pieces/{id}", web::get().to(piece::show))
                 .route("/pieces/{id}/actions", web::post().to(piece::act))
                 .route("/pieces/{id}/notes", web::post().to(piece::add_note))
+                .route("/pieces/{id}/hold", web::post().to(piece::hold))
                 .route(
                     "/pieces/{id}/proposals/{proposal}/accept",
                     web::post().to(piece::accept_proposal),

@@ -80,7 +80,11 @@ pub fn done_message(done: &str) -> Option<String> {
         Action::Unpublish => "Taken down: it is no longer on the site",
         Action::Withdraw => "Withdrawn",
         Action::Reopen => "Reopened",
-        Action::Hold => "Held: the author's answer is due later",
+        Action::Hold => {
+            return Some(
+                "Held: the desk answers later — the author was emailed the new date".into(),
+            );
+        }
         Action::AuthorWithdraw => return None,
     };
     Some(if emails_author(action) {

@@ -31,6 +31,7 @@ use crate::submissions::store;
 use crate::text::diff;
 use crate::workflow::machine::emails_author;
 use crate::workflow::service::{self, Initiator};
+use crate::workflow::window;
 use crate::workflow::{Action, TransitionRequest, allowed_now};
 
 /// The piece id in the address; anything else is no piece.
@@ -332,6 +333,65 @@ pub async fn act(
             .await
         }
         Err(err) => Err(back(err.into())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HoldForm {
+    version: String,
+    note: String,
+}
+
+/// Extends the response window once, as `POST …/hold` does
+/// (`workflow::window::hold`): the author is told the new date.
+pub async fn hold(
+    editor: Editor,
+    id: web::Path<String>,
+    form: Posted<HoldForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let HoldForm { version, note } = form.fields;
+    let version: i32 = version.parse().map_err(|_| {
+        DeskError::bad_request("the form does not say which version it acted on")
+            .back_to(piece_url(id))
+    })?;
+    let refused = |field, message| Failure {
+        action: Action::Hold,
+        field,
+        message,
+        note: note.clone(),
+        publish_at: String::new(),
+    };
+    let checked = match note::checked(&note) {
+        Ok(checked) => checked,
+        Err(err) => {
+            let failure = refused(Some("note"), format!("A note is {err}."));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&editor, &state, id, status, None, Some(failure)).await;
+        }
+    };
+    let window = state.intake.window;
+    let held = editor
+        .caller
+        .db(&state, Role::Editor, move |conn, actor| {
+            window::hold(conn, id, version, &checked, actor, &window, Utc::now())
+                .map_err(ApiError::from)
+        })
+        .await;
+    match held {
+        Ok(_) => Ok(views::see_other(&format!(
+            "{}?done={}",
+            piece_url(id),
+            Action::Hold.as_str()
+        ))),
+        Err(err) if err.status == StatusCode::CONFLICT || err.field.is_some() => {
+            let status = err.status;
+            let failure = refused(err.field, err.detail.replace('`', ""));
+            render(&editor, &state, id, status, None, Some(failure)).await
+        }
+        Err(err) => Err(DeskError::from(err).back_to(piece_url(id))),
     }
 }
 

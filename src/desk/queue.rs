@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -16,14 +17,15 @@ use crate::app::error::ApiError;
 use crate::app::paging;
 use crate::app::views::SubmissionListItem;
 use crate::auth::{Role, accounts};
-use crate::db::cursor::{Cursor, RelevanceCursor};
+use crate::calendar;
+use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};
 use crate::submissions::search::query_problem;
 use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
 use crate::workflow::State;
 
 const PAGE_SIZE: i64 = 25;
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct QueueQuery {
     state: String,
@@ -34,8 +36,14 @@ pub struct QueueQuery {
     /// `YYYY-MM-DD`, as a date field sends them).
     from: String,
     to: String,
-    /// `relevance` (title matches first) or empty for newest first.
+    /// `relevance` (title matches first, with a search), `deadline` (the
+    /// soonest answer first) or empty for newest first.
     sort: String,
+    /// `overdue` (the answer is late) or `today` (due before the desk's
+    /// day ends, late ones too).
+    due: String,
+    /// `yes`: only pieces waiting for their author's changes.
+    waiting: String,
     cursor: String,
 }
 
@@ -64,11 +72,38 @@ impl QueueQuery {
             "relevance" if searching => Ok(ListOrder::Relevance {
                 after: paging::relevance_cursor(Some(cursor)).map_err(|_| not_ours())?,
             }),
+            "deadline" => Ok(ListOrder::Deadline {
+                after: paging::deadline_cursor(Some(cursor)).map_err(|_| not_ours())?,
+            }),
             "" | "relevance" => Ok(ListOrder::Newest {
                 after: paging::cursor(Some(cursor)).map_err(DeskError::from)?,
             }),
             other => Err(DeskError::bad_request(format!(
                 "there is no order called {other:?}"
+            ))),
+        }
+    }
+
+    /// Only pieces whose answer is due before this: now (overdue) or the
+    /// end of the desk's day.
+    fn due_before(
+        &self,
+        now: DateTime<Utc>,
+        timezone: Tz,
+    ) -> Result<Option<DateTime<Utc>>, DeskError> {
+        match self.due.trim() {
+            "" => Ok(None),
+            "overdue" => Ok(Some(now)),
+            "today" => {
+                let today = now.with_timezone(&timezone).date_naive();
+                let tomorrow = today.succ_opt().unwrap_or(today);
+                Ok(Some(calendar::to_utc(
+                    tomorrow.and_time(NaiveTime::MIN),
+                    timezone,
+                )))
+            }
+            other => Err(DeskError::bad_request(format!(
+                "there is no deadline filter {other:?}"
             ))),
         }
     }
@@ -101,6 +136,8 @@ impl QueueQuery {
             ("from", self.from.trim()),
             ("to", self.to.trim()),
             ("sort", self.sort.trim()),
+            ("due", self.due.trim()),
+            ("waiting", self.waiting.trim()),
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
@@ -139,29 +176,34 @@ pub async fn show(
     {
         return Err(DeskError::bad_request("the first day comes after the last"));
     }
+    let now = Utc::now();
     let filter = ListFilter {
         states: chosen.into_iter().collect(),
         assignee: query.assignee_filter(editor.caller.user_id())?,
         query: (!search.is_empty()).then(|| search.clone()),
         received_after,
         received_before,
-        respond_before: None,
+        respond_before: query.due_before(now, state.intake.window.timezone)?,
+        waiting_for_author: query.waiting.trim() == "yes",
         order: query.order(!search.is_empty())?,
         limit: PAGE_SIZE,
     };
     let order = filter.order;
+    let by_deadline = matches!(order, ListOrder::Deadline { .. });
     // Searches may hold only their share of the connections, as in the API.
     let _search = match filter.query {
         Some(_) => Some(state.gates.search().await?),
         None => None,
     };
     let statistics = state.search_statistics.clone();
-    let (actor, (listed, (counts, people))) = editor
+    let (actor, (listed, (counts, people, waiting))) = editor
         .caller
         .db(&state, Role::Editor, move |conn, _| {
             let listed = store::list(conn, &filter, &statistics)?;
             let counts = store::count_by_state(conn)?;
-            Ok::<_, ApiError>((listed, (counts, accounts::active_names(conn)?)))
+            let ids: Vec<i64> = listed.rows.iter().map(|row| row.id).collect();
+            let waiting = store::waiting_for_author(conn, &ids)?;
+            Ok::<_, ApiError>((listed, (counts, accounts::active_names(conn)?, waiting)))
         })
         .await?;
     let mut rows = listed.rows;
@@ -174,7 +216,13 @@ pub async fn show(
                 id: last.id,
             })
         }
-        _ => paging::finish_page(&mut rows, PAGE_SIZE, |last| Cursor {
+        ListOrder::Deadline { .. } => {
+            paging::finish_page(&mut rows, PAGE_SIZE, |last| DeadlineCursor {
+                respond_by: last.respond_by,
+                id: last.id,
+            })
+        }
+        ListOrder::Newest { .. } => paging::finish_page(&mut rows, PAGE_SIZE, |last| Cursor {
             received_at: last.received_at,
             id: last.id,
         }),
@@ -191,10 +239,51 @@ pub async fn show(
         .collect();
     let total: i64 = counts.iter().map(|(_, count)| count).sum();
     let word_limit = state.intake.word_limit;
+    let names: std::collections::HashMap<i64, &str> = people
+        .iter()
+        .map(|(id, name)| (*id, name.as_str()))
+        .collect();
     let items: Vec<_> = rows
         .into_iter()
-        .map(|row| SubmissionListItem::new(row, word_limit))
+        .map(|row| {
+            let item = SubmissionListItem::new(row, word_limit);
+            let open = matches!(item.state, State::Draft | State::InReview);
+            json!({
+                "overdue": open && item.respond_by < now,
+                "assignee_name": item.assignee_id.and_then(|id| names.get(&id).copied()),
+                "waiting_for_author": waiting.contains(&item.id),
+                "item": item,
+            })
+        })
         .collect();
+    let tabs: Vec<_> = std::iter::once(None)
+        .chain(State::ALL.iter().copied().map(Some))
+        .map(|each| page_url(each, &query, None))
+        .collect();
+    let quick = |name: &str, value: &str| {
+        let mut toggled = query.clone();
+        let field = match name {
+            "due" => &mut toggled.due,
+            "waiting" => &mut toggled.waiting,
+            _ => &mut toggled.assignee,
+        };
+        let on = field.trim() == value;
+        *field = if on { String::new() } else { value.to_string() };
+        if !on && name == "due" {
+            // What is due is read soonest first.
+            toggled.sort = "deadline".into();
+        }
+        json!({ "url": page_url(chosen, &toggled, None), "on": on })
+    };
+    let sort_url = {
+        let mut other = query.clone();
+        other.sort = if by_deadline {
+            String::new()
+        } else {
+            "deadline".into()
+        };
+        page_url(chosen, &other, None)
+    };
     let next = next_cursor.map(|cursor| page_url(chosen, &query, Some(&cursor)));
     views::page(
         StatusCode::OK,
@@ -215,6 +304,15 @@ pub async fn show(
                 .map(|(id, name)| json!({ "id": id.to_string(), "name": name }))
                 .collect::<Vec<_>>(),
             "first_page_url": page_url(chosen, &query, None),
+            "tabs": tabs,
+            "by_deadline": by_deadline,
+            "sort_url": sort_url,
+            "filters": {
+                "overdue": quick("due", "overdue"),
+                "today": quick("due", "today"),
+                "mine": quick("assignee", "me"),
+                "waiting": quick("waiting", "yes"),
+            },
             "items": items,
             "next": next,
             "first_page": query.cursor.is_empty(),

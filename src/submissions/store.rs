@@ -293,8 +293,30 @@ pub struct ListFilter {
     /// Only pieces still waiting for an answer (`draft`, `in_review`) whose
     /// window closes before this.
     pub respond_before: Option<DateTime<Utc>>,
+    /// Only pieces sent back to the author for changes and not yet
+    /// answered ([`WAITING_FOR_AUTHOR`]).
+    pub waiting_for_author: bool,
     pub order: ListOrder,
     pub limit: i64,
+}
+
+/// A piece waits for its author when the desk asked for changes, the last
+/// transition that brought it back to `draft` was that request, and no
+/// new text came since (`revised_at`, set by the author's reply, cleared
+/// when review starts again).
+const WAITING_FOR_AUTHOR: &str = "submissions.state = 'draft' AND submissions.revised_at IS NULL \
+     AND (SELECT h.action FROM submission_history h \
+          WHERE h.submission_id = submissions.id AND h.to_state = 'draft' AND h.from_state <> 'draft' \
+          ORDER BY h.created_at DESC, h.id DESC LIMIT 1) = 'request_changes'";
+
+/// Which of `ids` wait for their author ([`WAITING_FOR_AUTHOR`]): the mark
+/// on a list's rows.
+pub fn waiting_for_author(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    submissions::table
+        .filter(submissions::id.eq_any(ids))
+        .filter(sql::<Bool>(WAITING_FOR_AUTHOR))
+        .select(submissions::id)
+        .load(conn)
 }
 
 /// The order of a list, with where the page starts.
@@ -540,6 +562,9 @@ fn load_page(
         query = query
             .filter(submissions::state.eq_any([State::Draft, State::InReview]))
             .filter(submissions::respond_by.lt(before));
+    }
+    if filter.waiting_for_author {
+        query = query.filter(sql::<Bool>(WAITING_FOR_AUTHOR));
     }
     query = match page.walk {
         Walk::Newest(after) => {

@@ -104,6 +104,30 @@ test('the piece that came in by mail is in the queue, and search finds it', asyn
   assert.match(await page.locator('#article').textContent(), /central bank is left to improvise/);
 });
 
+test('triage: due today puts the piece due today first, and the state tabs keep the filter', async () => {
+  await page.goto(`${base}/desk/queue`);
+  await page.getByRole('link', { name: 'Due today' }).click();
+  await page.waitForURL(/due=today/);
+  assert.match(page.url(), /sort=deadline/);
+  const rows = page.locator('.piece-row');
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().locator('a').first().textContent(), arabicTitle);
+  assert.equal(await page.getByRole('link', { name: 'Due today' }).getAttribute('aria-current'), 'true');
+  // Every time on the desk's clock, 24-hour.
+  assert.match(await rows.first().locator('.due').textContent(), /answer by \d{4}-\d{2}-\d{2} \d{2}:\d{2} EET/);
+  await page.locator('.states a', { hasText: 'New' }).first().click();
+  await page.waitForURL(/state=draft/);
+  assert.match(page.url(), /due=today/, 'the state tab kept the filter');
+  assert.equal(await rows.count(), 1);
+  // Sorted by deadline without the filter: the piece due today comes first.
+  await page.getByRole('link', { name: 'Due today' }).click();
+  await page.waitForURL((url) => !/due=/.test(url.search));
+  await page.goto(`${base}/desk/queue?sort=deadline`);
+  assert.equal(await rows.first().locator('a').first().textContent(), arabicTitle);
+  await page.screenshot({ path: join(screenshots, 'desk-triage.png') });
+  await page.goto(pieceUrl);
+});
+
 test('start review', async () => {
   await page.getByRole('button', { name: 'Start review' }).click();
   await page.waitForURL(`${pieceUrl}?done=start_review`);
@@ -293,6 +317,29 @@ test('an Arabic piece reads right to left', async () => {
   assert.equal(await direction('#article'), 'rtl');
   assert.equal(await direction('h1'), 'rtl');
   assert.match(await page.locator('#article').textContent(), /توحيد الميزانية/);
+});
+
+test('hold, then ask for changes: the piece waits for its author', async () => {
+  const arabicUrl = page.url();
+  await page.locator('#note-hold').fill('Waiting for the legal desk.');
+  await page.getByRole('button', { name: 'Hold' }).click();
+  await page.waitForURL(`${arabicUrl}?done=hold`);
+  assert.match(await page.getByRole('status').textContent(), /^Held/);
+  assert.match(await page.locator('.facts').textContent(), /held once/);
+  assert.equal(await page.locator('form[data-action="hold"]').count(), 0, 'held once only');
+  await page.getByRole('button', { name: 'Start review' }).click();
+  await page.waitForURL(`${arabicUrl}?done=start_review`);
+  await page.locator('#note-request_changes').fill('Please shorten the second half.');
+  await page.getByRole('button', { name: 'Ask the author for changes' }).click();
+  await page.waitForURL(`${arabicUrl}?done=request_changes`);
+  assert.equal(await page.getByRole('status').textContent(), 'Changes requested — the author was emailed');
+  await page.goto(`${base}/desk/queue`);
+  await page.getByRole('link', { name: 'Waiting for the author' }).click();
+  await page.waitForURL(/waiting=yes/);
+  const rows = page.locator('.piece-row');
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().textContent(), /waiting for the author/);
+  assert.equal(await rows.first().locator('a').first().textContent(), arabicTitle);
 });
 
 test('a form posted without its CSRF token is refused', async () => {

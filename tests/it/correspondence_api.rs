@@ -36,6 +36,24 @@ async fn a_revision_after_requested_changes_shows_as_revised() {
     assert_eq!(status, StatusCode::OK);
     let (_, before) = desk.get(&editor, &uri).await;
     assert_eq!(before["revised_at"], serde_json::Value::Null);
+    // Another piece, new and not sent back: never waiting for its author.
+    desk.ingest("03-arabic-1256.eml");
+    let waiting = "/api/v1/submissions?waiting_for_author=true";
+    let listed = |page: &serde_json::Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (status, page) = desk.get(&editor, waiting).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        listed(&page),
+        [id],
+        "sent back for changes: it waits for its author"
+    );
 
     // The author answers the thread of their original with a new document,
     // authenticated by our receiving server: it applies at once.
@@ -54,6 +72,12 @@ async fn a_revision_after_requested_changes_shows_as_revised() {
 
     let (_, after) = desk.get(&editor, &uri).await;
     assert!(after["revised_at"].is_string(), "{after}");
+    let (_, page) = desk.get(&editor, waiting).await;
+    assert_eq!(
+        listed(&page),
+        Vec::<i64>::new(),
+        "answered: it waits no more"
+    );
     assert_eq!(after["state"], "draft");
     assert_eq!(
         after["body_text"],

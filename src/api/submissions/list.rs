@@ -41,6 +41,9 @@ pub struct ListQuery {
     /// released). With `respond_before`, the earlier of the two.
     #[param(minimum = 0, maximum = 8760, example = 24)]
     due_within: Option<i64>,
+    /// `true`: only pieces sent back to the author for changes that they
+    /// have not answered yet.
+    waiting_for_author: Option<bool>,
     /// `received` (default: newest first), `deadline` (the soonest
     /// `respond_by` first) or, with `q`, `relevance` (pieces whose title
     /// matches the search first, then those matching by author or text, each
@@ -195,6 +198,7 @@ fn filter_from(
         received_after,
         received_before,
         respond_before,
+        waiting_for_author: query.waiting_for_author.unwrap_or(false),
         order,
         limit,
     })
