@@ -59,6 +59,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 /// the other doors (the handlers use the `app::AppState` they all share).
 pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
+        cfg.route("/favicon.ico", web::get().to(assets::icon));
         cfg.service(
             web::scope("/desk")
                 .app_data(web::Data::new(settings))
@@ -75,6 +76,7 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("", web::get().to(queue::redirect_to_queue))
                 .route("/", web::get().to(queue::redirect_to_queue))
                 .route("/desk.css", web::get().to(assets::stylesheet))
+                .route("/favicon.svg", web::get().to(assets::icon))
                 .route("/signin", web::get().to(signin::form))
                 .route("/signin", web::post().to(signin::sign_in))
                 .route("/signout", web::post().to(signin::sign_out))

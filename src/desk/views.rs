@@ -63,6 +63,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     // A misspelt variable is a bug to find in the tests, not a blank.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_filter("when", when);
+    env.add_filter("langdir", langdir);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .expect("the desk's templates are valid");
@@ -88,6 +89,18 @@ fn desk_time(value: &str, timezone: Tz) -> String {
             .format("%Y-%m-%d %H:%M %Z")
             .to_string()
     })
+}
+
+/// The attributes for an element holding `text` someone wrote: Arabic is
+/// marked as Arabic, read right to left; anything else takes the direction
+/// of its first strong letter.
+fn langdir(text: String) -> minijinja::Value {
+    let attributes = if crate::text::mostly_arabic(&text) {
+        r#"lang="ar" dir="rtl""#
+    } else {
+        r#"dir="auto""#
+    };
+    minijinja::Value::from_safe_string(attributes.to_string())
 }
 
 /// What every page's frame shows: who is signed in, the token for the

@@ -95,3 +95,35 @@ mod tests {
         assert_eq!(shorten(&one_word, 200).chars().count(), 200);
     }
 }
+
+/// Whether most letters of `text` (its first 2,000 characters) are Arabic:
+/// what the desk marks `lang="ar" dir="rtl"`, so a screen reader reads it
+/// with an Arabic voice.
+pub fn mostly_arabic(text: &str) -> bool {
+    let (mut letters, mut arabic) = (0usize, 0usize);
+    for c in text.chars().take(2000).filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        if matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
+            | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+        {
+            arabic += 1;
+        }
+    }
+    letters > 0 && arabic * 2 > letters
+}
+
+#[cfg(test)]
+mod script_tests {
+    use super::mostly_arabic;
+
+    #[test]
+    fn arabic_is_told_by_the_share_of_its_letters() {
+        assert!(mostly_arabic("مستقبل الانتخابات في ليبيا"));
+        assert!(mostly_arabic("مستقبل الانتخابات في ليبيا (UN)"));
+        assert!(!mostly_arabic("Why Libya needs a unified budget"));
+        assert!(!mostly_arabic(
+            "A quote: «ليبيا» in English text about Libya"
+        ));
+        assert!(!mostly_arabic("2026 — 12"));
+    }
+}

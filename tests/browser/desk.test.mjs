@@ -19,11 +19,21 @@ let page;
 let pieceUrl;
 let promotedUrl;
 const cspViolations = [];
+const consoleErrors = [];
+// Pages the tests open expecting a refusal (a wrong password, 403, 409,
+// 422): the browser logs
+// their status as an error, which is what was asked for.
+const refusedOnPurpose = [/\/desk\/signin$/, /\/desk\/accounts$/, /\/actions$/, /\/edit$/];
 
 function watch(p) {
   p.on('console', (message) => {
     if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    const at = message.location()?.url ?? '';
+    if (message.type() === 'error' && !refusedOnPurpose.some((url) => url.test(at))) {
+      consoleErrors.push(`${at}: ${message.text()}`);
+    }
   });
+  p.on('pageerror', (error) => consoleErrors.push(String(error)));
   return p;
 }
 
@@ -305,6 +315,8 @@ test('an admin sees the accounts', async () => {
   await page.waitForURL(`${base}/desk/accounts`);
   for (const role of ['admin', 'editor', 'publisher']) {
     assert.match(await page.locator('table').textContent(), new RegExp(`${role}@desk.example`));
+    // Each account's Save says whose it is.
+    assert.equal(await page.getByRole('button', { name: `Save ${role}@desk.example`, includeHidden: true }).count(), 1);
   }
 });
 
@@ -316,6 +328,10 @@ test('an Arabic piece reads right to left', async () => {
     page.locator(selector).evaluate((element) => getComputedStyle(element).direction);
   assert.equal(await direction('#article'), 'rtl');
   assert.equal(await direction('h1'), 'rtl');
+  // Read with an Arabic voice: the text says what language it is in.
+  assert.equal(await page.locator('h1').getAttribute('lang'), 'ar');
+  assert.equal(await page.locator('#article').getAttribute('lang'), 'ar');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'the desk itself is in English');
   assert.match(await page.locator('#article').textContent(), /توحيد الميزانية/);
 });
 
@@ -360,12 +376,16 @@ test('a form posted without its CSRF token is refused', async () => {
 
 test('the desk fits a 360 px screen, and nothing broke the CSP', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const url of [`${base}/desk/queue`, pieceUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
+  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, pieceUrl, `${pieceUrl}/edit?letter=1`, promotedUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
     await page.goto(url);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${url} is ${width}px wide`);
   }
   const response = await page.goto(pieceUrl);
   assert.match(response.headers()['content-security-policy'], /script-src 'self'/);
+  const icon = await context.request.get(`${base}/favicon.ico`);
+  assert.equal(icon.status(), 200);
+  assert.match(icon.headers()['content-type'], /^image\//);
   assert.deepEqual(cspViolations, []);
+  assert.deepEqual(consoleErrors, []);
 });
