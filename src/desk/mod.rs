@@ -12,6 +12,7 @@ mod edit;
 mod inbox;
 mod outcome;
 mod piece;
+mod preview;
 mod queue;
 pub mod session;
 mod signin;
@@ -97,6 +98,7 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                     "/pieces/{id}/attachments/{n}",
                     web::get().to(piece::attachment),
                 )
+                .route("/pieces/{id}/preview", web::get().to(preview::show))
                 .route("/pieces/{id}/edit", web::get().to(edit::form))
                 .route("/pieces/{id}/edit", web::post().to(edit::save))
                 .route("/inbox", web::get().to(inbox::show))

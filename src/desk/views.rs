@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::app::error::ApiError;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../../templates/desk/base.html")),
     (
         "signin.html",
@@ -35,6 +35,10 @@ const TEMPLATES: [(&str, &str); 12] = [
     (
         "confirm.html",
         include_str!("../../templates/desk/confirm.html"),
+    ),
+    (
+        "preview.html",
+        include_str!("../../templates/desk/preview.html"),
     ),
     (
         "conflict.html",

@@ -148,9 +148,23 @@ impl PublicOpinion {
     /// The public form of `row`. A row that was never published has no
     /// public form (no slug or no publication date): `None`.
     pub fn from_row(row: &PublicRow, site: &Site) -> Option<PublicOpinion> {
-        let slug = row.slug.clone()?;
-        Some(PublicOpinion {
-            url: site.opinion_url(&slug),
+        row.slug.as_ref()?;
+        let published_at = row.published_at?;
+        Some(PublicOpinion::preview(row, site, published_at))
+    }
+
+    /// `row` as readers would see it if it were published at `now`: the
+    /// same title, byline, text, bio, disclosure and corrections, for the
+    /// desk's preview of a piece not yet (or no longer) public. Its address
+    /// is empty until one is given.
+    pub fn preview(row: &PublicRow, site: &Site, now: DateTime<Utc>) -> PublicOpinion {
+        let slug = row.slug.clone().unwrap_or_default();
+        PublicOpinion {
+            url: if slug.is_empty() {
+                String::new()
+            } else {
+                site.opinion_url(&slug)
+            },
             slug,
             title: row.title.clone(),
             standfirst: row.standfirst.clone(),
@@ -158,11 +172,11 @@ impl PublicOpinion {
             body_html: sanitize(&row.body_html),
             tags: tags(&row.tags),
             word_count: row.word_count,
-            published_at: row.published_at?,
+            published_at: row.published_at.unwrap_or(now),
             updated_at: row.updated_at,
             corrections: row.corrections.0.clone(),
             disclosure: public_disclosure(row.disclosure.as_deref()),
-        })
+        }
     }
 }
 

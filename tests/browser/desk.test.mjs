@@ -332,6 +332,17 @@ test('an Arabic piece reads right to left', async () => {
   assert.equal(await page.locator('h1').getAttribute('lang'), 'ar');
   assert.equal(await page.locator('#article').getAttribute('lang'), 'ar');
   assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'the desk itself is in English');
+  // The preview shows it as readers would: its title, byline and text, right to left.
+  const arabicUrl = page.url();
+  await page.getByRole('link', { name: 'Preview as readers would see it' }).click();
+  await page.waitForURL(`${arabicUrl}/preview`);
+  assert.equal(await page.locator('#preview h1').textContent(), arabicTitle);
+  assert.equal(await page.locator('#preview h1').getAttribute('lang'), 'ar');
+  assert.equal(await direction('#preview .article'), 'rtl');
+  assert.match(await page.locator('#preview .article').textContent(), /توحيد الميزانية/);
+  assert.ok((await page.locator('#preview .byline').textContent()).trim().length > 0, 'a byline');
+  await page.screenshot({ path: join(screenshots, 'desk-preview.png') });
+  await page.goto(arabicUrl);
   assert.match(await page.locator('#article').textContent(), /توحيد الميزانية/);
 });
 
@@ -376,7 +387,7 @@ test('a form posted without its CSRF token is refused', async () => {
 
 test('the desk fits a 360 px screen, and nothing broke the CSP', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, pieceUrl, `${pieceUrl}/edit?letter=1`, promotedUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
+  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, pieceUrl, `${pieceUrl}/edit?letter=1`, `${pieceUrl}/preview`, promotedUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
     await page.goto(url);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${url} is ${width}px wide`);
