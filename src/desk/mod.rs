@@ -87,6 +87,10 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("/pieces/{id}/notes", web::post().to(piece::add_note))
                 .route("/pieces/{id}/hold", web::post().to(piece::hold))
                 .route(
+                    "/pieces/{id}/corrections",
+                    web::post().to(piece::add_correction),
+                )
+                .route(
                     "/pieces/{id}/proposals/{proposal}/accept",
                     web::post().to(piece::accept_proposal),
                 )

@@ -54,6 +54,7 @@ pub const NOTE_ADDED: &str = "note";
 pub const SAVED: &str = "saved";
 pub const TEXT_USED: &str = "text-used";
 pub const TEXT_SET_ASIDE: &str = "text-set-aside";
+pub const CORRECTED: &str = "corrected";
 
 /// The message for `?done=…`; `None` for anything the desk did not send.
 pub fn done_message(done: &str) -> Option<String> {
@@ -62,6 +63,7 @@ pub fn done_message(done: &str) -> Option<String> {
         SAVED => Some("Saved"),
         TEXT_USED => Some("The author's text is now the piece's text"),
         TEXT_SET_ASIDE => Some("The author's text was set aside"),
+        CORRECTED => Some("Correction added — readers and the site see it"),
         _ => None,
     };
     if let Some(fixed) = fixed {

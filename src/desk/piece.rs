@@ -21,18 +21,20 @@ use crate::app::download::file_response;
 use crate::app::error::ApiError;
 use crate::app::note::{self, MAX_NOTE_CHARS};
 use crate::app::views::{
-    CorrespondenceView, HistoryView, NoteView, ProposalView, RevisionView, SubmissionView,
+    CorrectionView, CorrespondenceView, HistoryView, NoteView, ProposalView, RevisionView,
+    SubmissionView,
 };
 use crate::auth::Role;
 use crate::calendar;
 use crate::domain::{Direction, ProposalId, ProposalStatus, SubmissionId, UserId};
+use crate::submissions::corrections::{self, MAX_CORRECTION_CHARS};
 use crate::submissions::proposals;
 use crate::submissions::store;
 use crate::text::diff;
 use crate::workflow::machine::emails_author;
 use crate::workflow::service::{self, Initiator};
 use crate::workflow::window;
-use crate::workflow::{Action, TransitionRequest, allowed_now};
+use crate::workflow::{Action, State, TransitionRequest, allowed_now};
 
 /// The piece id in the address; anything else is no piece.
 pub(super) fn piece_id(raw: &str) -> Result<i64, DeskError> {
@@ -80,7 +82,7 @@ async fn render(
     done: Option<String>,
     failure: Option<Failure>,
 ) -> Result<HttpResponse, DeskError> {
-    let (actor, (record, history, notes, (revisions, proposals, letters))) = editor
+    let (actor, (record, history, notes, (revisions, proposals, letters, fixes))) = editor
         .caller
         .db(state, Role::Editor, move |conn, _| {
             let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
@@ -88,6 +90,7 @@ async fn render(
                 store::revisions(conn, id)?,
                 proposals::list(conn, id)?,
                 store::correspondence(conn, id)?,
+                corrections::list(conn, id)?,
             );
             Ok((
                 record,
@@ -125,6 +128,9 @@ async fn render(
         "revisions": revisions_with_changes(revisions),
         "proposals": proposals_with_changes(proposals, &piece.body_text),
         "letters": letters_newest_first(letters),
+        "corrections": fixes.into_iter().map(CorrectionView::from).collect::<Vec<_>>(),
+        "may_correct": actor.role.includes(Role::Publisher) && piece.state == State::Published,
+        "max_correction_chars": MAX_CORRECTION_CHARS,
         "actions": actions,
         "withheld": withheld,
         "awaiting_author_consent": awaiting_author_consent,
@@ -334,6 +340,51 @@ pub async fn act(
         }
         Err(err) => Err(back(err.into())),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CorrectionForm {
+    version: String,
+    text: String,
+}
+
+/// Adds a correction to a published piece, as `POST …/corrections` does
+/// (`submissions::corrections::add`): a publisher's act, shown to readers.
+pub async fn add_correction(
+    editor: Editor,
+    id: web::Path<String>,
+    form: Posted<CorrectionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = piece_id(&id)?;
+    let back = |err: DeskError| err.back_to(format!("{}#corrections", piece_url(id)));
+    let version: i32 = form.fields.version.parse().map_err(|_| {
+        back(DeskError::bad_request(
+            "the form does not say which version it corrected",
+        ))
+    })?;
+    let text = corrections::valid_text(&form.fields.text).ok_or_else(|| {
+        back(DeskError::bad_request(format!(
+            "a correction is 1 to {MAX_CORRECTION_CHARS} characters"
+        )))
+    })?;
+    let site = state.site.clone();
+    editor
+        .caller
+        .db(&state, Role::Publisher, move |conn, actor| {
+            let (piece, publisher) = (SubmissionId(id), UserId(actor.user_id));
+            Ok(corrections::add(
+                conn, piece, version, &text, publisher, &site,
+            )?)
+        })
+        .await
+        .map_err(|err| back(err.into()))?;
+    Ok(views::see_other(&format!(
+        "{}?done={}#corrections",
+        piece_url(id),
+        outcome::CORRECTED
+    )))
 }
 
 #[derive(Deserialize, Default)]

@@ -277,6 +277,17 @@ test('a publisher schedules the piece, then publishes it', async () => {
   assert.equal(await page.locator('.piece-row').count(), 1);
 });
 
+test('a publisher adds a correction, listed on the piece and in its preview', async () => {
+  await page.goto(pieceUrl);
+  await page.getByLabel(/Add a correction/).fill('An earlier version gave the wrong year for the first budget.');
+  await page.getByRole('button', { name: 'Add correction' }).click();
+  await page.waitForURL(`${pieceUrl}?done=corrected#corrections`);
+  assert.equal(await page.getByRole('status').textContent(), 'Correction added — readers and the site see it');
+  assert.match(await page.locator('.corrections').textContent(), /by Test Publisher: An earlier version/);
+  await page.goto(`${pieceUrl}/preview`);
+  assert.match(await page.locator('#preview').textContent(), /An earlier version gave the wrong year/);
+});
+
 test('mail without the marker waits in the inbox, and becomes a piece', async () => {
   await page.goto(`${base}/desk/inbox`);
   const row = page.locator('.inbox-row', { hasText: 'Opinion piece for your site' });
