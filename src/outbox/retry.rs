@@ -1,5 +1,6 @@
 //! When a delivery fails: try again later, a little later each time, and
-//! give up after `MAX_ATTEMPTS`. Shared by emails and webhooks.
+//! give up after `MAX_ATTEMPTS`; and when one reaches its receiver. Shared by
+//! emails, webhooks and WordPress posts.
 
 use std::time::Duration;
 
@@ -92,6 +93,26 @@ pub(super) fn mark_dead(
     Ok(JobOutcome::Dead {
         job_id: job.id,
         reason: reason.to_string(),
+    })
+}
+
+/// A site delivery (webhook, WordPress post) that reached its receiver.
+pub(super) fn mark_delivered(
+    conn: &mut PgConnection,
+    job: &OutboxJob,
+    receipt: String,
+    now: DateTime<Utc>,
+) -> QueryResult<JobOutcome> {
+    diesel::update(outbox::table.find(job.id))
+        .set((
+            outbox::state.eq(DeliveryState::Sent),
+            outbox::attempts.eq(job.attempts + 1),
+            outbox::sent_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(JobOutcome::Sent {
+        job_id: job.id,
+        receipt,
     })
 }
 

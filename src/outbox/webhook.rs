@@ -20,11 +20,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::deliveries::later_delivery;
-use super::retry::{mark_dead, record_failure};
+use super::retry::{mark_dead, mark_delivered, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::domain::{DeliveryState, OutboxId, OutboxKind, SubmissionId};
 use crate::jobs::Task;
-use crate::schema::outbox;
 use crate::secret::Secret;
 
 pub const SIGNATURE_HEADER: &str = "Oped-Signature";
@@ -223,18 +222,8 @@ pub fn run_once(
         };
         match sender.deliver(&job, &body) {
             Ok(receipt) => {
-                diesel::update(outbox::table.find(job.id))
-                    .set((
-                        outbox::state.eq(DeliveryState::Sent),
-                        outbox::attempts.eq(job.attempts + 1),
-                        outbox::sent_at.eq(now),
-                    ))
-                    .execute(conn)?;
                 tracing::info!(job = job.id, event = %job.topic, submission = job.submission_id, %receipt, "webhook delivered");
-                Ok(Some(JobOutcome::Sent {
-                    job_id: job.id,
-                    receipt,
-                }))
+                mark_delivered(conn, &job, receipt, now).map(Some)
             }
             Err(error) => record_failure(conn, &job, &error, now).map(Some),
         }

@@ -17,13 +17,12 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::deliveries::later_delivery;
-use super::retry::{mark_dead, record_failure};
+use super::retry::{mark_dead, mark_delivered, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::config::{PostStatus, Takedown, WordpressConfig};
 use crate::domain::{DeliveryState, OutboxId, OutboxKind, SubmissionId, WebhookEvent};
 use crate::jobs::Task;
 use crate::publishing::view::PublicOpinion;
-use crate::schema::outbox;
 use crate::wordpress::client::{Client, ClientSetupError, Post, WordpressError};
 use crate::wordpress::{post, store};
 
@@ -243,18 +242,8 @@ fn deliver(
         );
         return record_failure(conn, job, &error, now);
     }
-    diesel::update(outbox::table.find(job.id))
-        .set((
-            outbox::state.eq(DeliveryState::Sent),
-            outbox::attempts.eq(job.attempts + 1),
-            outbox::sent_at.eq(now),
-        ))
-        .execute(conn)?;
     tracing::info!(job = job.id, event = %job.topic, submission, %receipt, "wordpress post saved");
-    Ok(JobOutcome::Sent {
-        job_id: job.id,
-        receipt,
-    })
+    mark_delivered(conn, job, receipt, now)
 }
 
 /// Runs `run_once` until nothing is due at `now`.
