@@ -795,27 +795,6 @@ async fn author_consent(desk: &Desk, token: &str) -> (StatusCode, Value) {
     (status, body)
 }
 
-/// Sends what the outbox holds through a real SMTP server; returns what
-/// arrived there. On a plain thread: lettre's SMTP client blocks.
-fn mail_through_smtp(database_url: &str) -> Vec<common::smtp::ReceivedMail> {
-    let sink = common::smtp::SmtpSink::start();
-    let (url, database_url) = (sink.url(), database_url.to_string());
-    std::thread::spawn(move || {
-        let composer = oped::mail::Composer::new(
-            oped::mail::Templates::built_in(),
-            "Op-Ed Desk <oped@desk.example>".parse().unwrap(),
-            "desk.example",
-            common::SITE_URL,
-        );
-        let mailer = oped::mail::Mailer::smtp(&url).unwrap();
-        let mut conn = PgConnection::establish(&database_url).unwrap();
-        oped::outbox::worker::drain(&mut conn, &mailer, &composer, chrono::Utc::now()).unwrap()
-    })
-    .join()
-    .unwrap();
-    sink.received()
-}
-
 #[actix_web::test]
 async fn a_piece_the_author_withdrew_is_reopened_only_with_their_consent_and_they_are_told() {
     let desk = Desk::new().await;
@@ -873,7 +852,7 @@ async fn a_piece_the_author_withdrew_is_reopened_only_with_their_consent_and_the
     assert_eq!(actions, ["author_withdraw", "author_consented", "reopen"]);
 
     // And the author hears of it.
-    let arrived = mail_through_smtp(&desk.db.url);
+    let arrived = common::smtp::mail_through_smtp(&desk.db.url);
     assert_eq!(arrived.len(), 1, "{arrived:?}");
     assert_eq!(arrived[0].rcpt_to, ["amal@example.org"]);
     let parsed = arrived[0].parsed();

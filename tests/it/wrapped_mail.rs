@@ -144,27 +144,6 @@ fn opaque_signed_s_mime_is_opened_and_its_document_read() {
     assert_eq!(files, [(Some("night-buses.docx".to_string()), true, None)]);
 }
 
-/// Sends what the outbox holds through a real SMTP server; returns what
-/// arrived there. On a plain thread: lettre's SMTP client blocks.
-fn mail_through_smtp(database_url: &str) -> Vec<common::smtp::ReceivedMail> {
-    let sink = common::smtp::SmtpSink::start();
-    let (url, database_url) = (sink.url(), database_url.to_string());
-    std::thread::spawn(move || {
-        let composer = oped::mail::Composer::new(
-            oped::mail::Templates::built_in(),
-            "Op-Ed Desk <oped@desk.example>".parse().unwrap(),
-            "desk.example",
-            common::SITE_URL,
-        );
-        let mailer = oped::mail::Mailer::smtp(&url).unwrap();
-        let mut conn = PgConnection::establish(&database_url).unwrap();
-        oped::outbox::worker::drain(&mut conn, &mailer, &composer, chrono::Utc::now()).unwrap()
-    })
-    .join()
-    .unwrap();
-    sink.received()
-}
-
 /// A Word 97-2003 file as it starts: the OLE compound-file signature and
 /// header. The desk never reads further, so the rest is not needed.
 fn legacy_doc() -> Vec<u8> {
@@ -200,7 +179,7 @@ fn a_legacy_doc_is_kept_with_the_reason_and_the_author_asked_for_a_docx() {
         )]
     );
 
-    let received = mail_through_smtp(&db.url);
+    let received = common::smtp::mail_through_smtp(&db.url);
     assert_eq!(received.len(), 1, "the acknowledgement");
     let ack = received[0].parsed();
     let body = ack.body_text(0).unwrap().replace("\r\n", "\n");
@@ -215,7 +194,7 @@ fn a_legacy_doc_is_kept_with_the_reason_and_the_author_asked_for_a_docx() {
 fn the_acknowledgement_asks_nothing_when_a_document_was_read() {
     let db = common::TestDb::new();
     ingest_submission(&db, &fixture("outlook-winmail.eml"));
-    let received = mail_through_smtp(&db.url);
+    let received = common::smtp::mail_through_smtp(&db.url);
     assert_eq!(received.len(), 1, "the acknowledgement");
     let body = received[0].parsed().body_text(0).unwrap().into_owned();
     assert!(body.contains("The harbour we lost"), "{body}");

@@ -202,3 +202,25 @@ fn read_data(reader: &mut BufReader<TcpStream>) -> std::io::Result<Vec<u8>> {
         data.extend_from_slice(unstuffed);
     }
 }
+
+/// Sends what the outbox holds through a real SMTP server; returns what
+/// arrived there. On a plain thread: lettre's SMTP client blocks.
+pub fn mail_through_smtp(database_url: &str) -> Vec<ReceivedMail> {
+    use diesel::Connection;
+    let sink = SmtpSink::start();
+    let (url, database_url) = (sink.url(), database_url.to_string());
+    std::thread::spawn(move || {
+        let composer = oped::mail::Composer::new(
+            oped::mail::Templates::built_in(),
+            "Op-Ed Desk <oped@desk.example>".parse().unwrap(),
+            "desk.example",
+            super::SITE_URL,
+        );
+        let mailer = oped::mail::Mailer::smtp(&url).unwrap();
+        let mut conn = diesel::PgConnection::establish(&database_url).unwrap();
+        oped::outbox::worker::drain(&mut conn, &mailer, &composer, chrono::Utc::now()).unwrap()
+    })
+    .join()
+    .unwrap();
+    sink.received()
+}
