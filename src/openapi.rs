@@ -39,6 +39,8 @@ use crate::public::feed;
         submissions::update,
         submissions::transition,
         submissions::hold,
+        submissions::reassign,
+        submissions::restore,
         submissions::history,
         submissions::revisions,
         submissions::proposals,

@@ -350,6 +350,7 @@ impl From<PieceError> for ApiError {
         match err {
             PieceError::NotFound => ApiError::not_found("submission"),
             PieceError::NoSuchProposal => ApiError::not_found("proposal"),
+            PieceError::NoSuchRevision => ApiError::not_found("revision"),
             PieceError::Stale { current } => ApiError::stale(Some(current)),
             PieceError::PublisherOnly { .. } => ApiError::publisher_only(err.to_string()),
             PieceError::SlugTaken => ApiError::new(
@@ -366,6 +367,7 @@ impl From<PieceError> for ApiError {
             PieceError::NotPublished { .. } => conflict("not_published", &err),
             PieceError::NotOpen { .. } => conflict("invalid_transition", &err),
             PieceError::AlreadyHeld { .. } => conflict("already_held", &err),
+            PieceError::NotAssignable { .. } => conflict("invalid_transition", &err),
             PieceError::MissingNote => ApiError::invalid_field("note", err.to_string()),
             PieceError::UnknownAssignee => {
                 ApiError::invalid_field("assignee", "not an active user")

@@ -90,6 +90,10 @@ text_enum! {
         /// The author, who had withdrawn the piece through their status
         /// link, said the desk may consider it again.
         AuthorConsented = "author_consented",
+        /// Another editor (or nobody) now answers for the piece.
+        Reassigned = "reassigned",
+        /// An editor made an earlier revision's title and text current again.
+        RevisionRestored = "revision_restored",
     }
 }
 

@@ -37,6 +37,11 @@ pub enum PieceError {
     AlreadyHeld { held_at: DateTime<Utc> },
     #[error("the assignee is not an active user")]
     UnknownAssignee,
+    /// Only a piece still on its way to readers has someone answering for it.
+    #[error("a {state} piece is not assigned: only one on its way to readers is")]
+    NotAssignable { state: State },
+    #[error("no such revision of this submission")]
+    NoSuchRevision,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }

@@ -4,11 +4,14 @@
 //! every change locks its piece at a version through `lock` and is refused
 //! with a `PieceError`.
 
+pub mod assignment;
 pub mod corrections;
 pub mod edit;
 pub mod error;
+pub mod history;
 pub mod lock;
 pub mod proposals;
+pub mod restore;
 pub mod revision;
 pub mod search;
 pub mod similar;

@@ -12,16 +12,17 @@ use diesel::prelude::*;
 
 use super::edit::may_edit;
 use super::error::PieceError;
+use super::history;
 use super::lock;
 use super::revision::{self, NewText, Origin};
 use super::store::{self, SubmissionRecord, UserRef};
 use crate::auth::Actor;
 use crate::domain::{
-    AuthVerdict, HistoryAction, InboundMessageId, PieceEvent, ProposalId, ProposalStatus, State,
-    SubmissionId, UserId, WebhookEvent,
+    AuthVerdict, InboundMessageId, PieceEvent, ProposalId, ProposalStatus, State, SubmissionId,
+    UserId, WebhookEvent,
 };
 use crate::publishing::Site;
-use crate::schema::{proposed_revisions, submission_history, users};
+use crate::schema::{proposed_revisions, users};
 
 /// Files `text`, carried by inbound message `message_row`, as a proposal
 /// for the piece, now in `state`. Returns the proposal's id.
@@ -46,7 +47,7 @@ pub fn propose(
         .get_result(conn)?;
     let note =
         format!("proposal {id} from the author's reply (sender authentication: {sender_verdict})");
-    log_history(
+    history::record_event(
         conn,
         submission_id,
         PieceEvent::RevisionProposed,
@@ -144,7 +145,7 @@ pub fn accept(
             Some(number),
         )?;
         let note = format!("proposal {proposal_id} became revision {number}");
-        log_history(
+        history::record_event(
             conn,
             submission_id,
             PieceEvent::RevisionAccepted,
@@ -177,7 +178,7 @@ pub fn discard(
         lock_pending(conn, submission_id, proposal_id)?;
         decide(conn, proposal_id, ProposalStatus::Discarded, user_id, None)?;
         let note = format!("proposal {proposal_id} discarded");
-        log_history(
+        history::record_event(
             conn,
             submission_id,
             PieceEvent::RevisionDiscarded,
@@ -242,28 +243,6 @@ fn decide(
             proposed_revisions::decided_by.eq(user_id),
             proposed_revisions::decided_at.eq(diesel::dsl::now),
             proposed_revisions::revision_number.eq(revision_number),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// A proposal changes no state: its history row goes from the state to itself.
-fn log_history(
-    conn: &mut PgConnection,
-    submission_id: SubmissionId,
-    event: PieceEvent,
-    state: State,
-    actor: Option<UserId>,
-    note: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(submission_history::table)
-        .values((
-            submission_history::submission_id.eq(submission_id),
-            submission_history::action.eq(HistoryAction::Event(event)),
-            submission_history::from_state.eq(state),
-            submission_history::to_state.eq(state),
-            submission_history::actor_id.eq(actor),
-            submission_history::note.eq(note),
         ))
         .execute(conn)?;
     Ok(())

@@ -30,6 +30,7 @@ mod real_mail;
 mod replica;
 mod reply_proposals;
 mod response_window;
+mod revisions_and_assignees;
 mod search;
 mod submissions_api;
 mod users;

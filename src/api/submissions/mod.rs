@@ -1,5 +1,6 @@
 //! `/api/v1/submissions`: the editors' view of the desk.
 
+mod assignee;
 mod attachments;
 mod author_link;
 mod corrections;
@@ -22,6 +23,7 @@ use crate::app::error::ApiError;
 use crate::auth::Role;
 use crate::submissions::store;
 
+pub use assignee::__path_reassign;
 pub use attachments::__path_download;
 pub use author_link::__path_revoke;
 pub use corrections::{__path_add_correction, __path_corrections};
@@ -32,7 +34,7 @@ pub use hold::__path_hold;
 pub use list::__path_index;
 pub use notes::{__path_add_note, __path_notes};
 pub use proposals::{__path_accept, __path_discard, __path_proposals};
-pub use revisions::__path_revisions;
+pub use revisions::{__path_restore, __path_revisions};
 pub use transitions::__path_transition;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -44,7 +46,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}/transitions", web::post().to(transitions::transition))
             .route("/{id}/hold", web::post().to(hold::hold))
             .route("/{id}/history", web::get().to(history::history))
+            .route("/{id}/assignee", web::post().to(assignee::reassign))
             .route("/{id}/revisions", web::get().to(revisions::revisions))
+            .route(
+                "/{id}/revisions/{n}/restore",
+                web::post().to(revisions::restore),
+            )
             .route("/{id}/notes", web::get().to(notes::notes))
             .route("/{id}/notes", web::post().to(notes::add_note))
             .route("/{id}/corrections", web::get().to(corrections::corrections))
