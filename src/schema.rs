@@ -43,6 +43,7 @@ diesel::table! {
         user_id -> Int8,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
+        last_visit_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -265,6 +266,7 @@ diesel::table! {
         session_epoch -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        queue_seen_at -> Nullable<Timestamptz>,
     }
 }
 

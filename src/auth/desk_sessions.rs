@@ -40,7 +40,8 @@ impl std::fmt::Debug for SessionKey {
 
 /// Keeps a new session of `user_id` until `expires_at`; sweeps the sessions
 /// that have run out (an index keeps that cheap), so the table holds about
-/// the sessions of the last day.
+/// the sessions of the last day. The session remembers when its account
+/// last looked at the queue: what came in since is new to this visit.
 pub fn start(
     conn: &mut PgConnection,
     user_id: i64,
@@ -51,12 +52,19 @@ pub fn start(
     conn.transaction(|conn| {
         diesel::delete(desk_sessions::table.filter(desk_sessions::expires_at.le(now)))
             .execute(conn)?;
+        let last_visit_at: Option<DateTime<Utc>> = users::table
+            .find(user_id)
+            .select(users::queue_seen_at)
+            .first(conn)
+            .optional()?
+            .flatten();
         diesel::insert_into(desk_sessions::table)
             .values((
                 desk_sessions::token_sha256.eq(key.hex()),
                 desk_sessions::user_id.eq(user_id),
                 desk_sessions::created_at.eq(now),
                 desk_sessions::expires_at.eq(expires_at),
+                desk_sessions::last_visit_at.eq(last_visit_at),
             ))
             .execute(conn)?;
         Ok(())
@@ -79,6 +87,26 @@ pub fn standing(
         .select(AccountStanding::as_select())
         .first(conn)
         .optional()
+}
+
+/// When the account of session `key` had last looked at the queue before
+/// the session began (`None`: never, so everything is new).
+pub fn last_visit(conn: &mut PgConnection, key: SessionKey) -> QueryResult<Option<DateTime<Utc>>> {
+    Ok(desk_sessions::table
+        .filter(desk_sessions::token_sha256.eq(key.hex()))
+        .select(desk_sessions::last_visit_at)
+        .first(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Notes that `user_id` looked at the queue `now`: the next session's
+/// "new since my last visit" starts here.
+pub fn saw_queue(conn: &mut PgConnection, user_id: i64, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::queue_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Ends one session (signing out); ending one already ended is no error.

@@ -16,11 +16,11 @@ use crate::app::AppState;
 use crate::app::error::ApiError;
 use crate::app::paging;
 use crate::app::views::SubmissionListItem;
-use crate::auth::{Role, accounts};
+use crate::auth::{Role, accounts, desk_sessions};
 use crate::calendar;
 use crate::db::cursor::{Cursor, DeadlineCursor, RelevanceCursor};
 use crate::submissions::search::query_problem;
-use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder};
+use crate::submissions::store::{self, AssigneeFilter, ListFilter, ListOrder, RowMarks};
 use crate::workflow::State;
 
 const PAGE_SIZE: i64 = 25;
@@ -44,6 +44,9 @@ pub struct QueueQuery {
     due: String,
     /// `yes`: only pieces waiting for their author's changes.
     waiting: String,
+    /// `yes`: only pieces that came in since this editor's last visit (the
+    /// last look at the queue before this session began).
+    new: String,
     cursor: String,
 }
 
@@ -138,6 +141,7 @@ impl QueueQuery {
             ("sort", self.sort.trim()),
             ("due", self.due.trim()),
             ("waiting", self.waiting.trim()),
+            ("new", self.new.trim()),
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
@@ -196,14 +200,31 @@ pub async fn show(
         None => None,
     };
     let statistics = state.search_statistics.clone();
-    let (actor, (listed, (counts, people, waiting))) = editor
+    let only_new = query.new.trim() == "yes";
+    let session = editor.session.key();
+    let (actor, (listed, (counts, people, marks), (last_visit, new_count))) = editor
         .caller
-        .db(&state, Role::Editor, move |conn, _| {
+        .db(&state, Role::Editor, move |conn, actor| {
+            let mut filter = filter;
+            let last_visit = desk_sessions::last_visit(conn, session)?;
+            if only_new {
+                filter.received_after = filter.received_after.max(last_visit);
+            }
             let listed = store::list(conn, &filter, &statistics)?;
             let counts = store::count_by_state(conn)?;
             let ids: Vec<i64> = listed.rows.iter().map(|row| row.id).collect();
-            let waiting = store::waiting_for_author(conn, &ids)?;
-            Ok::<_, ApiError>((listed, (counts, accounts::active_names(conn)?, waiting)))
+            let marks = store::marks(conn, &ids)?;
+            // A first visit: everything is new, as the state counts say.
+            let new_count = match last_visit {
+                Some(since) => Some(store::count_received_after(conn, since)?),
+                None => None,
+            };
+            desk_sessions::saw_queue(conn, actor.user_id, now)?;
+            Ok::<_, ApiError>((
+                listed,
+                (counts, accounts::active_names(conn)?, marks),
+                (last_visit, new_count),
+            ))
         })
         .await?;
     let mut rows = listed.rows;
@@ -243,15 +264,21 @@ pub async fn show(
         .iter()
         .map(|(id, name)| (*id, name.as_str()))
         .collect();
+    let marks: std::collections::HashMap<i64, RowMarks> =
+        marks.into_iter().map(|marks| (marks.id, marks)).collect();
     let items: Vec<_> = rows
         .into_iter()
         .map(|row| {
             let item = SubmissionListItem::new(row, word_limit);
             let open = matches!(item.state, State::Draft | State::InReview);
+            let marks = marks.get(&item.id);
             json!({
                 "overdue": open && item.respond_by < now,
                 "assignee_name": item.assignee_id.and_then(|id| names.get(&id).copied()),
-                "waiting_for_author": waiting.contains(&item.id),
+                "waiting_for_author": marks.is_some_and(|marks| marks.waiting_for_author),
+                "new_from_author": marks.is_some_and(|marks| marks.new_from_author),
+                "near_duplicates": marks.map_or(0, |marks| marks.near_duplicates),
+                "is_new": last_visit.is_none_or(|seen| item.received_at > seen),
                 "item": item,
             })
         })
@@ -265,6 +292,7 @@ pub async fn show(
         let field = match name {
             "due" => &mut toggled.due,
             "waiting" => &mut toggled.waiting,
+            "new" => &mut toggled.new,
             _ => &mut toggled.assignee,
         };
         let on = field.trim() == value;
@@ -312,7 +340,10 @@ pub async fn show(
                 "today": quick("due", "today"),
                 "mine": quick("assignee", "me"),
                 "waiting": quick("waiting", "yes"),
+                "new": quick("new", "yes"),
             },
+            "new_count": new_count.unwrap_or(total),
+            "last_visit": last_visit,
             "items": items,
             "next": next,
             "first_page": query.cursor.is_empty(),

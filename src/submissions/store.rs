@@ -309,14 +309,51 @@ const WAITING_FOR_AUTHOR: &str = "submissions.state = 'draft' AND submissions.re
           WHERE h.submission_id = submissions.id AND h.to_state = 'draft' AND h.from_state <> 'draft' \
           ORDER BY h.created_at DESC, h.id DESC LIMIT 1) = 'request_changes'";
 
-/// Which of `ids` wait for their author ([`WAITING_FOR_AUTHOR`]): the mark
-/// on a list's rows.
-pub fn waiting_for_author(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+/// How many pieces came in after `since`: the count beside the desk's
+/// "new since my last visit".
+pub fn count_received_after(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryResult<i64> {
     submissions::table
-        .filter(submissions::id.eq_any(ids))
-        .filter(sql::<Bool>(WAITING_FOR_AUTHOR))
-        .select(submissions::id)
-        .load(conn)
+        .filter(submissions::received_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// What the queue marks on a row, beside its own fields.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct RowMarks {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    /// Sent back for changes and not answered yet ([`WAITING_FOR_AUTHOR`]).
+    #[diesel(sql_type = Bool)]
+    pub waiting_for_author: bool,
+    /// The author wrote since the desk last acted on the piece: a text
+    /// applied since review last started (`revised_at`), one waiting for an
+    /// editor (a pending proposal), or a letter after the desk's last act.
+    #[diesel(sql_type = Bool)]
+    pub new_from_author: bool,
+    /// How many pieces of the last 180 days have much the same text.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub near_duplicates: i64,
+}
+
+/// The marks of each of `ids` (a page of a list), in one statement.
+pub fn marks(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<RowMarks>> {
+    diesel::sql_query(format!(
+        // A piece with no history makes the comparison NULL: not waiting.
+        "SELECT submissions.id, coalesce(({WAITING_FOR_AUTHOR}), false) AS waiting_for_author, \
+         (submissions.revised_at IS NOT NULL OR EXISTS (SELECT 1 FROM proposed_revisions p \
+            WHERE p.submission_id = submissions.id AND p.status = 'pending') \
+          OR EXISTS (SELECT 1 FROM correspondence c \
+            WHERE c.submission_id = submissions.id AND c.direction = 'inbound' \
+            AND c.created_at > coalesce((SELECT max(h.created_at) FROM submission_history h \
+              WHERE h.submission_id = submissions.id AND h.actor_id IS NOT NULL), '-infinity'))) \
+         AS new_from_author, \
+         (SELECT count(*) FROM submission_similarities s \
+            WHERE s.submission_id = submissions.id) AS near_duplicates \
+         FROM submissions WHERE submissions.id = ANY($1)"
+    ))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
+    .load(conn)
 }
 
 /// The order of a list, with where the page starts.
