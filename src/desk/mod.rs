@@ -7,6 +7,7 @@
 
 mod account;
 mod assets;
+mod assignment;
 mod csrf;
 mod edit;
 mod inbox;
@@ -14,6 +15,7 @@ mod outcome;
 mod piece;
 mod preview;
 mod queue;
+mod revisions;
 pub mod session;
 mod signin;
 mod views;
@@ -86,6 +88,15 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("/pieces/{id}/actions", web::post().to(piece::act))
                 .route("/pieces/{id}/notes", web::post().to(piece::add_note))
                 .route("/pieces/{id}/hold", web::post().to(piece::hold))
+                .route(
+                    "/pieces/{id}/assignee",
+                    web::post().to(assignment::reassign),
+                )
+                .route("/pieces/{id}/compare", web::get().to(revisions::compare))
+                .route(
+                    "/pieces/{id}/revisions/{n}/restore",
+                    web::post().to(revisions::restore),
+                )
                 .route(
                     "/pieces/{id}/corrections",
                     web::post().to(piece::add_correction),

@@ -55,6 +55,8 @@ pub const SAVED: &str = "saved";
 pub const TEXT_USED: &str = "text-used";
 pub const TEXT_SET_ASIDE: &str = "text-set-aside";
 pub const CORRECTED: &str = "corrected";
+pub const REASSIGNED: &str = "reassigned";
+pub const RESTORED: &str = "restored";
 
 /// The message for `?done=…`; `None` for anything the desk did not send.
 pub fn done_message(done: &str) -> Option<String> {
@@ -64,6 +66,10 @@ pub fn done_message(done: &str) -> Option<String> {
         TEXT_USED => Some("The author's text is now the piece's text"),
         TEXT_SET_ASIDE => Some("The author's text was set aside"),
         CORRECTED => Some("Correction added — readers and the site see it"),
+        REASSIGNED => Some("Reassigned"),
+        RESTORED => {
+            Some("Revision restored — it is the piece's text again, kept as a new revision")
+        }
         _ => None,
     };
     if let Some(fixed) = fixed {

@@ -24,12 +24,12 @@ use crate::app::views::{
     CorrectionView, CorrespondenceView, HistoryView, NoteView, ProposalView, RevisionView,
     SubmissionView,
 };
-use crate::auth::Role;
+use crate::auth::{Role, accounts};
 use crate::calendar;
 use crate::domain::{Direction, ProposalId, ProposalStatus, SubmissionId, UserId};
 use crate::submissions::corrections::{self, MAX_CORRECTION_CHARS};
-use crate::submissions::proposals;
 use crate::submissions::store;
+use crate::submissions::{assignment, proposals};
 use crate::text::diff;
 use crate::workflow::machine::emails_author;
 use crate::workflow::service::{self, Initiator};
@@ -82,7 +82,7 @@ async fn render(
     done: Option<String>,
     failure: Option<Failure>,
 ) -> Result<HttpResponse, DeskError> {
-    let (actor, (record, history, notes, (revisions, proposals, letters, fixes))) = editor
+    let (actor, (record, history, notes, (revisions, proposals, letters, fixes), people)) = editor
         .caller
         .db(state, Role::Editor, move |conn, _| {
             let record = store::find(conn, id)?.ok_or_else(|| ApiError::not_found("submission"))?;
@@ -97,6 +97,7 @@ async fn render(
                 store::history(conn, id)?,
                 store::notes(conn, id)?,
                 texts,
+                accounts::active_names(conn)?,
             ))
         })
         .await
@@ -126,6 +127,11 @@ async fn render(
         "history": history.into_iter().map(HistoryView::from).collect::<Vec<_>>(),
         "notes": notes.into_iter().map(NoteView::from).collect::<Vec<_>>(),
         "revisions": revisions_with_changes(revisions),
+        "may_reassign": assignment::ASSIGNABLE.contains(&piece.state),
+        "people": people
+            .iter()
+            .map(|(id, name)| json!({ "id": id, "name": name }))
+            .collect::<Vec<_>>(),
         "proposals": proposals_with_changes(proposals, &piece.body_text),
         "letters": letters_newest_first(letters),
         "corrections": fixes.into_iter().map(CorrectionView::from).collect::<Vec<_>>(),

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::app::error::ApiError;
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("base.html", include_str!("../../templates/desk/base.html")),
     (
         "signin.html",
@@ -28,6 +28,14 @@ const TEMPLATES: [(&str, &str); 13] = [
         include_str!("../../templates/desk/piece.html"),
     ),
     ("edit.html", include_str!("../../templates/desk/edit.html")),
+    (
+        "changes.html",
+        include_str!("../../templates/desk/changes.html"),
+    ),
+    (
+        "compare.html",
+        include_str!("../../templates/desk/compare.html"),
+    ),
     (
         "edit_form.html",
         include_str!("../../templates/desk/edit_form.html"),

@@ -95,8 +95,17 @@ test('the piece that came in by mail is in the queue, and search finds it', asyn
   assert.ok((await rows.count()) >= 2);
   await page.locator('.states a', { hasText: 'New' }).waitFor();
   assert.match(await page.locator('.states a', { hasText: 'New' }).textContent(), /New\s+2/);
+  // The queue is a table: who has each piece, its deadline, its words and
+  // its marks.
+  const headers = await page.locator('table.queue thead th').allTextContents();
+  assert.deepEqual(headers, ['Piece', 'State', 'Assigned to', 'Answer by', 'Words', 'Received', 'Marks']);
   // Each new piece shows when the response window closes.
-  assert.match(await rows.first().locator('.due').textContent(), /answer by \d{4}-\d{2}-\d{2}/);
+  assert.match(await rows.first().locator('.due').textContent(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+  // The author replied with a new text; on a first visit everything is new.
+  const replied = rows.filter({ hasText: title });
+  assert.match(await replied.locator('.marks').textContent(), /new mail from the author/);
+  assert.match(await replied.locator('.marks').textContent(), /new since your last visit/);
+  assert.match(await page.getByRole('link', { name: /New since my last visit/ }).textContent(), /\d+/);
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: join(screenshots, 'desk-queue.png') });
 
@@ -124,7 +133,7 @@ test('triage: due today puts the piece due today first, and the state tabs keep 
   assert.equal(await rows.first().locator('a').first().textContent(), arabicTitle);
   assert.equal(await page.getByRole('link', { name: 'Due today' }).getAttribute('aria-current'), 'true');
   // Every time on the desk's clock, 24-hour.
-  assert.match(await rows.first().locator('.due').textContent(), /answer by \d{4}-\d{2}-\d{2} \d{2}:\d{2} EET/);
+  assert.match(await rows.first().locator('.due').textContent(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2} EET/);
   await page.locator('.states a', { hasText: 'New' }).first().click();
   await page.waitForURL(/state=draft/);
   assert.match(page.url(), /due=today/, 'the state tab kept the filter');
@@ -210,6 +219,45 @@ test('the newest revision shows its inserted and deleted words', async () => {
   assert.match(await changes.locator('del').allTextContents().then((t) => t.join(' ')), /audited/);
   assert.match(await newest.locator('figcaption').textContent(), /8 word\(s\) added, 2 removed/);
   await page.screenshot({ path: join(screenshots, 'desk-diff.png'), fullPage: false });
+});
+
+test('any two revisions are compared, and an earlier one restored and restored back', async () => {
+  await page.goto(pieceUrl);
+  const numbers = await page.locator('.revisions > li').evaluateAll((all) => all.map((li) => li.dataset.revision));
+  const [newest, before] = numbers;
+  await page.getByLabel('Compare revision', { exact: true }).selectOption(before);
+  await page.getByLabel('with', { exact: true }).selectOption(newest);
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.waitForURL(new RegExp(`/compare\\?from=${before}&to=${newest}$`));
+  assert.match(await page.locator('h1').textContent(), new RegExp(`Revision ${before} against revision ${newest}`));
+  assert.match(await page.locator('.diff ins').allTextContents().then((t) => t.join(' ')), /independent auditor/);
+  await page.screenshot({ path: join(screenshots, 'desk-compare.png') });
+
+  await page.getByRole('button', { name: `Restore revision ${before}` }).click();
+  await page.waitForURL(`${pieceUrl}?done=restored#revisions`);
+  assert.match(await page.getByRole('status').textContent(), /Revision restored/);
+  assert.doesNotMatch(await page.locator('#article').textContent(), /independent auditor/);
+  // Undone the same way: the text before the restore comes back.
+  await page.locator(`.revisions > li[data-revision="${newest}"]`).getByRole('button', { name: `Restore revision ${newest}` }).click();
+  await page.waitForURL(`${pieceUrl}?done=restored#revisions`);
+  assert.match(await page.locator('#article').textContent(), /independent auditor/);
+  assert.match(await page.locator('.history').textContent(), /revision restored/);
+});
+
+test('the piece is handed to another editor and back', async () => {
+  await page.goto(pieceUrl);
+  await page.getByLabel('Hand the piece to').selectOption({ label: 'Test Admin' });
+  await page.getByRole('button', { name: 'Reassign' }).click();
+  await page.waitForURL(`${pieceUrl}?done=reassigned`);
+  assert.equal(await page.getByRole('status').textContent(), 'Reassigned');
+  assert.match(await page.locator('.assignment').textContent(), /Test Admin/);
+  assert.match(await page.locator('.history').textContent(), /reassigned .* to Test Admin/);
+  await page.getByLabel('Hand the piece to').selectOption({ label: 'Test Editor' });
+  await page.getByRole('button', { name: 'Reassign' }).click();
+  await page.waitForURL(`${pieceUrl}?done=reassigned`);
+  await page.goto(`${base}/desk/queue?assignee=me`);
+  assert.equal(await page.locator('.piece-row').filter({ hasText: 'A unified budget for Libya' }).count(), 1);
+  await page.goto(pieceUrl);
 });
 
 test('an editor has no accounts page', async () => {
@@ -398,8 +446,10 @@ test('a form posted without its CSRF token is refused', async () => {
 
 test('the desk fits a 360 px screen, and nothing broke the CSP', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, pieceUrl, `${pieceUrl}/edit?letter=1`, `${pieceUrl}/preview`, promotedUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
+  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, `${pieceUrl}/compare`, pieceUrl, `${pieceUrl}/edit?letter=1`, `${pieceUrl}/preview`, promotedUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
     await page.goto(url);
+    // Everything folded open: a long diff or mail must wrap too.
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${url} is ${width}px wide`);
   }

@@ -1209,3 +1209,152 @@ async fn an_editor_is_neither_offered_nor_allowed_the_edit_of_a_published_piece(
     assert_eq!(after["version"], before["version"]);
     assert_eq!(after["title"], before["title"]);
 }
+
+/// The queue row of the piece titled `title`, up to the row's end.
+fn queue_row<'a>(page: &'a Page, title: &str) -> &'a str {
+    let at = page
+        .body
+        .find(title)
+        .unwrap_or_else(|| panic!("{title:?} not in the queue: {}", page.body));
+    let end = at + page.body[at..].find("</tr>").unwrap();
+    &page.body[at..end]
+}
+
+#[actix_web::test]
+async fn the_queue_marks_mail_from_the_author_and_what_came_in_since_the_last_visit() {
+    let desk = Desk::new().await;
+    desk.ingest("01-plain.eml");
+    // The author's reply: news on their piece until the desk acts on it.
+    desk.ingest_raw(&String::from_utf8(crate::common::corpus_file("10-reply-to-01.eml")).unwrap());
+    let (mut first_visit, email) = signed_in(&desk, Role::Editor).await;
+    let queue = first_visit.get(&desk.app, "/desk/queue").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert!(
+        queue.body.contains("<table class=\"queue\">"),
+        "{}",
+        queue.body
+    );
+    let row = queue_row(&queue, "Why Libya needs a unified budget");
+    assert!(row.contains("new mail from the author"), "{row}");
+    // A first visit: everything is new.
+    assert!(row.contains("new since your last visit"), "{row}");
+
+    // Mail that comes in after that look is what the next visit calls new.
+    desk.ingest("02-gmail-docx.eml");
+    let mut next_visit = Browser::new();
+    let signed = next_visit.sign_in(&desk.app, &email, PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let new_only = next_visit.get(&desk.app, "/desk/queue?new=yes").await;
+    assert_eq!(new_only.status, StatusCode::OK);
+    let rows = new_only.body.matches("<tr class=\"piece-row").count();
+    assert_eq!(rows, 1, "{}", new_only.body);
+    assert!(!new_only.body.contains("Why Libya needs a unified budget"));
+    let all = next_visit.get(&desk.app, "/desk/queue").await;
+    let old = queue_row(&all, "Why Libya needs a unified budget");
+    assert!(!old.contains("new since your last visit"), "{old}");
+    assert_eq!(all.body.matches("mark-new").count(), 1, "{}", all.body);
+    assert!(old.contains("new mail from the author"), "{old}");
+
+    // Once the desk acts on the piece, the author's letter is no longer news.
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let id: i64 = row_piece_id(&all, "Why Libya needs a unified budget");
+    let (status, _) = desk
+        .transition(
+            &token,
+            id,
+            Some(1),
+            serde_json::json!({"action": "start_review"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let after = next_visit.get(&desk.app, "/desk/queue").await;
+    let acted = queue_row(&after, "Why Libya needs a unified budget");
+    assert!(!acted.contains("new mail from the author"), "{acted}");
+}
+
+/// The id in the link of the queue row titled `title`.
+fn row_piece_id(page: &Page, title: &str) -> i64 {
+    let at = page.body.find(title).unwrap();
+    let link = page.body[..at].rfind("/desk/pieces/").unwrap() + "/desk/pieces/".len();
+    let end = link + page.body[link..].find('"').unwrap();
+    page.body[link..end].parse().unwrap()
+}
+
+#[actix_web::test]
+async fn the_desk_reassigns_a_piece_compares_two_revisions_and_restores_one() {
+    let desk = Desk::new().await;
+    let id = desk.ingest("01-plain.eml");
+    let (mut browser, email) = signed_in(&desk, Role::Editor).await;
+    let (other_id, _) = desk.user(Role::Editor);
+    let token = login(&desk.app, &email, PASSWORD).await;
+    let (status, _) = desk
+        .transition(
+            &token,
+            id,
+            Some(1),
+            serde_json::json!({"action": "start_review"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let piece_url = format!("/desk/pieces/{id}");
+
+    let page = browser.get(&desk.app, &piece_url).await;
+    let reassigned = browser
+        .post(
+            &desk.app,
+            &format!("{piece_url}/assignee"),
+            &[
+                ("csrf", &page.csrf()),
+                ("version", "2"),
+                ("assignee", &other_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(reassigned.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reassigned.location.as_deref(),
+        Some(format!("{piece_url}?done=reassigned").as_str())
+    );
+    let (_, detail) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert_eq!(detail["assignee"]["id"], other_id);
+
+    let edit = test::TestRequest::patch()
+        .uri(&format!("/api/v1/submissions/{id}"))
+        .insert_header(bearer(&token))
+        .insert_header(("If-Match", "\"3\""))
+        .set_json(serde_json::json!({"body": "A new first paragraph.\n\nThe rest is gone."}));
+    let (status, _, _) = desk.call(edit).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let compared = browser
+        .get(&desk.app, &format!("{piece_url}/compare?from=1&to=2"))
+        .await;
+    assert_eq!(compared.status, StatusCode::OK, "{}", compared.body);
+    assert!(compared.body.contains("<ins>"), "{}", compared.body);
+    assert!(compared.body.contains("<del>"), "{}", compared.body);
+    let missing = browser
+        .get(&desk.app, &format!("{piece_url}/compare?from=7&to=2"))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let restored = browser
+        .post(
+            &desk.app,
+            &format!("{piece_url}/revisions/1/restore"),
+            &[("csrf", &compared.csrf()), ("version", "4")],
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::SEE_OTHER, "{}", restored.body);
+    let (_, detail) = desk.get(&token, &format!("/api/v1/submissions/{id}")).await;
+    assert!(
+        detail["body_text"]
+            .as_str()
+            .unwrap()
+            .contains("unified budget"),
+        "{detail}"
+    );
+    let page = browser
+        .get(&desk.app, restored.location.as_deref().unwrap())
+        .await;
+    assert!(page.body.contains("Revision restored"), "{}", page.body);
+}
