@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::Reader;
 use crate::secret::Secret;
 
 /// The site's WordPress. Present only when `OPED_WORDPRESS_URL` is set.
@@ -73,21 +74,17 @@ impl WordpressConfig {
     }
 }
 
-/// Reads the variables; every problem is added to `problems`, none echoes
-/// the password.
-pub(super) fn read(
-    var: &impl Fn(&str) -> Option<String>,
-    problems: &mut Vec<String>,
-) -> Option<WordpressConfig> {
-    let password = read_password(var, problems);
-    let Some(url) = var("OPED_WORDPRESS_URL") else {
+/// Reads the variables; no problem echoes the password.
+pub(super) fn read(read: &mut Reader) -> Option<WordpressConfig> {
+    let password = read_password(read);
+    let Some(url) = read.optional("OPED_WORDPRESS_URL") else {
         for name in [
             "OPED_WORDPRESS_USER",
             "OPED_WORDPRESS_APP_PASSWORD",
             "OPED_WORDPRESS_APP_PASSWORD_FILE",
         ] {
-            if var(name).is_some() {
-                problems.push(format!(
+            if read.optional(name).is_some() {
+                read.problem(format!(
                     "{name} is set but OPED_WORDPRESS_URL is not: set the site's address too"
                 ));
             }
@@ -105,52 +102,47 @@ pub(super) fn read(
             Some(url)
         }
         _ => {
-            problems.push(
+            read.problem(
                 "OPED_WORDPRESS_URL must be the site's http:// or https:// address, \
-                 without credentials or query (its value is not shown)"
-                    .into(),
+                 without credentials or query (its value is not shown)",
             );
             None
         }
     };
-    let user = var("OPED_WORDPRESS_USER").map(|user| user.trim().to_string());
+    let user = read
+        .optional("OPED_WORDPRESS_USER")
+        .map(|user| user.trim().to_string());
     if user.is_none() {
-        problems.push("OPED_WORDPRESS_URL needs OPED_WORDPRESS_USER: the WordPress login".into());
+        read.problem("OPED_WORDPRESS_URL needs OPED_WORDPRESS_USER: the WordPress login");
     }
-    if password.is_none() && !problems.iter().any(|p| p.contains("APP_PASSWORD")) {
-        problems.push(
+    if password.is_none() && !read.has_problem_with("APP_PASSWORD") {
+        read.problem(
             "OPED_WORDPRESS_URL needs OPED_WORDPRESS_APP_PASSWORD (or _FILE): an application \
-             password of that user (Users → Profile → Application Passwords)"
-                .into(),
+             password of that user (Users → Profile → Application Passwords)",
         );
     }
-    let status = match var("OPED_WORDPRESS_STATUS").as_deref().map(str::trim) {
-        None | Some("publish") => PostStatus::Publish,
-        Some("draft") => PostStatus::Draft,
-        Some("pending") => PostStatus::Pending,
-        Some(other) => {
-            problems.push(format!(
-                "OPED_WORDPRESS_STATUS={other:?} must be \"publish\", \"draft\" or \"pending\""
-            ));
-            PostStatus::Publish
-        }
-    };
-    let unpublish = match var("OPED_WORDPRESS_UNPUBLISH").as_deref().map(str::trim) {
-        None | Some("draft") => Takedown::Draft,
-        Some("trash") => Takedown::Trash,
-        Some(other) => {
-            problems.push(format!(
-                "OPED_WORDPRESS_UNPUBLISH={other:?} must be \"draft\" or \"trash\""
-            ));
-            Takedown::Draft
-        }
-    };
-    let category = var("OPED_WORDPRESS_CATEGORY").map(|name| name.trim().to_string());
+    let status = read.choice(
+        "OPED_WORDPRESS_STATUS",
+        PostStatus::Publish,
+        &[
+            ("publish", PostStatus::Publish),
+            ("draft", PostStatus::Draft),
+            ("pending", PostStatus::Pending),
+        ],
+    );
+    let unpublish = read.choice(
+        "OPED_WORDPRESS_UNPUBLISH",
+        Takedown::Draft,
+        &[("draft", Takedown::Draft), ("trash", Takedown::Trash)],
+    );
+    let category = read
+        .optional("OPED_WORDPRESS_CATEGORY")
+        .map(|name| name.trim().to_string());
     if category
         .as_ref()
         .is_some_and(|name| name.chars().count() > 200)
     {
-        problems.push("OPED_WORDPRESS_CATEGORY is longer than 200 characters".into());
+        read.problem("OPED_WORDPRESS_CATEGORY is longer than 200 characters");
     }
     Some(WordpressConfig {
         url: url?,
@@ -164,17 +156,13 @@ pub(super) fn read(
 
 /// The password from the variable or the first line of the file; both set,
 /// or a file that cannot be read, is a problem.
-fn read_password(
-    var: &impl Fn(&str) -> Option<String>,
-    problems: &mut Vec<String>,
-) -> Option<Secret<String>> {
-    let direct = var("OPED_WORDPRESS_APP_PASSWORD");
-    let file = var("OPED_WORDPRESS_APP_PASSWORD_FILE");
+fn read_password(read: &mut Reader) -> Option<Secret<String>> {
+    let direct = read.optional("OPED_WORDPRESS_APP_PASSWORD");
+    let file = read.optional("OPED_WORDPRESS_APP_PASSWORD_FILE");
     let password = match (direct, file) {
         (Some(_), Some(_)) => {
-            problems.push(
-                "OPED_WORDPRESS_APP_PASSWORD and OPED_WORDPRESS_APP_PASSWORD_FILE are both set: use one"
-                    .into(),
+            read.problem(
+                "OPED_WORDPRESS_APP_PASSWORD and OPED_WORDPRESS_APP_PASSWORD_FILE are both set: use one",
             );
             return None;
         }
@@ -182,7 +170,7 @@ fn read_password(
         (None, Some(path)) => match std::fs::read_to_string(Path::new(path.trim())) {
             Ok(text) => text.lines().next().unwrap_or_default().to_string(),
             Err(err) => {
-                problems.push(format!(
+                read.problem(format!(
                     "OPED_WORDPRESS_APP_PASSWORD_FILE={path:?} cannot be read: {err}"
                 ));
                 return None;
@@ -192,7 +180,7 @@ fn read_password(
     };
     let password = password.trim().to_string();
     if password.is_empty() {
-        problems.push("OPED_WORDPRESS_APP_PASSWORD_FILE holds no password".into());
+        read.problem("OPED_WORDPRESS_APP_PASSWORD_FILE holds no password");
         return None;
     }
     Some(Secret::new(password))
@@ -209,9 +197,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let mut problems = Vec::new();
-        let config = read(&|name: &str| map.get(name).cloned(), &mut problems);
-        (config, problems)
+        let lookup = |name: &str| map.get(name).cloned();
+        let mut reader = Reader::new(&lookup);
+        let config = read(&mut reader);
+        (config, reader.into_problems())
     }
 
     const PASSWORD: &str = "abcd EFGH ijkl MNOP qrst UVWX";

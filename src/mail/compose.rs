@@ -115,8 +115,8 @@ impl Composer {
         let templates = Templates::load(config.mail.template_dir.as_deref())?;
         Ok(Composer::new(
             templates,
-            config.mail.from.clone(),
-            &config.intake.own_domain,
+            config.mail.from.mailbox().clone(),
+            config.mail.from.domain(),
             &config.mail.site_url,
         )
         .with_author_links(config.publishing.author_link_base.as_deref())
