@@ -28,7 +28,7 @@ use crate::outbox::wordpress::{WordpressPublisher, WordpressTask};
 use crate::outbox::worker::EmailTask;
 use crate::publishing::Site;
 use crate::secret::Secret;
-use crate::submissions::similar::BackfillTask;
+use crate::submissions::near_duplicates::BackfillTask;
 use crate::workflow::scheduler::SchedulerTask;
 
 /// How long a request (or a worker) waits for a connection before giving up.

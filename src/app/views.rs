@@ -14,8 +14,8 @@ use crate::submissions::corrections::CorrectionRow;
 use crate::submissions::edit::may_edit;
 use crate::submissions::proposals::ProposalRow;
 use crate::submissions::store::{
-    CorrespondenceRow, HistoryRow, ListRow, NoteRow, RevisionRow, SimilarPiece, SubmissionRecord,
-    UserRef,
+    CorrespondenceRow, HistoryRow, ListRow, NearDuplicatePiece, NoteRow, RevisionRow,
+    SubmissionRecord, UserRef,
 };
 use crate::wordpress::store::WordpressPost;
 use crate::workflow::{Action, allowed_now};
@@ -149,21 +149,23 @@ pub struct SubmissionView {
     pub attachments: Vec<AttachmentView>,
     /// Pieces of the last 180 days with much the same text (a resend, a copy
     /// sent by someone else), most similar first.
-    pub similar_to: Vec<SimilarView>,
+    pub similar_to: Vec<NearDuplicateView>,
 }
 
 /// "Similar to OE-2026-0042 (93%)".
+/// (`SimilarView` in the OpenAPI document, after the field `similar_to`.)
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SimilarView {
+#[schema(as = SimilarView)]
+pub struct NearDuplicateView {
     pub id: i64,
     pub reference: String,
     /// Estimated share of the text in common, in percent.
     pub percent: u8,
 }
 
-impl From<SimilarPiece> for SimilarView {
-    fn from(piece: SimilarPiece) -> Self {
-        SimilarView {
+impl From<NearDuplicatePiece> for NearDuplicateView {
+    fn from(piece: NearDuplicatePiece) -> Self {
+        NearDuplicateView {
             id: piece.id,
             reference: piece.reference,
             percent: (piece.similarity.clamp(0.0, 1.0) * 100.0).round() as u8,
@@ -227,7 +229,11 @@ impl SubmissionView {
                 .into_iter()
                 .map(AttachmentView::from)
                 .collect(),
-            similar_to: record.similar.into_iter().map(SimilarView::from).collect(),
+            similar_to: record
+                .near_duplicates
+                .into_iter()
+                .map(NearDuplicateView::from)
+                .collect(),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::Outcome;
 use super::auth_results::AuthVerdict;
 use super::draft::SubmissionDraft;
 use crate::domain::SubmissionId;
-use crate::submissions::similar::Similar;
+use crate::submissions::near_duplicates::NearDuplicate as Similar;
 use crate::text::fingerprint::Fingerprint;
 use crate::workflow::State;
 

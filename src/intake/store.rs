@@ -24,7 +24,7 @@ use crate::schema::{
     submissions,
 };
 use crate::submissions::revision::{self, NewText, Origin};
-use crate::submissions::{lock, proposals, similar};
+use crate::submissions::{lock, near_duplicates as similar, proposals};
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
 #[derive(Clone, Copy)]

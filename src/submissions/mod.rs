@@ -10,11 +10,11 @@ pub mod edit;
 pub mod error;
 pub mod history;
 pub mod lock;
+pub mod near_duplicates;
 pub mod proposals;
 pub mod restore;
 pub mod revision;
 pub mod search;
-pub mod similar;
 pub mod store;
 pub mod withdrawal;
 

@@ -36,7 +36,7 @@ pub struct SubmissionRecord {
     /// New texts from the author's mail that wait for an editor.
     pub pending_proposals: i64,
     /// Pieces of the last 180 days with much the same text, most similar first.
-    pub similar: Vec<SimilarPiece>,
+    pub near_duplicates: Vec<NearDuplicatePiece>,
     /// Withdrawn by the author, who has not consented again: no reopening
     /// yet (`withdrawal`).
     pub awaiting_author_consent: bool,
@@ -47,9 +47,9 @@ pub struct SubmissionRecord {
     pub wordpress_post: Option<crate::wordpress::store::WordpressPost>,
 }
 
-/// Another piece found to have much the same text (`submissions::similar`).
+/// Another piece found to have much the same text (`submissions::near_duplicates`).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct SimilarPiece {
+pub struct NearDuplicatePiece {
     pub id: i64,
     pub reference: String,
     /// 0 to 1.
@@ -73,7 +73,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
             assignee_name(),
             pending_proposals(),
             attachments_of(id),
-            similar_to(id),
+            near_duplicates_of(id),
             forwarded_from(),
         ))
         .get_result::<(
@@ -86,8 +86,15 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<SubmissionRe
         )>(conn)
         .optional()?
         .map(
-            |(row, assignee, pending, attachments, similar, forwarded)| {
-                record(row, assignee, pending, attachments, similar, forwarded)
+            |(row, assignee, pending, attachments, near_duplicates, forwarded)| {
+                record(
+                    row,
+                    assignee,
+                    pending,
+                    attachments,
+                    near_duplicates,
+                    forwarded,
+                )
             },
         )
         .transpose()?
@@ -121,7 +128,8 @@ diesel::define_sql_function! {
 }
 
 diesel::define_sql_function! {
-    /// The [`SimilarPiece`]s as a JSON array, most similar first.
+    /// The [`NearDuplicatePiece`]s as a JSON array, most similar first (the
+    /// migration's name for them, kept: see `near_duplicates`).
     fn submission_similar(submission: diesel::sql_types::BigInt) -> diesel::sql_types::Jsonb;
 }
 
@@ -144,7 +152,7 @@ pub fn find_for(
             assignee_name(),
             pending_proposals(),
             attachments_of(id.0),
-            similar_to(id.0),
+            near_duplicates_of(id.0),
             forwarded_from(),
         ))
         .get_result::<(
@@ -184,7 +192,7 @@ fn record(
     assignee_name: Option<String>,
     pending_proposals: Option<i64>,
     attachments: Option<serde_json::Value>,
-    similar: Option<serde_json::Value>,
+    near_duplicates: Option<serde_json::Value>,
     forwarded_from: Option<serde_json::Value>,
 ) -> QueryResult<SubmissionRecord> {
     fn list<T: serde::de::DeserializeOwned>(
@@ -203,7 +211,7 @@ fn record(
         assignee,
         attachments: list(attachments)?,
         pending_proposals: pending_proposals.unwrap_or(0),
-        similar: list(similar)?,
+        near_duplicates: list(near_duplicates)?,
         awaiting_author_consent: false,
         forwarded_from,
         wordpress_post: None,
@@ -234,7 +242,7 @@ fn attachments_of(id: i64) -> _ {
 /// The piece's near-duplicates as JSON, or NULL when it has none (called
 /// only behind the index probe, as [`attachments_of`]).
 #[diesel::dsl::auto_type]
-fn similar_to(id: i64) -> _ {
+fn near_duplicates_of(id: i64) -> _ {
     case_when(
         dsl::exists(
             submission_similarities::table.filter(submission_similarities::submission_id.eq(id)),

@@ -169,7 +169,8 @@ async fn pieces_received_before_fingerprints_existed_are_fingerprinted_by_the_wo
     assert_eq!(kept.len(), 2, "both read once: {kept:?}");
     assert!(kept.contains(&(id_of(&desk, &old_ref), 64)), "{kept:?}");
     assert_eq!(
-        oped::submissions::similar::backfill(&mut desk.db.conn(), chrono::Utc::now()).unwrap(),
+        oped::submissions::near_duplicates::backfill(&mut desk.db.conn(), chrono::Utc::now())
+            .unwrap(),
         0,
         "nothing is read twice"
     );

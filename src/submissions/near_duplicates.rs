@@ -1,6 +1,11 @@
 //! Near-duplicates in the database: a new piece's fingerprint compared with
 //! those of the last 180 days' pieces, and the pairs found, kept both ways
 //! for the editors' view. The fingerprint itself is `text::fingerprint`.
+//!
+//! The database keeps its first names (`submission_similarities`,
+//! `submission_similar()`, `similar_candidates()`): they speak of the
+//! similarity measured, which is not wrong, and a rename would be a
+//! migration for no reader's gain.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,7 +19,7 @@ use crate::schema::{submission_fingerprints, submission_similarities, submission
 use crate::text::fingerprint::{Fingerprint, fingerprint, similarity};
 
 /// How far back a new piece is compared.
-pub const WINDOW_DAYS: i64 = 180;
+pub const LOOKBACK_DAYS: i64 = 180;
 /// The similarity from which editors are shown a pair.
 pub const SHOWN_FROM: f32 = 0.5;
 /// The most pieces compared with one new piece: the latest that share a band.
@@ -24,9 +29,9 @@ const MAX_CANDIDATES: i32 = 200;
 /// nearest few, and a flood of copies must not write a pair per copy.
 const MAX_PAIRS: usize = 10;
 
-/// An earlier piece found similar to a new one.
+/// An earlier piece found to be a near-duplicate of a new one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Similar {
+pub struct NearDuplicate {
     pub id: i64,
     pub reference: String,
     pub author_email: String,
@@ -49,46 +54,46 @@ struct Candidate {
     signature: Vec<i32>,
 }
 
-/// Earlier pieces received within [`WINDOW_DAYS`] before `at` whose text
+/// Earlier pieces received within [`LOOKBACK_DAYS`] before `at` whose text
 /// is at least [`SHOWN_FROM`] similar to `print`, most similar first.
 pub fn find(
     conn: &mut PgConnection,
     print: &Fingerprint,
     at: DateTime<Utc>,
-) -> QueryResult<Vec<Similar>> {
+) -> QueryResult<Vec<NearDuplicate>> {
     // The SQL function keeps to the bands' index (see its migration).
     let rows: Vec<Candidate> = diesel::sql_query(
         "SELECT id, reference, author_email, state, signature \
          FROM similar_candidates($1, $2, $3)",
     )
     .bind::<Array<BigInt>, _>(&print.bands)
-    .bind::<Timestamptz, _>(at - Duration::days(WINDOW_DAYS))
+    .bind::<Timestamptz, _>(at - Duration::days(LOOKBACK_DAYS))
     .bind::<Integer, _>(MAX_CANDIDATES)
     .load(conn)?;
-    let mut found: Vec<Similar> = rows
+    let mut found: Vec<NearDuplicate> = rows
         .into_iter()
-        .map(|candidate| Similar {
+        .map(|candidate| NearDuplicate {
             similarity: similarity(&print.signature, &candidate.signature),
             id: candidate.id,
             reference: candidate.reference,
             author_email: candidate.author_email,
             state: candidate.state,
         })
-        .filter(|similar| similar.similarity >= SHOWN_FROM)
+        .filter(|found| found.similarity >= SHOWN_FROM)
         .collect();
     found.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
     Ok(found)
 }
 
 /// Keeps the new piece's fingerprint, and its pairs with the
-/// [`MAX_PAIRS`] first of `similar` (most similar first, as [`find`] gives
+/// [`MAX_PAIRS`] first of `near_duplicates` (most similar first, as [`find`] gives
 /// them) both ways, so that each piece's page names the other.
 pub fn remember(
     conn: &mut PgConnection,
     submission_id: i64,
     received_at: DateTime<Utc>,
     print: &Fingerprint,
-    similar: &[Similar],
+    near_duplicates: &[NearDuplicate],
 ) -> QueryResult<()> {
     diesel::insert_into(submission_fingerprints::table)
         .values((
@@ -99,7 +104,7 @@ pub fn remember(
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    let pairs: Vec<_> = similar
+    let pairs: Vec<_> = near_duplicates
         .iter()
         .take(MAX_PAIRS)
         .flat_map(|other| {
@@ -124,7 +129,7 @@ pub fn remember(
 /// Pieces fingerprinted in one transaction of [`backfill`].
 const BACKFILL_BATCH: i64 = 200;
 
-/// Fingerprints up to [`BACKFILL_BATCH`] pieces of the window before `now`
+/// Fingerprints up to [`BACKFILL_BATCH`] pieces of the last [`LOOKBACK_DAYS`] before `now`
 /// that have none: those received before near-duplicates were looked for,
 /// so that new pieces are compared with them too. A text too short to
 /// compare gets an empty fingerprint (it matches nothing), so it is read
@@ -134,7 +139,7 @@ pub fn backfill(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usiz
         let pieces: Vec<(i64, DateTime<Utc>, String)> = submissions::table
             .left_join(submission_fingerprints::table)
             .filter(submission_fingerprints::submission_id.nullable().is_null())
-            .filter(submissions::received_at.ge(now - Duration::days(WINDOW_DAYS)))
+            .filter(submissions::received_at.ge(now - Duration::days(LOOKBACK_DAYS)))
             .order(submissions::received_at.desc())
             .limit(BACKFILL_BATCH)
             .select((
