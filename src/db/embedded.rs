@@ -126,7 +126,12 @@ impl EmbeddedCluster {
 
         let cluster = root.join("cluster");
         let cluster_version = read_cluster_version(&cluster)?;
-        let run_as = choose_run_as(&cluster, cluster_version.is_some())?;
+        let existing = if cluster_version.is_some() {
+            Cluster::Existing
+        } else {
+            Cluster::New
+        };
+        let run_as = choose_run_as(&cluster, existing)?;
         let (bindir, version) = select_bindir(&cluster, cluster_version.as_deref())?;
 
         let mut this = EmbeddedCluster {
@@ -477,7 +482,7 @@ fn cluster_root(data_dir: &Path) -> Result<PathBuf, EmbeddedError> {
     {
         return Ok(beside);
     }
-    let Some(user) = choose_run_as(&beside.join("cluster"), false)? else {
+    let Some(user) = choose_run_as(&beside.join("cluster"), Cluster::New)? else {
         return Ok(beside);
     };
     let Some(blocked) = first_blocked_dir(data_dir, &user) else {
@@ -534,14 +539,23 @@ fn read_cluster_version(cluster: &Path) -> Result<Option<String>, EmbeddedError>
     }
 }
 
+/// Whether a cluster was initialised already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cluster {
+    New,
+    Existing,
+}
+
 /// `None` unless running as root. An existing cluster runs as its owner,
 /// because PostgreSQL only accepts a data directory owned by the user it runs
 /// as (e.g. one created as `nobody` before a `postgres` user existed).
-fn choose_run_as(cluster: &Path, initialised: bool) -> Result<Option<RunAs>, EmbeddedError> {
+fn choose_run_as(cluster: &Path, existing: Cluster) -> Result<Option<RunAs>, EmbeddedError> {
     if !nix::unistd::geteuid().is_root() {
         return Ok(None);
     }
-    if initialised && let Ok(meta) = fs::metadata(cluster) {
+    if existing == Cluster::Existing
+        && let Ok(meta) = fs::metadata(cluster)
+    {
         let uid = Uid::from_raw(meta.uid());
         if !uid.is_root() {
             let user = User::from_uid(uid).ok().flatten();

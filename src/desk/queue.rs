@@ -50,6 +50,16 @@ pub struct QueueQuery {
     cursor: String,
 }
 
+/// Which instant a day of the date filters stands for: the range from one
+/// day to another holds both days whole.
+#[derive(Debug, Clone, Copy)]
+enum DayEdge {
+    /// The day's first instant (`from`).
+    Start,
+    /// The next day's first instant (`to`).
+    End,
+}
+
 impl QueueQuery {
     fn assignee_filter(&self, me: i64) -> Result<AssigneeFilter, DeskError> {
         match self.assignee.trim() {
@@ -111,7 +121,7 @@ impl QueueQuery {
         }
     }
 
-    fn day(text: &str, next_day: bool) -> Result<Option<DateTime<Utc>>, DeskError> {
+    fn day(text: &str, edge: DayEdge) -> Result<Option<DateTime<Utc>>, DeskError> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -123,10 +133,9 @@ impl QueueQuery {
         if !paging::listable_time(day.and_time(NaiveTime::MIN).and_utc()) {
             return Err(not_a_day());
         }
-        let day = if next_day {
-            day.succ_opt().unwrap_or(day)
-        } else {
-            day
+        let day = match edge {
+            DayEdge::Start => day,
+            DayEdge::End => day.succ_opt().unwrap_or(day),
         };
         Ok(Some(day.and_time(NaiveTime::MIN).and_utc()))
     }
@@ -173,8 +182,8 @@ pub async fn show(
     if let Some(problem) = query_problem(&search) {
         return Err(DeskError::bad_request(problem));
     }
-    let received_after = QueueQuery::day(&query.from, false)?;
-    let received_before = QueueQuery::day(&query.to, true)?;
+    let received_after = QueueQuery::day(&query.from, DayEdge::Start)?;
+    let received_before = QueueQuery::day(&query.to, DayEdge::End)?;
     if let (Some(after), Some(before)) = (received_after, received_before)
         && after >= before
     {

@@ -97,7 +97,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// SplitMix64's sequence from `start`: fixed forever, since stored
 /// signatures depend on it.
-const fn splitmix_sequence<const N: usize>(start: u64, odd: bool) -> [u64; N] {
+const fn splitmix_sequence<const N: usize>(start: u64) -> [u64; N] {
     let mut out = [0u64; N];
     let mut state = start;
     let mut i = 0;
@@ -107,15 +107,25 @@ const fn splitmix_sequence<const N: usize>(start: u64, odd: bool) -> [u64; N] {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^= z >> 31;
-        out[i] = if odd { z | 1 } else { z };
+        out[i] = z;
         i += 1;
     }
     out
 }
 
 /// Each position's hash is `(a·x + b) >> 32` with an odd `a`.
-const MULTIPLIERS: [u64; SIGNATURE_LEN] = splitmix_sequence(0, true);
-const ADDENDS: [u64; SIGNATURE_LEN] = splitmix_sequence(1 << 32, false);
+const MULTIPLIERS: [u64; SIGNATURE_LEN] = made_odd(splitmix_sequence(0));
+const ADDENDS: [u64; SIGNATURE_LEN] = splitmix_sequence(1 << 32);
+
+/// Each number with its lowest bit set.
+const fn made_odd<const N: usize>(mut numbers: [u64; N]) -> [u64; N] {
+    let mut i = 0;
+    while i < N {
+        numbers[i] |= 1;
+        i += 1;
+    }
+    numbers
+}
 
 #[cfg(test)]
 mod tests {
