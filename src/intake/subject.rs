@@ -21,23 +21,37 @@ static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 /// Japanese input methods type.
 const OPEN: &str = r"[\[(\u{3010}\u{300c}\u{300e}\u{3014}\u{3016}\u{ff3b}\u{ff08}]";
 const CLOSE: &str = r"[\])\u{3011}\u{300d}\u{300f}\u{3015}\u{3017}\u{ff3d}\u{ff09}]";
-/// Separators after or before the tag, full-width colon, dash and bar too.
-const SEPARATORS: &str = r"[:\-\u{2013}\u{2014}|\u{ff1a}\u{ff0d}\u{ff5c}]";
+/// Separators after or before the tag, full-width colon, dash and bar too,
+/// and the Arabic comma.
+const SEPARATORS: &str = r"[:\-\u{2013}\u{2014}|\u{ff1a}\u{ff0d}\u{ff5c}\u{060c}]";
 
-/// The marker as a tag at the start of a subject: `Op-Ed:`, `[Op-Ed]`,
-/// `(Op-Ed)`, `Op-Ed -`, `Op-Ed submission:`, `【Op-Ed】`, `Op-Ed：` and the like;
-/// after a closing bracket the title may follow with no space (CJK text).
+/// "Opinion piece" in Arabic (مقال رأي, مقالة رأي, مقال الرأي, with the
+/// hamza or without, ى for ي): a label that Arabic-writing authors put where
+/// others put the marker, or beside it. It leaves the title as the marker
+/// does; it is not the marker, so on its own it does not make a mail a
+/// submission (the spec names the marker's spellings).
+const ARABIC_LABEL: &str = r"مقال[ةه]?\s+(?:ال)?ر[أا][يى]";
+
+/// What leaves the title as a tag: the marker, or the Arabic label.
+static TAG: LazyLock<String> = LazyLock::new(|| format!("(?:{MARKER}|{ARABIC_LABEL})"));
+
+/// The tag at the start of a subject: `Op-Ed:`, `[Op-Ed]`, `(Op-Ed)`,
+/// `Op-Ed -`, `Op-Ed submission:`, `【Op-Ed】`, `Op-Ed：`, `مقال رأي -` and the
+/// like; after a closing bracket the title may follow with no space (CJK
+/// text).
 static LEADING_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    let tag = &*TAG;
     Regex::new(&format!(
-        r"(?i)^\s*{OPEN}?\s*{MARKER}(?:\s+(?:submission|piece|article|draft))?\s*(?:{CLOSE}\s*{SEPARATORS}*\s*|{SEPARATORS}+\s*|\s+|$)"
+        r"(?i)^\s*{OPEN}?\s*{tag}(?:\s+(?:submission|piece|article|draft))?\s*(?:{CLOSE}\s*{SEPARATORS}*\s*|{SEPARATORS}+\s*|\s+|$)"
     ))
     .expect("valid regex")
 });
 
 /// The same tag at the end: `... (Op-Ed)`, `... - Op-Ed`, `…【Op-Ed】`.
 static TRAILING_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    let tag = &*TAG;
     Regex::new(&format!(
-        r"(?i)(?:\s*{SEPARATORS}*\s*{OPEN}\s*|\s*{SEPARATORS}+\s*|\s+|^){MARKER}(?:\s+(?:submission|piece|article|draft))?\s*{CLOSE}?\s*$"
+        r"(?i)(?:\s*{SEPARATORS}*\s*{OPEN}\s*|\s*{SEPARATORS}+\s*|\s+|^){tag}(?:\s+(?:submission|piece|article|draft))?\s*{CLOSE}?\s*$"
     ))
     .expect("valid regex")
 });
@@ -82,6 +96,7 @@ pub fn title_from_subject(subject: &str) -> Option<String> {
                         | '\u{ff1a}'
                         | '\u{ff0d}'
                         | '\u{ff5c}'
+                        | '\u{060c}'
                 )
         })
         .to_string();
@@ -197,6 +212,38 @@ mod tests {
                 "{subject:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_arabic_opinion_label_leaves_the_title_as_the_marker_does() {
+        let cases = [
+            ("Op-Ed: مقال رأي: مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("مقال رأي - مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("[Op-Ed] مقال رأي - مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("مقال رأي: Op-Ed: مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("رد: مقالة رأي، مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("مقال الرأي | مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("مقال راى: مستقبل الانتخابات", "مستقبل الانتخابات"),
+            ("مستقبل الانتخابات (مقال رأي)", "مستقبل الانتخابات"),
+            ("مستقبل الانتخابات - مقال رأي - Op-Ed", "مستقبل الانتخابات"),
+            // "His opinion" and a title that merely speaks of opinion stay.
+            ("Op-Ed: مقال رأيه في الانتخابات", "مقال رأيه في الانتخابات"),
+            ("Op-Ed: في مقال رأي نشر أمس", "في مقال رأي نشر أمس"),
+        ];
+        for (subject, title) in cases {
+            assert_eq!(
+                title_from_subject(subject).as_deref(),
+                Some(title),
+                "{subject:?}"
+            );
+        }
+        assert_eq!(title_from_subject("Op-Ed: مقال رأي"), None);
+    }
+
+    #[test]
+    fn the_arabic_opinion_label_alone_is_not_the_marker() {
+        assert!(!has_marker("مقال رأي - مستقبل الانتخابات"));
+        assert!(has_marker("Op-Ed: مقال رأي: مستقبل الانتخابات"));
     }
 
     #[test]
