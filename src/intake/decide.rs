@@ -179,6 +179,7 @@ mod tests {
             body_text: "text".into(),
             body_html: "<p>text</p>".into(),
             cover_note: None,
+            letter: "text".into(),
             word_count: 1,
             attachments: Vec::new(),
             article_from_document: with_document,

@@ -7,7 +7,7 @@ use super::documents::unread::unread_reason;
 use super::documents::{self, DocumentKind, MessageBudget};
 use super::letter::read_letter;
 use super::parse::{ForwardedMail, Mailbox, ParsedMail};
-use super::subject::{is_forward, reference_in, title_from_subject};
+use super::subject::{is_forward, title_from_subject};
 use crate::text::html;
 use crate::text::{clean, word_count};
 
@@ -19,8 +19,15 @@ pub struct SubmissionDraft {
     pub title: String,
     pub body_text: String,
     pub body_html: String,
-    /// The email body when a document holds the article.
+    /// What the mail says beside the piece: the email body when a document
+    /// holds the article, else the signatures, quoted history and a
+    /// forwarder's words that are not the piece.
     pub cover_note: Option<String>,
+    /// The mail's own text, whole (the piece too when it is in the body):
+    /// what is filed as correspondence when the mail answers a piece, so
+    /// the desk keeps every word the author wrote there. The article when
+    /// the mail has no text of its own.
+    pub letter: String,
     pub word_count: i32,
     pub attachments: Vec<DraftAttachment>,
     /// True when an attached document holds the article text.
@@ -103,7 +110,7 @@ pub fn build_draft(
         Some(doc) => {
             let text = normalise_text(&doc.text);
             let html = html::paragraphs_to_html(&text);
-            let cover = (!email_body.is_empty()).then_some(email_body);
+            let cover = (!email_body.is_empty()).then(|| email_body.clone());
             byline_suggestion = byline_suggestion.or_else(|| forwarded_sender(forwarded));
             (text, html, cover, doc.title)
         }
@@ -136,15 +143,13 @@ pub fn build_draft(
                 // Too large to sanitise safely: the text rendering stands in.
                 _ => html::paragraphs_to_html(&article),
             };
-            // A reply files its cover note as the letter (`store`): for mail
-            // that may answer a piece, that note is the whole mail, so a
-            // reply's correspondence keeps every word the author wrote.
-            let cover = match cover {
-                Some(_) if may_answer_a_piece(mail) => Some(email_body.clone()),
-                cover => cover,
-            };
             (article, html, cover, None)
         }
+    };
+    let whole_letter = if email_body.is_empty() {
+        body_text.clone()
+    } else {
+        email_body
     };
 
     let title = title_from_subject(&mail.subject)
@@ -162,6 +167,7 @@ pub fn build_draft(
         body_text,
         body_html,
         cover_note,
+        letter: whole_letter,
         attachments,
         article_from_document,
         byline_suggestion: byline_suggestion.filter(|byline| *byline != mail.sender),
@@ -177,11 +183,6 @@ pub fn build_draft(
 
 fn forwarded_sender(forwarded: Option<&ForwardedMail>) -> Option<Mailbox> {
     forwarded.and_then(|f| f.sender.clone())
-}
-
-/// Mail that names a thread or a reference may be recorded as a reply.
-fn may_answer_a_piece(mail: &ParsedMail) -> bool {
-    !mail.thread_ids.is_empty() || reference_in(&mail.subject).is_some()
 }
 
 /// Unix line ends, no trailing spaces, no leading or trailing blank lines.
@@ -293,6 +294,18 @@ mod tests {
             [unreadable, unreadable, unreadable, not_read, not_read, None],
             "every attachment is kept; the image is not a document"
         );
+    }
+
+    #[test]
+    fn a_mail_that_may_answer_a_piece_keeps_its_cover_note_apart_and_its_letter_whole() {
+        let d = draft(concat!(
+            "From: a@example.org\r\nSubject: Re: Op-Ed: Ports\r\n",
+            "In-Reply-To: <call@paper.example>\r\n\r\n",
+            "The port is full.\r\n\r\nIts end.\r\n\r\n-- \r\nAmal\r\n"
+        ));
+        assert_eq!(d.body_text, "The port is full.\n\nIts end.");
+        assert_eq!(d.cover_note.as_deref(), Some("--\nAmal"));
+        assert_eq!(d.letter, "The port is full.\n\nIts end.\n\n--\nAmal");
     }
 
     #[test]

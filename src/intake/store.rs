@@ -377,14 +377,15 @@ fn attach_reply(
     let mail = &analysis.mail;
     let submission_id = thread.submission_id;
     link_message(conn, message_row, submission_id, mail.message_id.as_deref())?;
-    let body = draft.cover_note.as_deref().unwrap_or(&draft.body_text);
     diesel::insert_into(correspondence::table)
         .values(NewCorrespondence {
             submission_id,
             direction: Direction::Inbound,
             inbound_message_id: Some(message_row),
             subject: Some(&mail.subject),
-            body_text: body,
+            // The whole letter: its quotes and signature are part of the
+            // exchange, as the article in its body is.
+            body_text: &draft.letter,
         })
         .execute(conn)?;
     insert_attachments(conn, message_row, submission_id, draft)?;

@@ -121,6 +121,61 @@ fn a_reply_by_reference_from_the_author_attaches_and_from_anyone_else_does_not()
 }
 
 #[test]
+fn a_reply_is_filed_whole_and_a_new_piece_answering_a_mail_keeps_only_its_cover_note() {
+    let db = common::TestDb::new();
+    let mut conn = db.conn();
+    ingest(
+        &mut conn,
+        &mail("w@example.org", "Op-Ed: Ports", "orig@w", "", "The piece."),
+    );
+    let reply = ingest(
+        &mut conn,
+        &mail(
+            "w@example.org",
+            "Re: Op-Ed: Ports",
+            "r1@w",
+            "In-Reply-To: <orig@w>\r\n",
+            "Thanks, one fix: Misrata, not Misurata.\r\n\r\n-- \r\nW\r\n\r\nOn Mon, Desk wrote:\r\n> We received your piece.",
+        ),
+    );
+    assert_eq!(reply.outcome, Outcome::Reply);
+    let letter: String = correspondence::table
+        .select(correspondence::body_text)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        letter,
+        "Thanks, one fix: Misrata, not Misurata.\n\n--\nW\n\nOn Mon, Desk wrote:\n> We received your piece.",
+        "the correspondence keeps every word of the letter"
+    );
+
+    // Another author answers an editor's call for pieces with their piece:
+    // it names a thread the desk does not know, so it is a new submission.
+    let answer = ingest(
+        &mut conn,
+        &mail(
+            "x@example.org",
+            "Re: Op-Ed: Roads",
+            "a1@x",
+            "In-Reply-To: <call@paper.example>\r\n",
+            "The road south is broken.\r\n\r\nIt needs a budget.\r\n\r\n-- \r\nXavier\r\n\r\nOn Fri, Sara wrote:\r\n> Send us 800 words.",
+        ),
+    );
+    assert_eq!(answer.outcome, Outcome::Submission);
+    let (body, cover): (String, Option<String>) = submissions::table
+        .filter(submissions::reference.eq(answer.reference.unwrap()))
+        .select((submissions::body_text, submissions::cover_note))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(body, "The road south is broken.\n\nIt needs a budget.");
+    assert_eq!(
+        cover.as_deref(),
+        Some("--\nXavier\n\nOn Fri, Sara wrote:\n> Send us 800 words."),
+        "the cover note holds none of the article"
+    );
+}
+
+#[test]
 fn a_reply_to_a_reply_stays_in_the_thread() {
     let db = common::TestDb::new();
     let mut conn = db.conn();

@@ -137,6 +137,13 @@ fn check_piece(file: &str, facts: &Value, piece: &Value) {
             "{file}: cover note lacks {phrase:?}: {cover:?}"
         );
     }
+    for phrase in strings(facts, "cover_excludes") {
+        let cover = cover.unwrap_or_default();
+        assert!(
+            !cover.contains(phrase),
+            "{file}: cover note holds {phrase:?}: {cover:?}"
+        );
+    }
 
     let html = piece["body_html"].as_str().unwrap();
     if let Some(paragraphs) = facts.get("paragraphs") {
