@@ -42,12 +42,15 @@ pub struct AuthorView {
     pub bio: Option<String>,
 }
 
-/// Who a forwarded piece is probably by: the sender of the message it was
-/// forwarded from. The author stays whoever sent it to the desk.
+/// Who a piece is probably by, as its mail says: the name on its byline
+/// line ("By Jane Doe", "بقلم: …"), the sender of the message it was
+/// forwarded from, or both. The author stays whoever sent it to the desk.
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct BylineView {
     pub name: Option<String>,
-    pub email: String,
+    /// The forwarded message's sender; `null` when only the piece's byline
+    /// line names its author.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,8 +88,10 @@ pub struct SubmissionView {
     pub standfirst: Option<String>,
     pub slug: Option<String>,
     pub author: AuthorView,
-    /// Set when the piece came forwarded: the forwarded message's sender, a
-    /// suggestion for the byline (`author` stays who sent it to the desk).
+    /// Set when the mail says whom the piece is by and that is not its
+    /// sender: the byline line atop the piece (taken out of its text), the
+    /// forwarded message's sender. A suggestion for the byline (`author`
+    /// stays who sent it to the desk).
     pub byline_suggestion: Option<BylineView>,
     pub body_text: String,
     /// Sanitised HTML.

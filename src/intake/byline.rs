@@ -1,14 +1,20 @@
-//! Who a forwarded piece is by, as the message forwarding it says: kept on
-//! the message row that `store` has just written, in the same transaction.
+//! Whom a piece is probably by, as the mail says (`byline_suggestion`): kept
+//! on the message row that `store` has just written, in the same
+//! transaction. The column keeps its first name, `forwarded_from`, from when
+//! only a forward could say so.
 
 use diesel::prelude::*;
 
-use super::parse::Mailbox;
+use super::byline_suggestion::BylineSuggestion;
 use crate::schema::inbound_messages;
 
-/// Records `byline` as the sender of the piece message row `message`
-/// forwards: `{"name": …, "email": …}`.
-pub(super) fn record(conn: &mut PgConnection, message: i64, byline: &Mailbox) -> QueryResult<()> {
+/// Records `byline` on message row `message`: `{"name": …, "email": …}`,
+/// either of them `null`.
+pub(super) fn record(
+    conn: &mut PgConnection,
+    message: i64,
+    byline: &BylineSuggestion,
+) -> QueryResult<()> {
     diesel::update(inbound_messages::table.find(message))
         .set(inbound_messages::forwarded_from.eq(serde_json::json!({
             "name": byline.name,

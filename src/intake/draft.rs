@@ -2,7 +2,9 @@
 //! cover note, sanitised HTML, word count, attachments, authentication. Pure.
 
 use super::IntakeLimits;
+use super::article_head::take_head;
 use super::auth_results::{SenderAuthentication, sender_authentication};
+use super::byline_suggestion::{BylineSuggestion, suggest};
 use super::documents::unread::unread_reason;
 use super::documents::{self, DocumentKind, MessageBudget};
 use super::letter::read_letter;
@@ -32,9 +34,9 @@ pub struct SubmissionDraft {
     pub attachments: Vec<DraftAttachment>,
     /// True when an attached document holds the article text.
     pub article_from_document: bool,
-    /// Whom a forwarded piece is probably by: the forwarded message's
-    /// sender, when it is not the mail's own.
-    pub byline_suggestion: Option<Mailbox>,
+    /// Whom the piece is probably by, when that is not the sender: its
+    /// byline line, the sender of the message that forwards it.
+    pub byline_suggestion: Option<BylineSuggestion>,
     pub authentication: SenderAuthentication,
 }
 
@@ -105,13 +107,13 @@ pub fn build_draft(
 
     let letter = read_letter(&email_body, is_forward(&mail.subject));
     let article_from_document = document.is_some();
-    let mut byline_suggestion = letter.forwarded_from.clone();
+    let mut forwarded_from = letter.forwarded_from.clone();
     let (body_text, body_html, cover_note, document_title) = match document {
         Some(doc) => {
             let text = normalise_text(&doc.text);
             let html = html::paragraphs_to_html(&text);
             let cover = (!email_body.is_empty()).then(|| email_body.clone());
-            byline_suggestion = byline_suggestion.or_else(|| forwarded_sender(forwarded));
+            forwarded_from = forwarded_from.or_else(|| forwarded_sender(forwarded));
             (text, html, cover, doc.title)
         }
         None => {
@@ -122,7 +124,7 @@ pub fn build_draft(
                 .filter(|letter| !letter.article.is_empty());
             let (article, cover) = match forwarded_letter {
                 Some(inner) => {
-                    byline_suggestion = forwarded_sender(forwarded);
+                    forwarded_from = forwarded_sender(forwarded);
                     let cover = [Some(email_body.clone()), inner.cover]
                         .into_iter()
                         .flatten()
@@ -152,12 +154,22 @@ pub fn build_draft(
         email_body
     };
 
-    let title = title_from_subject(&mail.subject)
-        .or_else(|| {
-            document_title
-                .map(|title| clean(title.trim()))
-                .filter(|title| !title.is_empty())
-        })
+    let known_title = title_from_subject(&mail.subject).or_else(|| {
+        document_title
+            .map(|title| clean(title.trim()))
+            .filter(|title| !title.is_empty())
+    });
+    // The title and byline atop the piece leave its text; the HTML is then
+    // the text's own, as whenever the article is less than the mail sent.
+    let head = take_head(&body_text, known_title.as_deref());
+    let (body_text, body_html) = if head.article == body_text {
+        (body_text, body_html)
+    } else {
+        let html = html::paragraphs_to_html(&head.article);
+        (head.article, html)
+    };
+    let title = known_title
+        .or(head.title)
         .or_else(|| first_line_title(&body_text))
         .unwrap_or_else(|| "(untitled)".to_string());
 
@@ -170,7 +182,7 @@ pub fn build_draft(
         letter: whole_letter,
         attachments,
         article_from_document,
-        byline_suggestion: byline_suggestion.filter(|byline| *byline != mail.sender),
+        byline_suggestion: suggest(head.byline, forwarded_from, &mail.sender),
         authentication: sender_authentication(
             mail.headers
                 .iter()
@@ -243,7 +255,10 @@ mod tests {
             "A title line\r\n\r\nThe article itself.\r\n--b--\r\n"
         ));
         assert!(d.article_from_document);
-        assert_eq!(d.body_text, "A title line\n\nThe article itself.");
+        assert_eq!(
+            d.body_text, "The article itself.",
+            "the title line is the title, not the text"
+        );
         assert_eq!(
             d.cover_note.as_deref(),
             Some("Dear editor, my piece is attached.")
@@ -253,6 +268,42 @@ mod tests {
             "an empty subject title falls back to the first line"
         );
         assert!(d.attachments[0].is_article);
+    }
+
+    #[test]
+    fn the_title_and_byline_atop_the_body_leave_text_and_html() {
+        let d = draft(concat!(
+            "From: Press Office <press@example.org>\r\nSubject: Op-Ed: Ports, not checkpoints\r\n",
+            "Content-Type: multipart/alternative; boundary=b\r\n\r\n",
+            "--b\r\nContent-Type: text/plain\r\n\r\n",
+            "Ports, not checkpoints\r\nBy Jane Doe, former minister\r\n\r\nThe port is full.\r\n\r\nIts end.\r\n",
+            "--b\r\nContent-Type: text/html\r\n\r\n",
+            "<p><b>Ports, not checkpoints</b><br>By Jane Doe, former minister</p><p>The port is full.</p><p>Its end.</p>\r\n",
+            "--b--\r\n"
+        ));
+        assert_eq!(d.title, "Ports, not checkpoints");
+        assert_eq!(d.body_text, "The port is full.\n\nIts end.");
+        assert_eq!(d.body_html, "<p>The port is full.</p>\n<p>Its end.</p>\n");
+        assert_eq!(d.word_count, 6);
+        assert_eq!(
+            d.byline_suggestion,
+            Some(BylineSuggestion {
+                name: Some("Jane Doe".into()),
+                email: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_mail_that_may_answer_a_piece_keeps_its_cover_note_apart_and_its_letter_whole() {
+        let d = draft(concat!(
+            "From: a@example.org\r\nSubject: Re: Op-Ed: Ports\r\n",
+            "In-Reply-To: <call@paper.example>\r\n\r\n",
+            "The port is full.\r\n\r\nIts end.\r\n\r\n-- \r\nAmal\r\n"
+        ));
+        assert_eq!(d.body_text, "The port is full.\n\nIts end.");
+        assert_eq!(d.cover_note.as_deref(), Some("--\nAmal"));
+        assert_eq!(d.letter, "The port is full.\n\nIts end.\n\n--\nAmal");
     }
 
     #[test]
@@ -294,18 +345,6 @@ mod tests {
             [unreadable, unreadable, unreadable, not_read, not_read, None],
             "every attachment is kept; the image is not a document"
         );
-    }
-
-    #[test]
-    fn a_mail_that_may_answer_a_piece_keeps_its_cover_note_apart_and_its_letter_whole() {
-        let d = draft(concat!(
-            "From: a@example.org\r\nSubject: Re: Op-Ed: Ports\r\n",
-            "In-Reply-To: <call@paper.example>\r\n\r\n",
-            "The port is full.\r\n\r\nIts end.\r\n\r\n-- \r\nAmal\r\n"
-        ));
-        assert_eq!(d.body_text, "The port is full.\n\nIts end.");
-        assert_eq!(d.cover_note.as_deref(), Some("--\nAmal"));
-        assert_eq!(d.letter, "The port is full.\n\nIts end.\n\n--\nAmal");
     }
 
     #[test]

@@ -9,10 +9,12 @@
 //! ([`poison`]): only a database that is away or busy makes a door answer
 //! "try again later".
 
+mod article_head;
 mod attachment;
 pub mod auth_results;
 mod body;
 mod byline;
+pub mod byline_suggestion;
 pub mod classify;
 pub mod decide;
 pub mod desk_list;
@@ -237,8 +239,8 @@ pub fn record_with(
         .and_then(|draft| draft.byline_suggestion.clone());
     poison::record(conn, raw, &prepared, config, |conn, report| {
         // A duplicate's row is the original's business, and a quarantined
-        // message keeps nothing read from it; any other message that
-        // forwards a piece says whose it is.
+        // message keeps nothing read from it; any other message that names
+        // whom its piece is by says so.
         let recorded = !matches!(report.outcome, Outcome::Duplicate | Outcome::Quarantined);
         if let Some(byline) = byline.as_ref().filter(|_| recorded) {
             byline::record(conn, report.message, byline)?;

@@ -40,8 +40,8 @@ pub struct SubmissionRecord {
     /// Withdrawn by the author, who has not consented again: no reopening
     /// yet (`withdrawal`).
     pub awaiting_author_consent: bool,
-    /// Who the piece is probably by when it came forwarded, `{"name", "email"}`
-    /// (`inbound_messages.forwarded_from`).
+    /// Who the piece is probably by when its mail says so (a byline line, a
+    /// forward), `{"name", "email"}` (`inbound_messages.forwarded_from`).
     pub forwarded_from: Option<serde_json::Value>,
     /// The piece's post on the site's WordPress, once it has one.
     pub wordpress_post: Option<crate::wordpress::store::WordpressPost>,
@@ -218,8 +218,8 @@ fn record(
     })
 }
 
-/// The sender of the piece the submission's message forwarded, NULL for
-/// most: one probe by primary key.
+/// Whom the submission's message says its piece is by (a byline line, a
+/// forward), NULL for most: one probe by primary key.
 #[diesel::dsl::auto_type]
 fn forwarded_from() -> _ {
     inbound_messages::table

@@ -4,6 +4,7 @@
 pub mod diff;
 mod div_paragraphs;
 pub mod fingerprint;
+pub mod fold;
 pub mod html;
 pub mod marker;
 

@@ -1,8 +1,8 @@
 //! Mail as the real mail programs send it (tests/data/real_mail, made by its
 //! `make.py`): each file through `oped ingest`, then read back as an editor
 //! reads it, `GET /api/v1/submissions/{id}`: the article's first and last
-//! sentences, the cover note, the title, the author, the byline a forward
-//! suggests, the attachments kept.
+//! sentences, the cover note, the title, the author, the byline suggested
+//! (by a forward, or the piece's own byline line), the attachments kept.
 
 use crate::common;
 
@@ -84,6 +84,8 @@ real_mail_tests! {
     gmail_div_lines_become_html_paragraphs: "13-gmail-div-paragraphs.eml",
     yahoo_div_lines_become_html_paragraphs: "14-yahoo-div-paragraphs.eml",
     a_libreoffice_pdf_keeps_its_paragraphs: "15-libreoffice-pdf.eml",
+    a_word_document_s_arabic_title_and_byline_leave_the_article: "16-word-arabic-title-byline.eml",
+    a_pasted_title_and_byline_leave_the_article: "17-gmail-pasted-title-byline.eml",
 }
 
 fn check_piece(file: &str, facts: &Value, piece: &Value) {
@@ -99,7 +101,7 @@ fn check_piece(file: &str, facts: &Value, piece: &Value) {
     assert_eq!(
         piece["byline_suggestion"],
         facts.get("byline").cloned().unwrap_or(Value::Null),
-        "{file}: the byline a forward suggests"
+        "{file}: the byline suggested"
     );
 
     let article = piece["body_text"].as_str().unwrap();

@@ -109,10 +109,17 @@ def write(name, msg):
         out.write(data)
 
 
-def docx(paragraphs):
-    body = "".join(
-        f'<w:p><w:r><w:t xml:space="preserve">{p}</w:t></w:r></w:p>' for p in paragraphs
-    )
+def docx(paragraphs, bold=(), rtl=False):
+    """Paragraphs as Word writes them; those whose index is in `bold` in
+    bold (a title), and with `rtl` each paragraph and run right to left, as
+    Word marks Arabic text."""
+    def paragraph(n, text):
+        ppr = "<w:pPr><w:bidi/></w:pPr>" if rtl else ""
+        rpr = ("<w:b/>" if n in bold else "") + ("<w:rtl/>" if rtl else "")
+        rpr = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
+        return f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+
+    body = "".join(paragraph(n, p) for n, p in enumerate(paragraphs))
     document = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
@@ -453,6 +460,52 @@ def libreoffice_pdf():
     write("15-libreoffice-pdf.eml", msg)
 
 
+ELECTIONS = [
+    "لم تعد الانتخابات في ليبيا مطلباً شعبياً فحسب، بل صارت شرطاً لبقاء الدولة نفسها بعد عقد من الانقسام.",
+    "فالمؤسسات المنقسمة لا تستطيع أن تضع ميزانية واحدة، ولا أن تحاسب أحداً على إنفاقها.",
+    "إن توحيد الميزانية هو الخطوة الأولى نحو انتخابات يثق الناس بنتائجها.",
+]
+
+
+def word_arabic_title_byline():
+    # The author's office sends the .docx: its title again in bold (spelt
+    # with the hamza the subject leaves out), then "بقلم: …", then the piece;
+    # the subject carries "مقال رأي" beside the marker.
+    document = MIMEBase("application", "vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        name="elections.docx")
+    document.set_payload(docx(["مستقبل الإنتخابات في ليبيا", "بقلم: د. سالم الورفلي"] + ELECTIONS,
+                              bold={0}, rtl=True))
+    __import__("email.encoders").encoders.encode_base64(document)
+    document.add_header("Content-Disposition", "attachment", filename="elections.docx")
+    msg = MIMEMultipart("mixed", boundary="------------5d6e7f8091a2b3c4d5e6f708")
+    msg.attach(text_part("السادة المحررين،\r\n\r\nمرفق مقال الدكتور سالم للنشر في صفحة الرأي.\r\n\r\nمع التحية\r\n", cte="quoted-printable"))
+    msg.attach(document)
+    headers(msg, formataddr(("مكتب الدكتور سالم", "office.warfalli@example.ly")),
+            Header("Op-Ed: مقال رأي: مستقبل الانتخابات في ليبيا", "utf-8").encode(),
+            "<e1f2a3b4-word-arabic-byline@example.ly>",
+            extra=[("User-Agent", "Microsoft Outlook 16.0")])
+    write("16-word-arabic-title-byline.eml", msg)
+
+
+def gmail_pasted_title_byline():
+    # A press office pastes a member's piece into Gmail as it stands in the
+    # document: the title in bold (Gmail's plain text writes it *between
+    # stars*), the byline with the author's affiliation, then the text.
+    title, byline = "Ports, not checkpoints", "By Amal Haddad, economist in Sabha"
+    plain = f"*{title}*\r\n{byline}\r\n\r\n" + "\r\n\r\n".join(PORTS) + "\r\n"
+    html = (
+        f'<div dir="ltr"><div><b>{title}</b></div><div>{byline}</div><div><br></div>'
+        + '<div><br></div>'.join(f"<div>{p}</div>" for p in PORTS)
+        + "</div>\r\n"
+    )
+    msg = MIMEMultipart("alternative", boundary="0000000000001a2b3c4d5e6f7081")
+    msg.attach(text_part(plain, charset="UTF-8", cte="quoted-printable"))
+    msg.attach(quoted_printable_html(html))
+    headers(msg, formataddr(("Sabha Economic Forum", "press@sabha-forum.example")),
+            "Op-Ed: Ports, not checkpoints", "<CAForum+pasted=gmail-0a1b2c3d4e5f6071@mail.gmail.com>")
+    write("17-gmail-pasted-title-byline.eml", msg)
+
+
 if __name__ == "__main__":
     thunderbird_flowed()
     apple_flowed_delsp()
@@ -469,3 +522,5 @@ if __name__ == "__main__":
     gmail_div_paragraphs()
     yahoo_div_paragraphs()
     libreoffice_pdf()
+    word_arabic_title_byline()
+    gmail_pasted_title_byline()
