@@ -6,7 +6,7 @@ use super::Outcome;
 use super::auth_results::AuthVerdict;
 use super::draft::SubmissionDraft;
 use crate::domain::SubmissionId;
-use crate::submissions::near_duplicates::NearDuplicate as Similar;
+use crate::submissions::near_duplicates::NearDuplicate;
 use crate::text::fingerprint::Fingerprint;
 use crate::workflow::State;
 
@@ -118,8 +118,8 @@ pub const RESEND_FROM: f32 = 0.8;
 /// that a new piece from `sender` resends, if any, with their similarity.
 /// Only the same author's: a near-copy from someone else is a new piece that
 /// editors see flagged, not a reply.
-pub fn resend_of(sender: &str, similar: &[Similar]) -> Option<(Thread, f32)> {
-    similar
+pub fn resend_of(sender: &str, near_duplicates: &[NearDuplicate]) -> Option<(Thread, f32)> {
+    near_duplicates
         .iter()
         .filter(|piece| piece.similarity >= RESEND_FROM)
         .filter(|piece| matches!(piece.state, State::Draft | State::InReview))
@@ -291,8 +291,8 @@ mod tests {
         assert!(!acknowledge(&draft(false, AuthVerdict::Fail)));
     }
 
-    fn similar(id: i64, author: &str, state: State, similarity: f32) -> Similar {
-        Similar {
+    fn near_duplicate(id: i64, author: &str, state: State, similarity: f32) -> NearDuplicate {
+        NearDuplicate {
             id,
             reference: format!("OE-2026-{id:04}"),
             author_email: author.into(),
@@ -304,10 +304,10 @@ mod tests {
     #[test]
     fn a_resend_is_the_same_authors_open_piece_and_nobody_elses() {
         let found = [
-            similar(1, "someone@else.example", State::Draft, 0.99),
-            similar(2, "amal@example.net", State::Published, 0.97),
-            similar(3, "Amal@Example.NET", State::InReview, 0.93),
-            similar(4, "amal@example.net", State::Draft, 0.85),
+            near_duplicate(1, "someone@else.example", State::Draft, 0.99),
+            near_duplicate(2, "amal@example.net", State::Published, 0.97),
+            near_duplicate(3, "Amal@Example.NET", State::InReview, 0.93),
+            near_duplicate(4, "amal@example.net", State::Draft, 0.85),
         ];
         let (thread, similarity) = resend_of("amal@example.net", &found).unwrap();
         assert_eq!(thread.submission_id, SubmissionId(3));
@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(
             resend_of(
                 "amal@example.net",
-                &[similar(5, "amal@example.net", State::Draft, 0.7)]
+                &[near_duplicate(5, "amal@example.net", State::Draft, 0.7)]
             ),
             None,
             "similar is not the same piece"

@@ -24,7 +24,7 @@ use crate::schema::{
     submissions,
 };
 use crate::submissions::revision::{self, NewText, Origin};
-use crate::submissions::{lock, near_duplicates as similar, proposals};
+use crate::submissions::{lock, near_duplicates, proposals};
 
 /// The raw bytes as they are kept, and the size the message had on arrival.
 #[derive(Clone, Copy)]
@@ -117,8 +117,8 @@ pub(super) fn record(
     // A new piece is compared with the last months' pieces; one that
     // resends its author's open piece is filed with it.
     let fingerprint = drafted.and_then(|drafted| drafted.fingerprint.as_ref());
-    let similar = match (fingerprint, thread) {
-        (Some(print), None) => similar::find(conn, print, received_at)?,
+    let found = match (fingerprint, thread) {
+        (Some(print), None) => near_duplicates::find(conn, print, received_at)?,
         _ => Vec::new(),
     };
     let answered = match thread {
@@ -126,7 +126,7 @@ pub(super) fn record(
             thread,
             resend: None,
         }),
-        None => match decide::resend_of(&mail.sender.email, &similar) {
+        None => match decide::resend_of(&mail.sender.email, &found) {
             // Locked and read again, as `find_thread` does: what the reply
             // may do to the text depends on the state it is in now.
             Some((open_piece, similarity)) => lock::find_locked(conn, open_piece.submission_id)?
@@ -164,7 +164,7 @@ pub(super) fn record(
             let (submission_id, reference, title) =
                 create_submission(conn, message_row, analysis, draft, received_at, respond_by)?;
             if let Some(print) = &drafted.fingerprint {
-                similar::remember(conn, submission_id.0, received_at, print, &similar)?;
+                near_duplicates::remember(conn, submission_id.0, received_at, print, &found)?;
             }
             acknowledge(
                 conn,
@@ -586,8 +586,8 @@ pub fn promote(
             window.respond_by(received_at),
         )?;
         if let Some(print) = &drafted.fingerprint {
-            let found = similar::find(conn, print, received_at)?;
-            similar::remember(conn, submission_id.0, received_at, print, &found)?;
+            let found = near_duplicates::find(conn, print, received_at)?;
+            near_duplicates::remember(conn, submission_id.0, received_at, print, &found)?;
         }
         tracing::info!(message = message_row.0, %reference, "message promoted to a submission");
         Ok(submission_id.0)
