@@ -444,12 +444,16 @@ impl From<ProposalRow> for ProposalView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CorrespondenceView {
-    /// `inbound` (from the author) or `outbound` (sent by the desk).
+    /// `inbound` (mail in: from the author, or filed by an editor) or
+    /// `outbound` (sent by the desk).
     #[schema(value_type = String)]
     pub direction: Direction,
     pub subject: Option<String>,
     pub body_text: String,
     pub at: DateTime<Utc>,
+    /// The sender of an inbound letter: the author, or someone whose mail
+    /// an editor filed with the piece from the inbox.
+    pub sender_email: Option<String>,
 }
 
 impl From<CorrespondenceRow> for CorrespondenceView {
@@ -459,6 +463,7 @@ impl From<CorrespondenceRow> for CorrespondenceView {
             subject: row.subject,
             body_text: row.body_text,
             at: row.created_at,
+            sender_email: row.sender_email,
         }
     }
 }

@@ -133,7 +133,7 @@ async fn render(
             .map(|(id, name)| json!({ "id": id, "name": name }))
             .collect::<Vec<_>>(),
         "proposals": proposals_with_changes(proposals, &piece.body_text),
-        "letters": letters_newest_first(letters),
+        "letters": letters_newest_first(letters, &piece.author.email),
         "corrections": fixes.into_iter().map(CorrectionView::from).collect::<Vec<_>>(),
         "may_correct": actor.role.includes(Role::Publisher) && piece.state == State::Published,
         "max_correction_chars": MAX_CORRECTION_CHARS,
@@ -189,16 +189,27 @@ fn proposals_with_changes(
 
 /// The mail of the piece's thread as the API lists it, newest first, each
 /// with the id "use this text" names.
-fn letters_newest_first(letters: Vec<store::CorrespondenceRow>) -> Vec<serde_json::Value> {
+/// Each letter (newest first) with who sent it: the author, the desk, or
+/// someone else whose mail an editor filed with the piece.
+fn letters_newest_first(
+    letters: Vec<store::CorrespondenceRow>,
+    author_email: &str,
+) -> Vec<serde_json::Value> {
     letters
         .into_iter()
         .rev()
         .map(|letter| {
             let id = letter.id;
-            let from_author = letter.direction == Direction::Inbound;
-            let carries_text = from_author && !letter.body_text.trim().is_empty();
+            let inbound = letter.direction == Direction::Inbound;
+            let from_author = inbound
+                && letter
+                    .sender_email
+                    .as_deref()
+                    .is_none_or(|sender| sender.eq_ignore_ascii_case(author_email));
+            let carries_text = inbound && !letter.body_text.trim().is_empty();
             json!({
                 "id": id,
+                "inbound": inbound,
                 "from_author": from_author,
                 "carries_text": carries_text,
                 "letter": CorrespondenceView::from(letter),

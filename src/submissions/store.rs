@@ -871,10 +871,14 @@ pub struct CorrespondenceRow {
     pub subject: Option<String>,
     pub body_text: String,
     pub created_at: DateTime<Utc>,
+    /// Who sent a letter that came in: the author, or (mail an editor filed
+    /// with the piece from the inbox) someone else.
+    pub sender_email: Option<String>,
 }
 
 pub fn correspondence(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<CorrespondenceRow>> {
     letters::table
+        .left_join(inbound_messages::table)
         .filter(letters::submission_id.eq(id))
         .order((letters::created_at, letters::id))
         .select((
@@ -883,6 +887,7 @@ pub fn correspondence(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<Corre
             letters::subject,
             letters::body_text,
             letters::created_at,
+            inbound_messages::sender_email.nullable(),
         ))
         .load(conn)
 }
