@@ -81,6 +81,8 @@ diesel::table! {
         raw_sha256 -> Text,
         submission_id -> Nullable<Int8>,
         forwarded_from -> Nullable<Jsonb>,
+        dismissed_at -> Nullable<Timestamptz>,
+        dismissed_by -> Nullable<Int8>,
     }
 }
 
@@ -286,6 +288,7 @@ diesel::joinable!(author_links -> submissions (submission_id));
 diesel::joinable!(correspondence -> inbound_messages (inbound_message_id));
 diesel::joinable!(correspondence -> submissions (submission_id));
 diesel::joinable!(desk_sessions -> users (user_id));
+diesel::joinable!(inbound_messages -> users (dismissed_by));
 diesel::joinable!(outbox -> submissions (submission_id));
 diesel::joinable!(proposed_revisions -> inbound_messages (inbound_message_id));
 diesel::joinable!(proposed_revisions -> submissions (submission_id));

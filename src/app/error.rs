@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::auth::accounts::AuthError;
 use crate::db::errors::{DbFailure, classify};
-use crate::intake::{IntakeError, PromoteError};
+use crate::intake::{InboxError, IntakeError};
 use crate::outbox::deliveries::RetryError;
 use crate::submissions::PieceError;
 use crate::submissions::edit::FieldError;
@@ -214,19 +214,25 @@ impl From<IntakeError> for ApiError {
     }
 }
 
-impl From<PromoteError> for ApiError {
-    fn from(err: PromoteError) -> Self {
+impl From<InboxError> for ApiError {
+    fn from(err: InboxError) -> Self {
         match err {
-            PromoteError::NotFound => ApiError::not_found("message"),
-            PromoteError::NotInInbox => {
+            InboxError::NotFound => ApiError::not_found("message"),
+            InboxError::NotInInbox => {
                 ApiError::new(StatusCode::CONFLICT, "not_in_inbox", err.to_string())
             }
-            PromoteError::Unreadable(_) => ApiError::new(
+            // The typed reference is named, so the desk can show it beside
+            // the field it came from.
+            InboxError::UnknownReference(_) => ApiError {
+                field: Some("reference"),
+                ..ApiError::new(StatusCode::NOT_FOUND, "unknown_reference", err.to_string())
+            },
+            InboxError::Unreadable(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unreadable_message",
                 err.to_string(),
             ),
-            PromoteError::Database(err) => err.into(),
+            InboxError::Database(err) => err.into(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The inbox: mail that did not become a submission (unmatched, or
-//! quarantined by the intake's limits), newest first, each with a button
-//! that makes a submission of it (`app::inbox::promote_message`).
+//! quarantined by the intake's limits), newest first, what waits or what
+//! was dismissed, each row leading to the message (`inbox_message`); and
+//! the buttons that make a piece of a message, dismiss or restore it. Every
+//! act is a use case of `app::inbox`, as the API's.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,26 +10,30 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::csrf::Posted;
+use super::outcome;
 use super::piece::piece_url;
 use super::session::Editor;
 use super::signin::NoFields;
 use super::views::{self, DeskError};
 use crate::app::AppState;
 use crate::app::error::ApiError;
-use crate::app::inbox::{InboxItem, promote_message};
+use crate::app::inbox::{self, Listing};
 use crate::app::paging;
-use crate::auth::Role;
-use crate::db::cursor::Cursor;
-use crate::domain::Outcome;
-use crate::intake::inbox;
 
 const PAGE_SIZE: i64 = 25;
+
+/// The list, or the dismissed mail with `?dismissed=1`.
+pub const INBOX: &str = "/desk/inbox";
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct InboxQuery {
     outcome: String,
+    /// `1`: the dismissed mail.
+    dismissed: String,
     cursor: String,
+    /// What was just done, for the message at the top.
+    done: String,
 }
 
 pub async fn show(
@@ -38,33 +44,36 @@ pub async fn show(
     let query = query
         .map_err(|_| DeskError::bad_request("the address of this page is not one the desk makes"))?
         .into_inner();
-    let outcomes: &'static [Outcome] = match query.outcome.as_str() {
-        "" => &[Outcome::Unmatched, Outcome::Quarantined],
-        "unmatched" => &[Outcome::Unmatched],
-        "quarantined" => &[Outcome::Quarantined],
-        other => {
-            return Err(DeskError::bad_request(format!(
-                "the inbox holds unmatched and quarantined mail, not {other:?}"
-            )));
+    let outcomes = inbox::outcomes_named(&query.outcome).ok_or_else(|| {
+        DeskError::bad_request(format!(
+            "the inbox holds unmatched and quarantined mail, not {:?}",
+            query.outcome
+        ))
+    })?;
+    let dismissed = match query.dismissed.as_str() {
+        "" => false,
+        "1" => true,
+        _ => {
+            return Err(DeskError::bad_request(
+                "the address of this page is not one the desk makes",
+            ));
         }
     };
-    let after = paging::cursor(Some(&query.cursor)).map_err(DeskError::from)?;
-    let (actor, rows) = editor
-        .caller
-        .db(&state, Role::Editor, move |conn, _| {
-            Ok(inbox::list(conn, outcomes, after, PAGE_SIZE)?)
-        })
-        .await?;
-    let mut items: Vec<InboxItem> = rows.into_iter().map(InboxItem::from).collect();
-    let next = paging::finish_page(&mut items, PAGE_SIZE, |last| Cursor {
-        received_at: last.received_at,
-        id: last.id,
-    })
-    .map(|cursor| {
+    let listing = Listing {
+        outcomes,
+        dismissed,
+        after: paging::cursor(Some(&query.cursor)).map_err(DeskError::from)?,
+        limit: PAGE_SIZE,
+    };
+    let (actor, items, next) = inbox::list_messages(&state, editor.caller, listing).await?;
+    let next = next.map(|cursor| {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         url.append_pair("outcome", &query.outcome);
+        if dismissed {
+            url.append_pair("dismissed", "1");
+        }
         url.append_pair("cursor", &cursor);
-        format!("/desk/inbox?{}", url.finish())
+        format!("{INBOX}?{}", url.finish())
     });
     let key = state.tokens.cookie_key();
     views::page(
@@ -74,10 +83,22 @@ pub async fn show(
         json!({
             "items": items,
             "outcome": query.outcome,
+            "dismissed": dismissed,
             "next": next,
+            "done": outcome::done_message(&query.done),
             "csrf": editor.session.csrf_token(key),
         }),
     )
+}
+
+/// The message id in the address; anything else is no message.
+pub(super) fn message_id(raw: &str) -> Result<i64, DeskError> {
+    raw.parse()
+        .map_err(|_| DeskError::from(ApiError::not_found("message")).back_to(INBOX.into()))
+}
+
+pub(super) fn message_url(id: i64) -> String {
+    format!("{INBOX}/{id}")
 }
 
 pub async fn promote(
@@ -86,11 +107,50 @@ pub async fn promote(
     _form: Posted<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| DeskError::from(ApiError::not_found("message")))?;
-    let (_, record) = promote_message(&state, editor.caller, id)
+    let id = message_id(&id)?;
+    let (_, promotion) = inbox::promote_message(&state, editor.caller, id)
         .await
-        .map_err(|err| DeskError::from(err).back_to("/desk/inbox".into()))?;
-    Ok(views::see_other(&piece_url(record.row.id)))
+        .map_err(|err| DeskError::from(err).back_to(message_url(id)))?;
+    let done = if promotion.acknowledged {
+        outcome::PROMOTED
+    } else {
+        outcome::PROMOTED_UNACKNOWLEDGED
+    };
+    Ok(views::see_other(&format!(
+        "{}?done={done}",
+        piece_url(promotion.record.row.id)
+    )))
+}
+
+pub async fn dismiss(
+    editor: Editor,
+    id: web::Path<String>,
+    _form: Posted<NoFields>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = message_id(&id)?;
+    inbox::dismiss_message(&state, editor.caller, id)
+        .await
+        .map_err(|err| DeskError::from(err).back_to(message_url(id)))?;
+    Ok(views::see_other(&format!(
+        "{INBOX}?done={}",
+        outcome::DISMISSED
+    )))
+}
+
+pub async fn restore(
+    editor: Editor,
+    id: web::Path<String>,
+    _form: Posted<NoFields>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DeskError> {
+    let id = message_id(&id)?;
+    inbox::restore_message(&state, editor.caller, id)
+        .await
+        .map_err(|err| DeskError::from(err).back_to(message_url(id)))?;
+    Ok(views::see_other(&format!(
+        "{}?done={}",
+        message_url(id),
+        outcome::RESTORED
+    )))
 }

@@ -11,6 +11,7 @@ mod assignment;
 mod csrf;
 mod edit;
 mod inbox;
+mod inbox_message;
 mod outcome;
 mod piece;
 mod preview;
@@ -117,7 +118,11 @@ pub fn routes(settings: DeskSettings) -> impl FnOnce(&mut web::ServiceConfig) {
                 .route("/pieces/{id}/edit", web::get().to(edit::form))
                 .route("/pieces/{id}/edit", web::post().to(edit::save))
                 .route("/inbox", web::get().to(inbox::show))
+                .route("/inbox/{id}", web::get().to(inbox_message::show))
                 .route("/inbox/{id}/promote", web::post().to(inbox::promote))
+                .route("/inbox/{id}/attach", web::post().to(inbox_message::attach))
+                .route("/inbox/{id}/dismiss", web::post().to(inbox::dismiss))
+                .route("/inbox/{id}/restore", web::post().to(inbox::restore))
                 .route("/password", web::get().to(account::password_form))
                 .route("/password", web::post().to(account::change_password))
                 .route("/accounts", web::get().to(account::accounts))

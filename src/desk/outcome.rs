@@ -4,6 +4,7 @@
 //! words an editor uses rather than the API's field names).
 
 use crate::app::error::ApiError;
+use crate::intake::subject::typed_reference;
 use crate::workflow::Action;
 use crate::workflow::machine::emails_author;
 
@@ -56,7 +57,19 @@ pub const TEXT_USED: &str = "text-used";
 pub const TEXT_SET_ASIDE: &str = "text-set-aside";
 pub const CORRECTED: &str = "corrected";
 pub const REASSIGNED: &str = "reassigned";
+pub const REVISION_RESTORED: &str = "revision-restored";
+/// The inbox's acts, on the inbox's and the new piece's addresses.
+pub const DISMISSED: &str = "dismissed";
 pub const RESTORED: &str = "restored";
+pub const PROMOTED: &str = "promoted";
+pub const PROMOTED_UNACKNOWLEDGED: &str = "promoted-unacknowledged";
+/// Followed by the piece's reference: `attached-OE-2026-0042`.
+pub const ATTACHED_TO: &str = "attached-";
+
+/// `?done=` after a message was filed with the piece `reference`.
+pub fn attached_to(reference: &str) -> String {
+    format!("{ATTACHED_TO}{reference}")
+}
 
 /// The message for `?done=…`; `None` for anything the desk did not send.
 pub fn done_message(done: &str) -> Option<String> {
@@ -67,13 +80,30 @@ pub fn done_message(done: &str) -> Option<String> {
         TEXT_SET_ASIDE => Some("The author's text was set aside"),
         CORRECTED => Some("Correction added — readers and the site see it"),
         REASSIGNED => Some("Reassigned"),
-        RESTORED => {
+        REVISION_RESTORED => {
             Some("Revision restored — it is the piece's text again, kept as a new revision")
         }
+        DISMISSED => Some("Dismissed — it is kept under “Dismissed”"),
+        RESTORED => Some("Restored — it waits in the inbox again"),
+        PROMOTED => Some("Made a piece — the author was acknowledged"),
+        PROMOTED_UNACKNOWLEDGED => Some(
+            "Made a piece — the author was not acknowledged (the sender failed the check, \
+             or the acknowledgement limit was reached)",
+        ),
         _ => None,
     };
     if let Some(fixed) = fixed {
         return Some(fixed.to_string());
+    }
+    // Only a reference the desk itself could have written is repeated.
+    if let Some(reference) = done
+        .strip_prefix(ATTACHED_TO)
+        .and_then(typed_reference)
+        .filter(|reference| done == attached_to(reference))
+    {
+        return Some(format!(
+            "Attached to {reference} — it is on the piece's correspondence"
+        ));
     }
     let action: Action = done.parse().ok()?;
     let what = match action {
@@ -111,12 +141,26 @@ pub fn refusal(err: &ApiError) -> (Option<&'static str>, String) {
         }
         (Some("publish_at"), _) => "Choose when it is published.".to_string(),
         (Some("note"), "invalid_field") => "This needs a note: write one.".to_string(),
+        (Some("reference"), "unknown_reference") => {
+            format!(
+                "{}: check it on the piece's page.",
+                capitalised(&err.detail)
+            )
+        }
+        (Some("reference"), _) => "Type a piece's reference, such as OE-2026-0042.".to_string(),
         (Some("note"), _) => "The author has not confirmed that the piece is exclusive: \
                               say in the note why it goes ahead."
             .to_string(),
         _ => err.detail.replace('`', ""),
     };
     (err.field, message)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 #[cfg(test)]
@@ -134,6 +178,21 @@ mod tests {
         assert_eq!(done_message("note").as_deref(), Some("Note added"));
         assert_eq!(done_message("<script>"), None);
         assert_eq!(done_message("author_withdraw"), None);
+    }
+
+    #[test]
+    fn after_an_inbox_act_the_desk_says_what_became_of_the_mail() {
+        assert_eq!(
+            done_message(&attached_to("OE-2026-0042")).as_deref(),
+            Some("Attached to OE-2026-0042 — it is on the piece's correspondence")
+        );
+        assert_eq!(done_message("attached-<b>"), None);
+        assert_eq!(done_message("attached-oe-2026-0042"), None);
+        assert_eq!(
+            done_message(PROMOTED).as_deref(),
+            Some("Made a piece — the author was acknowledged")
+        );
+        assert!(done_message(DISMISSED).unwrap().starts_with("Dismissed"));
     }
 
     #[test]

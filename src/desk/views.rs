@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::app::error::ApiError;
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("base.html", include_str!("../../templates/desk/base.html")),
     (
         "signin.html",
@@ -59,6 +59,10 @@ const TEMPLATES: [(&str, &str); 15] = [
     (
         "inbox.html",
         include_str!("../../templates/desk/inbox.html"),
+    ),
+    (
+        "inbox_message.html",
+        include_str!("../../templates/desk/inbox_message.html"),
     ),
     (
         "password.html",

@@ -161,6 +161,19 @@ pub fn reply_text(state: State, draft: &SubmissionDraft) -> ReplyText {
     }
 }
 
+/// What the text of a message an editor files with a piece does to it:
+/// the author's is read as their reply would be ([`reply_text`]); anyone
+/// else's (a co-author, a translator, the author from another address)
+/// never changes the piece by itself and waits for an editor, since the
+/// filing says whose piece the mail concerns, not that its sender may
+/// rewrite it.
+pub fn filed_text(state: State, draft: &SubmissionDraft, from_author: bool) -> ReplyText {
+    match reply_text(state, draft) {
+        ReplyText::Apply if !from_author => ReplyText::Propose,
+        text => text,
+    }
+}
+
 /// An acknowledgement goes to a new submission's sender unless their
 /// address failed DMARC: the mail is kept for editors, but the address is
 /// probably someone else's, and we do not write to forgery victims.
@@ -321,5 +334,19 @@ mod tests {
             "similar is not the same piece"
         );
         assert_eq!(resend_of("nobody@example.org", &found), None);
+    }
+
+    #[test]
+    fn a_filed_text_from_anyone_but_the_author_only_waits() {
+        let verified = draft(true, AuthVerdict::Pass);
+        assert_eq!(filed_text(State::Draft, &verified, true), ReplyText::Apply);
+        assert_eq!(
+            filed_text(State::Draft, &verified, false),
+            ReplyText::Propose
+        );
+        assert_eq!(
+            filed_text(State::Draft, &draft(false, AuthVerdict::Pass), false),
+            ReplyText::Unchanged
+        );
     }
 }

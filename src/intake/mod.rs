@@ -31,7 +31,7 @@ mod quoted;
 mod signature;
 mod store;
 
-pub use store::{PromoteError, promotable, promote};
+pub use inbox::InboxError;
 pub mod subject;
 pub mod wrappers;
 
@@ -251,10 +251,24 @@ pub fn record_with(
 
 /// Prepares an inbox message that an editor promotes: unlike [`prepare`],
 /// it reads the mail as a submission whatever its subject says.
-pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, PromoteError> {
+pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, InboxError> {
+    prepare_draft(raw, config, true)
+}
+
+/// Prepares an inbox message that an editor files with a piece: read as a
+/// reply is, whatever its subject says.
+pub fn prepare_filing(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, InboxError> {
+    prepare_draft(raw, config, false)
+}
+
+fn prepare_draft(
+    raw: &[u8],
+    config: &IntakeConfig,
+    new_piece: bool,
+) -> Result<Prepared, InboxError> {
     match analyse(raw, config) {
         Analysis::Mail(mail) => {
-            let prospect = Prospect::Draft(Box::new(drafted(&mail, config, true)));
+            let prospect = Prospect::Draft(Box::new(drafted(&mail, config, new_piece)));
             Ok(Prepared {
                 reading: Reading::Mail {
                     analysis: mail,
@@ -263,7 +277,7 @@ pub fn prepare_promotion(raw: &[u8], config: &IntakeConfig) -> Result<Prepared, 
                 arrived_size: None,
             })
         }
-        Analysis::Quarantine(reason) => Err(PromoteError::Unreadable(reason.to_string())),
+        Analysis::Quarantine(reason) => Err(InboxError::Unreadable(reason.to_string())),
     }
 }
 

@@ -13,7 +13,6 @@ use super::parse::QuarantineReason;
 use super::{IngestReport, MailAnalysis, Outcome, Prepared, Reading, sha256_hex};
 use crate::author_link::store as author_links;
 use crate::author_link::token::RawToken;
-use crate::calendar::ResponseWindow;
 use crate::config::IntakeConfig;
 use crate::db::models::{
     NewAttachment, NewCorrespondence, NewInboundMessage, NewSubmission, NewThreadId,
@@ -180,8 +179,9 @@ pub(super) fn record(
             report.title = Some(title);
         }
         Plan::Reply { answered, draft } => {
+            let text = decide::reply_text(answered.thread.state, draft);
             let (reference, title) =
-                attach_reply(conn, message_row, answered.thread, analysis, draft)?;
+                attach_reply(conn, message_row, answered.thread, analysis, draft, text)?;
             tracing::info!(message = message_row.0, %reference, "reply attached");
             report.reference = Some(reference);
             report.title = Some(title);
@@ -195,8 +195,9 @@ pub(super) fn record(
     Ok(report)
 }
 
-/// Queues the acknowledgement of a new submission, within the limits.
-fn acknowledge(
+/// Queues the acknowledgement of a new submission, within the limits;
+/// whether it was queued.
+pub(super) fn acknowledge(
     conn: &mut PgConnection,
     message_row: InboundMessageId,
     submission_id: SubmissionId,
@@ -204,13 +205,13 @@ fn acknowledge(
     draft: &SubmissionDraft,
     config: &IntakeConfig,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     if !decide::acknowledge(draft) {
         tracing::info!(
             message = message_row.0,
             "not acknowledged: the sender failed DMARC"
         );
-        return Ok(());
+        return Ok(false);
     }
     let limits = crate::outbox::AcknowledgementLimits {
         per_sender_per_hour: config.ack_limit_per_hour,
@@ -236,7 +237,7 @@ fn acknowledge(
             "not acknowledged: the acknowledgement limit was reached"
         );
     }
-    Ok(())
+    Ok(queued)
 }
 
 fn report(outcome: Outcome, message: InboundMessageId, detail: Option<String>) -> IngestReport {
@@ -325,7 +326,7 @@ fn find_thread(conn: &mut PgConnection, analysis: &MailAnalysis) -> QueryResult<
     }))
 }
 
-fn create_submission(
+pub(super) fn create_submission(
     conn: &mut PgConnection,
     message_row: InboundMessageId,
     analysis: &MailAnalysis,
@@ -366,13 +367,15 @@ fn create_submission(
 
 /// Files the reply as correspondence with its attachments. A new text in it
 /// (a document) replaces the piece's or waits as a proposed revision, as
-/// [`decide::reply_text`] says.
-fn attach_reply(
+/// `text` says ([`decide::reply_text`], or [`decide::filed_text`] for mail
+/// an editor files).
+pub(super) fn attach_reply(
     conn: &mut PgConnection,
     message_row: InboundMessageId,
     thread: Thread,
     analysis: &MailAnalysis,
     draft: &SubmissionDraft,
+    text: ReplyText,
 ) -> QueryResult<(String, String)> {
     let mail = &analysis.mail;
     let submission_id = thread.submission_id;
@@ -391,7 +394,7 @@ fn attach_reply(
     insert_attachments(conn, message_row, submission_id, draft)?;
 
     let verdict = draft.authentication.verdict;
-    match decide::reply_text(thread.state, draft) {
+    match text {
         ReplyText::Unchanged => {}
         ReplyText::Apply => {
             revision::replace_text(
@@ -511,85 +514,4 @@ diesel::define_sql_function! {
     /// sequence, which no transaction locks (see the migrations that
     /// introduced the sequence and this function).
     fn next_submission_reference(received_at: diesel::sql_types::Timestamptz) -> diesel::sql_types::Text;
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PromoteError {
-    #[error("no such message")]
-    NotFound,
-    #[error("only unmatched or quarantined mail that is not yet a submission can be promoted")]
-    NotInInbox,
-    #[error("the message cannot become a submission: {0}")]
-    Unreadable(String),
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-}
-
-/// The raw bytes of an inbox message (unmatched or quarantined, not yet a
-/// submission), to be prepared for promotion with no connection held.
-pub fn promotable(conn: &mut PgConnection, message_row: i64) -> Result<Vec<u8>, PromoteError> {
-    let (raw, outcome, linked): (Vec<u8>, Outcome, Option<i64>) = inbound_messages::table
-        .find(message_row)
-        .select((
-            inbound_messages::raw,
-            inbound_messages::outcome,
-            inbound_messages::submission_id,
-        ))
-        .first(conn)
-        .optional()?
-        .ok_or(PromoteError::NotFound)?;
-    let in_inbox = matches!(outcome, Outcome::Unmatched | Outcome::Quarantined);
-    if !in_inbox || linked.is_some() {
-        return Err(PromoteError::NotInInbox);
-    }
-    Ok(raw)
-}
-
-/// Turns a message from the inbox into a new submission, as an editor
-/// decided; `prepared` comes from [`super::prepare_promotion`], made with no
-/// connection held. Its recorded intake outcome stays what it was; the link
-/// to the submission takes it out of the inbox. It is received now, and its
-/// response window runs from now.
-pub fn promote(
-    conn: &mut PgConnection,
-    message_row: i64,
-    prepared: Prepared,
-    window: &ResponseWindow,
-) -> Result<i64, PromoteError> {
-    let Reading::Mail {
-        analysis,
-        prospect: Prospect::Draft(drafted),
-    } = prepared.reading
-    else {
-        return Err(PromoteError::Unreadable(
-            "the message was not prepared as a submission".into(),
-        ));
-    };
-    let message_row = InboundMessageId(message_row);
-    conn.transaction(|conn| {
-        // Another editor may have promoted it meanwhile.
-        let linked: Option<i64> = inbound_messages::table
-            .find(message_row)
-            .select(inbound_messages::submission_id)
-            .for_update()
-            .first(conn)?;
-        if linked.is_some() {
-            return Err(PromoteError::NotInInbox);
-        }
-        let received_at = Utc::now();
-        let (submission_id, reference, _) = create_submission(
-            conn,
-            message_row,
-            &analysis,
-            &drafted.draft,
-            received_at,
-            window.respond_by(received_at),
-        )?;
-        if let Some(print) = &drafted.fingerprint {
-            let found = near_duplicates::find(conn, print, received_at)?;
-            near_duplicates::remember(conn, submission_id.0, received_at, print, &found)?;
-        }
-        tracing::info!(message = message_row.0, %reference, "message promoted to a submission");
-        Ok(submission_id.0)
-    })
 }

@@ -122,6 +122,17 @@ pub fn reference_in(subject: &str) -> Option<String> {
     found.all(|other| other == first).then_some(first)
 }
 
+static TYPED_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\[?\s*(OE-\d{4}-\d{4,9})\s*\]?\s*$").expect("valid regex")
+});
+
+/// A reference as an editor types it (`oe-2026-0042`, `[OE-2026-0042]`),
+/// in the form the desk keeps: `OE-2026-0042`. `None` for anything else.
+pub fn typed_reference(text: &str) -> Option<String> {
+    let found = TYPED_REFERENCE.captures(text)?;
+    Some(found[1].to_ascii_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +303,20 @@ mod tests {
     #[test]
     fn several_references_name_none() {
         assert_eq!(reference_in("Re: [OE-2026-0042] and [OE-2026-0001]"), None);
+    }
+
+    #[test]
+    fn a_typed_reference_is_read_in_any_case_and_nothing_else_is() {
+        assert_eq!(
+            typed_reference(" oe-2026-0042 ").as_deref(),
+            Some("OE-2026-0042")
+        );
+        assert_eq!(
+            typed_reference("[OE-2026-0042]").as_deref(),
+            Some("OE-2026-0042")
+        );
+        assert_eq!(typed_reference("OE-2026-0042 and OE-2026-0043"), None);
+        assert_eq!(typed_reference("OE-26-1"), None);
+        assert_eq!(typed_reference(""), None);
     }
 }

@@ -17,7 +17,7 @@ fn every_corpus_mail_gets_its_expected_outcome_and_facts() {
         serde_json::from_slice(&common::corpus_file("expected.json")).unwrap();
     let mut files: Vec<&String> = expected.keys().collect();
     files.sort();
-    assert_eq!(files.len(), 14, "the whole corpus is checked");
+    assert_eq!(files.len(), 16, "the whole corpus is checked");
 
     let mut conn = db.conn();
     // file name → inbound message row id

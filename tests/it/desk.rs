@@ -816,9 +816,10 @@ async fn unmatched_mail_is_promoted_from_the_inbox() {
         "{}",
         inbox.body
     );
-    let start = inbox.body.find("/desk/inbox/").unwrap();
+    let start = inbox.body.find("action=\"/desk/inbox/").unwrap() + "action=\"".len();
     let end = start + inbox.body[start..].find('"').unwrap();
     let action = inbox.body[start..end].to_string();
+    assert!(action.ends_with("/promote"), "{action}");
 
     let promoted = editor
         .post(&desk.app, &action, &[("csrf", &inbox.csrf())])
@@ -839,6 +840,138 @@ async fn unmatched_mail_is_promoted_from_the_inbox() {
             .await
             .body
             .contains("Opinion piece for your site")
+    );
+}
+
+#[actix_web::test]
+async fn an_inbox_message_is_read_attached_by_reference_and_dismissed_on_the_desk() {
+    let desk = Desk::new().await;
+    let piece = desk.ingest("01-plain.eml");
+    let reference: String = oped::schema::submissions::table
+        .find(piece)
+        .select(oped::schema::submissions::reference)
+        .first(&mut desk.db.conn())
+        .unwrap();
+    let letter = desk.ingest_raw(
+        &String::from_utf8(crate::common::corpus_file("16-no-marker-letter.eml")).unwrap(),
+    );
+    let advert = desk.ingest_raw(
+        &String::from_utf8(crate::common::corpus_file("15-no-marker-advert.eml")).unwrap(),
+    );
+    let (mut editor, _) = signed_in(&desk, Role::Editor).await;
+
+    let inbox = editor.get(&desk.app, "/desk/inbox").await;
+    assert!(
+        inbox.body.contains("yusuf.benali@example.org"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox
+            .body
+            .contains(&format!("href=\"/desk/inbox/{}\"", letter.message))
+    );
+    let uri = format!("/desk/inbox/{}", letter.message);
+    let read = editor.get(&desk.app, &uri).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(
+        read.body.contains("leaves out the municipalities"),
+        "{}",
+        read.body
+    );
+
+    // An unknown reference: the page again, the error beside the field, as typed.
+    let refused = editor
+        .post(
+            &desk.app,
+            &format!("{uri}/attach"),
+            &[("csrf", &read.csrf()), ("reference", "OE-2099-9999")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(
+        refused.body.contains(r#"id="error-reference""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(r#"value="OE-2099-9999""#),
+        "{}",
+        refused.body
+    );
+    // Without the form's token, nothing is filed.
+    let forged = editor
+        .post(
+            &desk.app,
+            &format!("{uri}/attach"),
+            &[("reference", reference.as_str())],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let attached = editor
+        .post(
+            &desk.app,
+            &format!("{uri}/attach"),
+            &[("csrf", &read.csrf()), ("reference", reference.as_str())],
+        )
+        .await;
+    assert_eq!(attached.status, StatusCode::SEE_OTHER);
+    let location = attached.location.unwrap();
+    assert_eq!(
+        location,
+        format!("/desk/pieces/{piece}?done=attached-{reference}#correspondence")
+    );
+    let piece_page = editor.get(&desk.app, &location).await;
+    assert!(
+        piece_page.body.contains(&format!(
+            "Attached to {reference} — it is on the piece&#x27;s correspondence"
+        )) || piece_page.body.contains(&format!(
+            "Attached to {reference} — it is on the piece's correspondence"
+        )),
+        "{}",
+        piece_page.body
+    );
+    assert!(piece_page.body.contains("leaves out the municipalities"));
+
+    let advert_uri = format!("/desk/inbox/{}", advert.message);
+    let dismissed = editor
+        .post(
+            &desk.app,
+            &format!("{advert_uri}/dismiss"),
+            &[("csrf", &read.csrf())],
+        )
+        .await;
+    assert_eq!(
+        dismissed.location.as_deref(),
+        Some("/desk/inbox?done=dismissed")
+    );
+    let after = editor.get(&desk.app, "/desk/inbox?done=dismissed").await;
+    assert!(
+        after.body.contains("Dismissed — it is kept"),
+        "{}",
+        after.body
+    );
+    assert!(!after.body.contains("Advertising on your opinion pages"));
+    let tab = editor.get(&desk.app, "/desk/inbox?dismissed=1").await;
+    assert!(tab.body.contains("Advertising on your opinion pages"));
+    let restored = editor
+        .post(
+            &desk.app,
+            &format!("{advert_uri}/restore"),
+            &[("csrf", &read.csrf())],
+        )
+        .await;
+    assert_eq!(
+        restored.location,
+        Some(format!("{advert_uri}?done=restored"))
+    );
+    assert!(
+        editor
+            .get(&desk.app, "/desk/inbox")
+            .await
+            .body
+            .contains("Advertising on your opinion pages")
     );
 }
 

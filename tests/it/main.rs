@@ -16,6 +16,7 @@ mod embedded_serve;
 mod extraction;
 mod http_inbound;
 mod imap_intake;
+mod inbox;
 mod intake_rules;
 mod leaks;
 mod metrics;

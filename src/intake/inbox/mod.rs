@@ -1,5 +1,10 @@
 //! The inbox: recorded mail that is not (yet) a submission, unmatched or
-//! quarantined, for editors to look through and promote.
+//! quarantined, for editors to read, dismiss, attach to a piece or promote.
+//! A message leaves it when it is linked to a submission; a dismissed one
+//! stays, set aside, until it is restored. Nothing here deletes a message.
+
+pub mod acts;
+pub mod read;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -7,6 +12,10 @@ use diesel::prelude::*;
 use super::Outcome;
 use crate::db::cursor::Cursor;
 use crate::schema::inbound_messages;
+pub use acts::InboxError;
+
+/// The outcomes whose mail waits in the inbox.
+pub const INBOX_OUTCOMES: [Outcome; 2] = [Outcome::Unmatched, Outcome::Quarantined];
 
 #[derive(Debug, Clone, Queryable)]
 pub struct InboxRow {
@@ -18,30 +27,57 @@ pub struct InboxRow {
     pub subject: Option<String>,
     pub received_at: DateTime<Utc>,
     pub size: i64,
+    pub dismissed_at: Option<DateTime<Utc>>,
+    /// The piece it was made into or attached to, once it left the inbox.
+    pub submission_id: Option<i64>,
 }
 
+type InboxColumns = (
+    inbound_messages::id,
+    inbound_messages::outcome,
+    inbound_messages::outcome_detail,
+    inbound_messages::sender_email,
+    inbound_messages::sender_name,
+    inbound_messages::subject,
+    inbound_messages::received_at,
+    inbound_messages::raw_size,
+    inbound_messages::dismissed_at,
+    inbound_messages::submission_id,
+);
+
+const INBOX_COLUMNS: InboxColumns = (
+    inbound_messages::id,
+    inbound_messages::outcome,
+    inbound_messages::outcome_detail,
+    inbound_messages::sender_email,
+    inbound_messages::sender_name,
+    inbound_messages::subject,
+    inbound_messages::received_at,
+    inbound_messages::raw_size,
+    inbound_messages::dismissed_at,
+    inbound_messages::submission_id,
+);
+
 /// One page of messages with one of `outcomes` and no submission, newest
-/// first, with one row more than `limit` when more follow.
+/// first, with one row more than `limit` when more follow: the dismissed
+/// ones when `dismissed`, else the others.
 pub fn list(
     conn: &mut PgConnection,
     outcomes: &[Outcome],
+    dismissed: bool,
     after: Option<Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<InboxRow>> {
     let mut listing = inbound_messages::table
         .filter(inbound_messages::outcome.eq_any(outcomes))
         .filter(inbound_messages::submission_id.is_null())
-        .select((
-            inbound_messages::id,
-            inbound_messages::outcome,
-            inbound_messages::outcome_detail,
-            inbound_messages::sender_email,
-            inbound_messages::sender_name,
-            inbound_messages::subject,
-            inbound_messages::received_at,
-            inbound_messages::raw_size,
-        ))
+        .select(INBOX_COLUMNS)
         .into_boxed();
+    listing = if dismissed {
+        listing.filter(inbound_messages::dismissed_at.is_not_null())
+    } else {
+        listing.filter(inbound_messages::dismissed_at.is_null())
+    };
     if let Some(cursor) = after {
         listing = listing.filter(cursor.older_messages());
     }
@@ -52,4 +88,65 @@ pub fn list(
         ))
         .limit(limit + 1)
         .load(conn)
+}
+
+/// Inbox message `id` (in the inbox now, or since made into or attached to
+/// a piece) with its raw bytes, to be read with no connection held.
+pub fn find(conn: &mut PgConnection, id: i64) -> Result<(InboxRow, Vec<u8>), InboxError> {
+    inbound_messages::table
+        .find(id)
+        .filter(inbound_messages::outcome.eq_any(INBOX_OUTCOMES))
+        .select((INBOX_COLUMNS, inbound_messages::raw))
+        .first(conn)
+        .optional()?
+        .ok_or(InboxError::NotFound)
+}
+
+/// Sets inbox message `id` aside as `editor`'s decision. Dismissing a
+/// dismissed message keeps the first dismissal (who and when).
+pub fn dismiss(conn: &mut PgConnection, id: i64, editor: i64) -> Result<InboxRow, InboxError> {
+    conn.transaction(|conn| {
+        let row = in_inbox_locked(conn, id)?;
+        if row.dismissed_at.is_some() {
+            return Ok(row);
+        }
+        Ok(diesel::update(inbound_messages::table.find(id))
+            .set((
+                inbound_messages::dismissed_at.eq(diesel::dsl::now),
+                inbound_messages::dismissed_by.eq(editor),
+            ))
+            .returning(INBOX_COLUMNS)
+            .get_result(conn)?)
+    })
+}
+
+/// Puts a dismissed message back among the inbox's waiting mail; one that
+/// was not dismissed is left as it is.
+pub fn restore(conn: &mut PgConnection, id: i64) -> Result<InboxRow, InboxError> {
+    conn.transaction(|conn| {
+        in_inbox_locked(conn, id)?;
+        Ok(diesel::update(inbound_messages::table.find(id))
+            .set((
+                inbound_messages::dismissed_at.eq(None::<DateTime<Utc>>),
+                inbound_messages::dismissed_by.eq(None::<i64>),
+            ))
+            .returning(INBOX_COLUMNS)
+            .get_result(conn)?)
+    })
+}
+
+/// Message `id`, locked, if it is in the inbox: unmatched or quarantined,
+/// and not yet a submission or part of one.
+fn in_inbox_locked(conn: &mut PgConnection, id: i64) -> Result<InboxRow, InboxError> {
+    let row: InboxRow = inbound_messages::table
+        .find(id)
+        .select(INBOX_COLUMNS)
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(InboxError::NotFound)?;
+    if !INBOX_OUTCOMES.contains(&row.outcome) || row.submission_id.is_some() {
+        return Err(InboxError::NotInInbox);
+    }
+    Ok(row)
 }
