@@ -18,12 +18,13 @@ let context;
 let page;
 let pieceUrl;
 let promotedUrl;
+let messageUrl;
 const cspViolations = [];
 const consoleErrors = [];
 // Pages the tests open expecting a refusal (a wrong password, 403, 409,
 // 422): the browser logs
 // their status as an error, which is what was asked for.
-const refusedOnPurpose = [/\/desk\/signin$/, /\/desk\/accounts$/, /\/actions$/, /\/edit$/];
+const refusedOnPurpose = [/\/desk\/signin$/, /\/desk\/accounts$/, /\/actions$/, /\/edit$/, /\/attach$/];
 
 function watch(p) {
   p.on('console', (message) => {
@@ -234,12 +235,12 @@ test('any two revisions are compared, and an earlier one restored and restored b
   await page.screenshot({ path: join(screenshots, 'desk-compare.png') });
 
   await page.getByRole('button', { name: `Restore revision ${before}` }).click();
-  await page.waitForURL(`${pieceUrl}?done=restored#revisions`);
+  await page.waitForURL(`${pieceUrl}?done=revision-restored#revisions`);
   assert.match(await page.getByRole('status').textContent(), /Revision restored/);
   assert.doesNotMatch(await page.locator('#article').textContent(), /independent auditor/);
   // Undone the same way: the text before the restore comes back.
   await page.locator(`.revisions > li[data-revision="${newest}"]`).getByRole('button', { name: `Restore revision ${newest}` }).click();
-  await page.waitForURL(`${pieceUrl}?done=restored#revisions`);
+  await page.waitForURL(`${pieceUrl}?done=revision-restored#revisions`);
   assert.match(await page.locator('#article').textContent(), /independent auditor/);
   assert.match(await page.locator('.history').textContent(), /revision restored/);
 });
@@ -336,14 +337,66 @@ test('a publisher adds a correction, listed on the piece and in its preview', as
   assert.match(await page.locator('#preview').textContent(), /An earlier version gave the wrong year/);
 });
 
-test('mail without the marker waits in the inbox, and becomes a piece', async () => {
+test('mail without the marker is read and dismissed from the inbox, and can be restored', async () => {
+  await page.goto(`${base}/desk/inbox`);
+  const advert = page.locator('.inbox-row', { hasText: 'Advertising on your opinion pages' });
+  assert.match(await advert.textContent(), /salma\.idris@example\.net/);
+  await advert.getByRole('link', { name: 'Advertising on your opinion pages' }).click();
+  await page.waitForURL(/\/desk\/inbox\/\d+$/);
+  messageUrl = page.url();
+  assert.match(await page.locator('#message-text .mail').textContent(), /sponsored columns in regional newspapers/);
+  assert.equal(await page.locator('#message-text .mail').getAttribute('dir'), 'auto');
+  assert.match(await page.locator('.facts').textContent(), /Salma Idris\s*<salma\.idris@example\.net>/);
+  assert.match(await page.locator('.facts time').textContent(), / EET$/);
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.waitForURL(`${base}/desk/inbox?done=dismissed`);
+  assert.match(await page.getByRole('status').textContent(), /^Dismissed/);
+  assert.equal(await page.locator('.inbox-row', { hasText: 'Advertising' }).count(), 0);
+  await page.getByRole('link', { name: 'Dismissed' }).click();
+  await page.waitForURL(`${base}/desk/inbox?dismissed=1`);
+  assert.equal(await page.locator('.inbox-row', { hasText: 'Advertising' }).count(), 1);
+  // Kept, and read the same while dismissed.
+  await page.goto(messageUrl);
+  assert.match(await page.locator('#message-text .mail').textContent(), /sponsored columns/);
+  assert.equal(await page.getByRole('button', { name: 'Dismiss' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Restore' }).count(), 1);
+});
+
+test('a letter about a piece is attached to it by reference, and is on its correspondence', async () => {
+  await page.goto(pieceUrl);
+  const reference = (await page.locator('.piece .ref').first().textContent()).trim();
+  await page.goto(`${base}/desk/inbox`);
+  await page.getByRole('link', { name: 'About the piece on the budget' }).click();
+  await page.waitForURL(/\/desk\/inbox\/\d+$/);
+  const field = page.getByLabel('Attach to the piece with the reference');
+  // A reference no piece has is refused beside the field, as typed.
+  await field.fill('OE-2099-9999');
+  await page.getByRole('button', { name: 'Attach to the piece' }).click();
+  await page.locator('#error-reference').waitFor();
+  assert.match(await page.locator('#error-reference').textContent(), /OE-2099-9999/);
+  assert.equal(await field.inputValue(), 'OE-2099-9999');
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  await field.fill(reference.toLowerCase());
+  await page.getByRole('button', { name: 'Attach to the piece' }).click();
+  await page.waitForURL((url) => url.href.startsWith(`${pieceUrl}?done=attached-`));
+  assert.equal(await page.getByRole('status').textContent(), `Attached to ${reference} — it is on the piece's correspondence`);
+  const letter = page.locator('#correspondence .letter', { hasText: 'leaves out the municipalities' });
+  assert.equal(await letter.count(), 1);
+  assert.match(await letter.locator('.meta').textContent(), /From yusuf\.benali@example\.org, filed from the inbox/);
+  await page.goto(`${base}/desk/inbox`);
+  assert.equal(await page.locator('.inbox-row', { hasText: 'About the piece on the budget' }).count(), 0);
+});
+
+test('mail without the marker becomes a piece, and its author is acknowledged', async () => {
   await page.goto(`${base}/desk/inbox`);
   const row = page.locator('.inbox-row', { hasText: 'Opinion piece for your site' });
   assert.match(await row.textContent(), /unmatched/);
+  assert.match(await row.textContent(), /reader@example\.com/);
   await row.getByRole('button', { name: /Make a piece/ }).click();
-  await page.waitForURL(/\/desk\/pieces\/\d+$/);
+  await page.waitForURL(/\/desk\/pieces\/\d+\?done=promoted$/);
+  assert.equal(await page.getByRole('status').textContent(), 'Made a piece — the author was acknowledged');
   assert.equal(await stateOfPiece(), 'New');
-  promotedUrl = page.url();
+  promotedUrl = page.url().replace(/\?.*$/, '');
   await page.goto(`${base}/desk/inbox`);
   assert.equal(await page.locator('.inbox-row').count(), 0);
 });
@@ -446,7 +499,7 @@ test('a form posted without its CSRF token is refused', async () => {
 
 test('the desk fits a 360 px screen, and nothing broke the CSP', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, `${pieceUrl}/compare`, pieceUrl, `${pieceUrl}/edit?letter=1`, `${pieceUrl}/preview`, promotedUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/accounts`, `${base}/desk/password`]) {
+  for (const url of [`${base}/desk/queue`, `${base}/desk/queue?sort=deadline&due=today`, `${pieceUrl}/compare`, pieceUrl, `${pieceUrl}/edit?letter=1`, `${pieceUrl}/preview`, promotedUrl, messageUrl, `${pieceUrl}/edit`, `${base}/desk/inbox`, `${base}/desk/inbox?dismissed=1`, `${base}/desk/accounts`, `${base}/desk/password`]) {
     await page.goto(url);
     // Everything folded open: a long diff or mail must wrap too.
     await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
