@@ -140,6 +140,6 @@ pub async fn restore(
     Ok(views::see_other(&format!(
         "{}?done={}#revisions",
         piece_url(id),
-        outcome::RESTORED
+        outcome::REVISION_RESTORED
     )))
 }
