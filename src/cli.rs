@@ -307,7 +307,7 @@ fn imap_check(config: &Config) -> u8 {
             return EX_SOFTWARE;
         }
     };
-    match runtime.block_on(crate::mailbox::check::check(imap)) {
+    match runtime.block_on(crate::imap::check::check(imap)) {
         Ok(lines) => {
             for line in lines {
                 println!("{line}");
@@ -317,7 +317,7 @@ fn imap_check(config: &Config) -> u8 {
         Err(err) => {
             eprintln!("oped: {}: {err}", imap.describe());
             match err.kind {
-                crate::mailbox::ErrorKind::Unreachable => EX_TEMPFAIL,
+                crate::imap::ErrorKind::Unreachable => EX_TEMPFAIL,
                 _ => EX_CONFIG,
             }
         }

@@ -15,7 +15,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, author, deliveries, inbound, inbox, mailbox, public, submissions, users};
+use crate::api::{auth, author, deliveries, imap, inbound, inbox, public, submissions, users};
 use crate::ops::health;
 use crate::public::feed;
 
@@ -62,7 +62,7 @@ use crate::public::feed;
         inbox::attach,
         inbox::dismiss,
         inbox::restore,
-        mailbox::show,
+        imap::show,
         public::index,
         public::show,
         feed::feed,

@@ -19,9 +19,9 @@ use crate::auth::tokens::{TokenError, TokenKeys};
 use crate::config::{Config, HttpConfig};
 use crate::db::replica::ReadReplica;
 use crate::db::{self, Database, DbError, PgPool};
+use crate::email::{Composer, Mailer, MailerError, TemplateError};
+use crate::imap::{Failpoints, Poller};
 use crate::jobs::{RunUntil, Stop, Task, Worker};
-use crate::mail::{Composer, Mailer, MailerError, TemplateError};
-use crate::mailbox::{Failpoints, Poller};
 use crate::ops::metrics::MetricsAccess;
 use crate::outbox::webhook::{WebhookSender, WebhookSetupError, WebhookTask};
 use crate::outbox::wordpress::{WordpressPublisher, WordpressTask};
@@ -138,7 +138,7 @@ impl Outlets {
     /// SMTP (`OPED_SMTP_URL`) or `.eml` files; the webhook URL or JSON
     /// files; the site's WordPress, when configured.
     pub fn from_config(config: &Config) -> Result<Outlets, StartupError> {
-        let mailer = Mailer::from_config(&config.mail, &config.database.data_dir)?;
+        let mailer = Mailer::from_config(&config.email, &config.database.data_dir)?;
         let webhooks = match (
             &config.publishing.webhook_url,
             &config.publishing.webhook_secret,

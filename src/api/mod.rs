@@ -8,9 +8,9 @@ pub(crate) mod auth;
 pub(crate) mod author;
 pub(crate) mod deliveries;
 mod extract;
+pub(crate) mod imap;
 pub(crate) mod inbound;
 pub(crate) mod inbox;
-pub(crate) mod mailbox;
 mod preconditions;
 pub(crate) mod public;
 pub(crate) mod submissions;
@@ -42,7 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(submissions::routes)
             .configure(inbox::routes)
             .configure(deliveries::routes)
-            .route("/mailbox", web::get().to(mailbox::show))
+            .route("/mailbox", web::get().to(imap::show))
             .configure(author::routes)
             .configure(public::routes),
     )

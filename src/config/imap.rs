@@ -1,4 +1,4 @@
-//! The hosted mailbox `oped serve` and `oped worker` poll (`src/mailbox/`):
+//! The hosted mailbox `oped serve` and `oped worker` poll (`src/imap/`):
 //! `OPED_IMAP_URL` and its companions.
 
 use std::path::PathBuf;

@@ -43,7 +43,7 @@ pub struct IntakeConfig {
     /// only the topmost `Authentication-Results` header counts, and only when
     /// it names this id (`intake::auth_results`).
     pub trusted_authserv_id: Option<String>,
-    /// The domain of `OPED_FROM` (`MailConfig::from`): our outgoing
+    /// The domain of `OPED_FROM` (`EmailConfig::from`): our outgoing
     /// Message-IDs end in it, which is how our own mail is recognised when it
     /// comes back.
     pub own_domain: String,

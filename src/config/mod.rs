@@ -7,11 +7,11 @@
 mod auth;
 mod database;
 mod desk;
+mod email;
 mod extraction;
 mod http;
 mod imap;
 mod intake;
-mod mail;
 mod publishing;
 mod read;
 mod wordpress;
@@ -19,11 +19,11 @@ mod wordpress;
 pub use auth::AuthConfig;
 pub use database::DatabaseConfig;
 pub use desk::DEFAULT_WORD_LIMIT;
+pub use email::{EmailConfig, Sender};
 pub use extraction::{ExtractionLimits, Runner};
 pub use http::HttpConfig;
 pub use imap::{ImapAuth, ImapConfig, ImapTls, parse_imap_url};
 pub use intake::{IntakeConfig, IntakeLimits};
-pub use mail::{MailConfig, Sender};
 pub use publishing::PublishingConfig;
 pub use wordpress::{PostStatus, Takedown, WordpressConfig};
 
@@ -37,7 +37,7 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `OPED_LOG_FORMAT` (default `text`): `json` for JSON logs.
     pub log_format: LogFormat,
-    pub mail: MailConfig,
+    pub email: EmailConfig,
     pub publishing: PublishingConfig,
     /// `OPED_IMAP_URL` and friends: the hosted mailbox to poll, if any.
     pub imap: Option<ImapConfig>,
@@ -63,8 +63,8 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut read = Reader::new(&lookup);
         let http = http::read(&mut read);
-        let mail = mail::read(&mut read);
-        let intake = intake::read(&mut read, mail.from.domain());
+        let email = email::read(&mut read);
+        let intake = intake::read(&mut read, email.from.domain());
         let auth = auth::read(&mut read);
         let log_format = read.choice(
             "OPED_LOG_FORMAT",
@@ -81,7 +81,7 @@ impl Config {
             intake,
             auth,
             log_format,
-            mail,
+            email,
             publishing,
             imap,
             wordpress,

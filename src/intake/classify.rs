@@ -2,9 +2,9 @@
 
 use super::parse::ParsedMail;
 
-// What our own mail looks like is `mail`'s to say; returning mail is
+// What our own mail looks like is `email`'s to say; returning mail is
 // recognised by it here.
-pub use crate::mail::{LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
+pub use crate::email::{LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
 
 /// Why a message is automatic, or `None` for mail a person wrote.
 /// `X-Auto-Response-Suppress` alone is deliberately not a signal: Exchange

@@ -1,7 +1,7 @@
 //! Intake: from an email to exactly one recorded outcome.
 //!
 //! Every door (`oped ingest`, `POST /api/v1/inbound/messages`, the IMAP
-//! poller in `mailbox`) runs the same pipeline: [`prepare`] (parse,
+//! poller in `imap`) runs the same pipeline: [`prepare`] (parse,
 //! classify, extract documents: no database connection held), then
 //! [`record`] (look up the few facts the database holds, [`decide`] the
 //! outcome, write it: one transaction). A message the

@@ -8,7 +8,7 @@
 //! is simply due again, never stranded in a "claimed" state. The one window
 //! left is a crash after the SMTP server accepted the message and before the
 //! commit: that job is sent again, with the same Message-ID (see
-//! `mail::compose::message_id_for`). Exactly once is not possible across two
+//! `email::compose::message_id_for`). Exactly once is not possible across two
 //! systems; this is at least once with the duplicate recognisable.
 //!
 //! Webhook and WordPress jobs share the table but are not this worker's
@@ -21,8 +21,8 @@ use super::retry::{mark_dead, record_failure};
 use super::{JobOutcome, OutboxJob, claim_due};
 use crate::db::models::{NewCorrespondence, Submission};
 use crate::domain::{DeliveryState, Direction, OutboxKind, SubmissionId};
+use crate::email::{Composed, Composer, Mailer};
 use crate::jobs::Task;
-use crate::mail::{Composed, Composer, Mailer};
 use crate::schema::{correspondence, outbox, submission_thread_ids, submissions};
 
 /// Claims the first due email job and delivers it. `Ok(None)`: nothing is due

@@ -51,8 +51,8 @@ const SEGMENT: &AsciiSet = &CONTROLS
 impl Site {
     pub fn from_config(config: &crate::config::Config) -> Site {
         Site {
-            url: config.mail.site_url.trim_end_matches('/').to_string(),
-            name: config.mail.from.name().unwrap_or("Op-Ed Desk").to_string(),
+            url: config.email.site_url.trim_end_matches('/').to_string(),
+            name: config.email.from.name().unwrap_or("Op-Ed Desk").to_string(),
             public_api_url: config.publishing.public_url.clone(),
             author_link_base: config.publishing.author_link_base.clone(),
             wordpress: config.wordpress.is_some(),

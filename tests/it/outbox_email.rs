@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use oped::db::models::Submission;
-use oped::mail::{Composer, Mailer, Templates};
+use oped::email::{Composer, Mailer, Templates};
 use oped::outbox::worker;
 use oped::outbox::{
     AcknowledgementLimits, enqueue_acknowledgement, enqueue_email, enqueue_message, enqueue_webhook,

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use oped::auth::{Actor, Role};
 use oped::db::models::Submission;
-use oped::mail::{Composer, Mailer, Templates};
+use oped::email::{Composer, Mailer, Templates};
 use oped::outbox::JobOutcome;
 use oped::outbox::webhook::{self, WebhookSender};
 use oped::schema::{outbox, submission_history, submissions, users};

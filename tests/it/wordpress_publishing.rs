@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use oped::auth::{Actor, Role};
 use oped::config::Config;
 use oped::domain::{DeliveryState, SubmissionId, UserId};
-use oped::mail::{Composer, Mailer, MemoryMailbox};
+use oped::email::{Composer, Mailer, MemoryMailbox};
 use oped::outbox::JobOutcome;
 use oped::outbox::deliveries::{self, DeliveryFilter};
 use oped::outbox::wordpress::{self, WordpressPublisher};

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use oped::config::ImapConfig;
-use oped::mailbox::connection::{self, ImapSession};
+use oped::imap::connection::{self, ImapSession};
 
 pub const USER: &str = "desk@news.example";
 pub const PASSWORD: &str = "correct-horse-battery-42";

@@ -517,8 +517,8 @@ pub const FAILING_MAILBOX: &str = "desk@news.example@imap.example.net:993/INBOX"
 /// Registers [`FAILING_MAILBOX`] and marks it failing with `error`, as a
 /// poller refused at login does.
 pub fn failing_mailbox(conn: &mut PgConnection, error: &str) {
-    let id = oped::mailbox::state::register(conn, FAILING_MAILBOX).unwrap();
-    oped::mailbox::state::failed(conn, id, error).unwrap();
+    let id = oped::imap::state::register(conn, FAILING_MAILBOX).unwrap();
+    oped::imap::state::failed(conn, id, error).unwrap();
 }
 
 /// A free port on 127.0.0.1 (free when asked; the caller binds it soon after).

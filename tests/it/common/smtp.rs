@@ -210,13 +210,13 @@ pub fn mail_through_smtp(database_url: &str) -> Vec<ReceivedMail> {
     let sink = SmtpSink::start();
     let (url, database_url) = (sink.url(), database_url.to_string());
     std::thread::spawn(move || {
-        let composer = oped::mail::Composer::new(
-            oped::mail::Templates::built_in(),
+        let composer = oped::email::Composer::new(
+            oped::email::Templates::built_in(),
             "Op-Ed Desk <oped@desk.example>".parse().unwrap(),
             "desk.example",
             super::SITE_URL,
         );
-        let mailer = oped::mail::Mailer::smtp(&url).unwrap();
+        let mailer = oped::email::Mailer::smtp(&url).unwrap();
         let mut conn = diesel::PgConnection::establish(&database_url).unwrap();
         oped::outbox::worker::drain(&mut conn, &mailer, &composer, chrono::Utc::now()).unwrap()
     })

@@ -112,12 +112,12 @@ impl Composer {
 
     /// Loads the templates (`OPED_TEMPLATE_DIR` over the built-in ones).
     pub fn from_config(config: &Config) -> Result<Composer, TemplateError> {
-        let templates = Templates::load(config.mail.template_dir.as_deref())?;
+        let templates = Templates::load(config.email.template_dir.as_deref())?;
         Ok(Composer::new(
             templates,
-            config.mail.from.mailbox().clone(),
-            config.mail.from.domain(),
-            &config.mail.site_url,
+            config.email.from.mailbox().clone(),
+            config.email.from.domain(),
+            &config.email.site_url,
         )
         .with_author_links(config.publishing.author_link_base.as_deref())
         .with_desk_rules(config.intake.window, config.intake.word_limit))

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
-use crate::config::MailConfig;
+use crate::config::EmailConfig;
 
 pub use compose::{ComposeError, Composed, Composer, LOOP_HEADER, OWN_MESSAGE_ID_PREFIX};
 pub use templates::{TemplateError, Templates};
@@ -103,7 +103,7 @@ pub struct SendError(String);
 
 impl Mailer {
     /// SMTP when `OPED_SMTP_URL` is set, else files under `<data_dir>/mail/`.
-    pub fn from_config(mail: &MailConfig, data_dir: &Path) -> Result<Mailer, MailerError> {
+    pub fn from_config(mail: &EmailConfig, data_dir: &Path) -> Result<Mailer, MailerError> {
         match &mail.smtp_url {
             Some(url) => Mailer::smtp(url.expose()),
             None => Mailer::files(&data_dir.join("mail")),

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::app::caller::Caller;
 use crate::app::error::ApiError;
 use crate::auth::Role;
-use crate::mailbox::state::{self, MailboxRow};
+use crate::imap::state::{self, MailboxRow};
 
 /// A mailbox no poller has reported on for this long has no live poller:
 /// twice the longest poll interval (an hour), well past the IDLE renewal.

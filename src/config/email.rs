@@ -9,7 +9,7 @@ use super::Reader;
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]
-pub struct MailConfig {
+pub struct EmailConfig {
     /// `OPED_SMTP_URL`: `smtp://[user:password@]host[:port]` (plain, or
     /// `?tls=required` for STARTTLS), `smtps://…` (TLS from the start). May
     /// hold a password, hence a secret. Unset: messages are written as `.eml`
@@ -96,7 +96,7 @@ fn has_address(text: &str) -> bool {
 
 /// The SMTP URL is checked by shape only and never echoed: it may carry a
 /// password.
-pub(super) fn read(read: &mut Reader) -> MailConfig {
+pub(super) fn read(read: &mut Reader) -> EmailConfig {
     let smtp_url = read.secret("OPED_SMTP_URL", |url| {
         let valid = url::Url::parse(url.trim()).is_ok_and(|url| {
             matches!(url.scheme(), "smtp" | "smtps")
@@ -109,7 +109,7 @@ pub(super) fn read(read: &mut Reader) -> MailConfig {
              (its value is not shown: it may hold a password)"
             .into())
     });
-    MailConfig {
+    EmailConfig {
         smtp_url: smtp_url.map(|url| Secret::new(url.expose().trim().to_string())),
         from: read.parsed("OPED_FROM", str::parse).unwrap_or_default(),
         site_url: read
@@ -126,15 +126,15 @@ mod tests {
     #[test]
     fn mail_defaults_write_files_from_localhost() {
         let config = config(&[]).unwrap();
-        assert!(config.mail.smtp_url.is_none());
+        assert!(config.email.smtp_url.is_none());
         assert_eq!(
-            config.mail.from.mailbox().to_string(),
+            config.email.from.mailbox().to_string(),
             "Op-Ed Desk <oped@localhost>"
         );
-        assert_eq!(config.mail.site_url, "http://localhost:8080");
+        assert_eq!(config.email.site_url, "http://localhost:8080");
         assert_eq!(config.intake.ack_limit_per_hour, 3);
         assert_eq!(config.intake.ack_limit_total_per_hour, 100);
-        assert!(config.mail.template_dir.is_none());
+        assert!(config.email.template_dir.is_none());
     }
 
     #[test]
@@ -149,16 +149,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            read.mail.smtp_url.as_ref().unwrap().expose(),
+            read.email.smtp_url.as_ref().unwrap().expose(),
             "smtps://desk:pa55word@mail.example:465"
         );
         assert!(!format!("{read:?}").contains("pa55word"));
         assert_eq!(
-            read.mail.from.mailbox().email.to_string(),
+            read.email.from.mailbox().email.to_string(),
             "opinion@news.example"
         );
-        assert_eq!(read.mail.from.name(), Some("Opinion Desk"));
-        assert_eq!(read.mail.site_url, "https://news.example");
+        assert_eq!(read.email.from.name(), Some("Opinion Desk"));
+        assert_eq!(read.email.site_url, "https://news.example");
         assert_eq!(read.intake.ack_limit_per_hour, 5);
         assert_eq!(read.intake.ack_limit_total_per_hour, 40);
 
@@ -178,7 +178,7 @@ mod tests {
     fn own_domain_comes_from_the_sender_address() {
         let config = config(&[("OPED_FROM", "Opinion <OpEd@News.Example>")]).unwrap();
         assert_eq!(config.intake.own_domain, "news.example");
-        assert_eq!(config.mail.from.domain(), "news.example");
+        assert_eq!(config.email.from.domain(), "news.example");
     }
 
     #[test]
