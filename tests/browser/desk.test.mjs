@@ -348,6 +348,7 @@ test('mail without the marker is read and dismissed from the inbox, and can be r
   assert.equal(await page.locator('#message-text .mail').getAttribute('dir'), 'auto');
   assert.match(await page.locator('.facts').textContent(), /Salma Idris\s*<salma\.idris@example\.net>/);
   assert.match(await page.locator('.facts time').textContent(), / EET$/);
+  await page.screenshot({ path: join(screenshots, 'desk-inbox-message.png') });
   await page.getByRole('button', { name: 'Dismiss' }).click();
   await page.waitForURL(`${base}/desk/inbox?done=dismissed`);
   assert.match(await page.getByRole('status').textContent(), /^Dismissed/);
