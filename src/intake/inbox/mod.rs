@@ -17,46 +17,23 @@ pub use acts::InboxError;
 /// The outcomes whose mail waits in the inbox.
 pub const INBOX_OUTCOMES: [Outcome; 2] = [Outcome::Unmatched, Outcome::Quarantined];
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = inbound_messages)]
 pub struct InboxRow {
     pub id: i64,
     pub outcome: Outcome,
+    #[diesel(column_name = outcome_detail)]
     pub detail: Option<String>,
     pub sender_email: Option<String>,
     pub sender_name: Option<String>,
     pub subject: Option<String>,
     pub received_at: DateTime<Utc>,
+    #[diesel(column_name = raw_size)]
     pub size: i64,
     pub dismissed_at: Option<DateTime<Utc>>,
     /// The piece it was made into or attached to, once it left the inbox.
     pub submission_id: Option<i64>,
 }
-
-type InboxColumns = (
-    inbound_messages::id,
-    inbound_messages::outcome,
-    inbound_messages::outcome_detail,
-    inbound_messages::sender_email,
-    inbound_messages::sender_name,
-    inbound_messages::subject,
-    inbound_messages::received_at,
-    inbound_messages::raw_size,
-    inbound_messages::dismissed_at,
-    inbound_messages::submission_id,
-);
-
-const INBOX_COLUMNS: InboxColumns = (
-    inbound_messages::id,
-    inbound_messages::outcome,
-    inbound_messages::outcome_detail,
-    inbound_messages::sender_email,
-    inbound_messages::sender_name,
-    inbound_messages::subject,
-    inbound_messages::received_at,
-    inbound_messages::raw_size,
-    inbound_messages::dismissed_at,
-    inbound_messages::submission_id,
-);
 
 /// One page of messages with one of `outcomes` and no submission, newest
 /// first, with one row more than `limit` when more follow: the dismissed
@@ -71,7 +48,7 @@ pub fn list(
     let mut listing = inbound_messages::table
         .filter(inbound_messages::outcome.eq_any(outcomes))
         .filter(inbound_messages::submission_id.is_null())
-        .select(INBOX_COLUMNS)
+        .select(InboxRow::as_select())
         .into_boxed();
     listing = if dismissed {
         listing.filter(inbound_messages::dismissed_at.is_not_null())
@@ -96,7 +73,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> Result<(InboxRow, Vec<u8>), Inb
     inbound_messages::table
         .find(id)
         .filter(inbound_messages::outcome.eq_any(INBOX_OUTCOMES))
-        .select((INBOX_COLUMNS, inbound_messages::raw))
+        .select((InboxRow::as_select(), inbound_messages::raw))
         .first(conn)
         .optional()?
         .ok_or(InboxError::NotFound)
@@ -115,7 +92,7 @@ pub fn dismiss(conn: &mut PgConnection, id: i64, editor: i64) -> Result<InboxRow
                 inbound_messages::dismissed_at.eq(diesel::dsl::now),
                 inbound_messages::dismissed_by.eq(editor),
             ))
-            .returning(INBOX_COLUMNS)
+            .returning(InboxRow::as_returning())
             .get_result(conn)?)
     })
 }
@@ -130,7 +107,7 @@ pub fn restore(conn: &mut PgConnection, id: i64) -> Result<InboxRow, InboxError>
                 inbound_messages::dismissed_at.eq(None::<DateTime<Utc>>),
                 inbound_messages::dismissed_by.eq(None::<i64>),
             ))
-            .returning(INBOX_COLUMNS)
+            .returning(InboxRow::as_returning())
             .get_result(conn)?)
     })
 }
@@ -140,7 +117,7 @@ pub fn restore(conn: &mut PgConnection, id: i64) -> Result<InboxRow, InboxError>
 fn in_inbox_locked(conn: &mut PgConnection, id: i64) -> Result<InboxRow, InboxError> {
     let row: InboxRow = inbound_messages::table
         .find(id)
-        .select(INBOX_COLUMNS)
+        .select(InboxRow::as_select())
         .for_update()
         .first(conn)
         .optional()?
