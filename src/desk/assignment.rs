@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::csrf::Posted;
 use super::outcome;
-use super::piece::{piece_id, piece_url};
+use super::piece::{acted_on_version, piece_id, piece_url};
 use super::session::Editor;
 use super::views::{self, DeskError};
 use crate::app::AppState;
@@ -33,11 +33,7 @@ pub async fn reassign(
     let id = piece_id(&id)?;
     let back = |err: DeskError| err.back_to(piece_url(id));
     let AssigneeForm { version, assignee } = form.fields;
-    let version: i32 = version.parse().map_err(|_| {
-        back(DeskError::bad_request(
-            "the form does not say which version it acted on",
-        ))
-    })?;
+    let version = acted_on_version(&version).map_err(back)?;
     let assignee = match assignee.trim() {
         "" => None,
         chosen => Some(UserId(chosen.parse().map_err(|_| {

@@ -47,6 +47,12 @@ pub(super) fn piece_url(id: i64) -> String {
     format!("/desk/pieces/{id}")
 }
 
+/// The version a piece's form says it acted on (its hidden `version`).
+pub(super) fn acted_on_version(sent: &str) -> Result<i32, DeskError> {
+    sent.parse()
+        .map_err(|_| DeskError::bad_request("the form does not say which version it acted on"))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ShowQuery {
@@ -279,11 +285,7 @@ pub async fn act(
             sent.action
         )))
     })?;
-    let version: i32 = sent.version.parse().map_err(|_| {
-        back(DeskError::bad_request(
-            "the form does not say which version it acted on",
-        ))
-    })?;
+    let version = acted_on_version(&sent.version).map_err(back)?;
     let refused = |field: Option<&'static str>, message: String| Failure {
         action,
         field,
@@ -421,10 +423,7 @@ pub async fn hold(
 ) -> Result<HttpResponse, DeskError> {
     let id = piece_id(&id)?;
     let HoldForm { version, note } = form.fields;
-    let version: i32 = version.parse().map_err(|_| {
-        DeskError::bad_request("the form does not say which version it acted on")
-            .back_to(piece_url(id))
-    })?;
+    let version = acted_on_version(&version).map_err(|err| err.back_to(piece_url(id)))?;
     let refused = |field, message| Failure {
         action: Action::Hold,
         field,
@@ -586,10 +585,8 @@ pub async fn accept_proposal(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DeskError> {
     let (id, proposal) = proposal_path(&path)?;
-    let version: i32 = form.fields.version.parse().map_err(|_| {
-        DeskError::bad_request("the form does not say which version it acted on")
-            .back_to(piece_url(id))
-    })?;
+    let version =
+        acted_on_version(&form.fields.version).map_err(|err| err.back_to(piece_url(id)))?;
     let site = state.site.clone();
     editor
         .caller

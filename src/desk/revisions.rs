@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::csrf::Posted;
 use super::outcome;
-use super::piece::{piece_id, piece_url};
+use super::piece::{acted_on_version, piece_id, piece_url};
 use super::session::Editor;
 use super::views::{self, DeskError};
 use crate::app::AppState;
@@ -117,11 +117,7 @@ pub async fn restore(
     let number: i32 = number
         .parse()
         .map_err(|_| back(DeskError::from(ApiError::not_found("revision"))))?;
-    let version: i32 = form.fields.version.parse().map_err(|_| {
-        back(DeskError::bad_request(
-            "the form does not say which version it acted on",
-        ))
-    })?;
+    let version = acted_on_version(&form.fields.version).map_err(back)?;
     let site = state.site.clone();
     editor
         .caller
