@@ -311,3 +311,76 @@ async fn pieces_stored_before_the_migration_are_found_after_it() {
         );
     }
 }
+
+/// What a search is read as: web-search syntax, stems, and an English noun
+/// in -ant and its verb in -ate finding each other; whole words only.
+#[actix_web::test]
+async fn a_search_is_read_as_its_stems_with_ant_and_ate_alike() {
+    let desk = Desk::new().await;
+    let mut conn = desk.db.conn();
+    for (typed, searched) in [
+        ("migrants", "'migrat' | 'migrant'"),
+        (
+            "migrate migration",
+            "( 'migrat' | 'migrant' ) & ( 'migrat' | 'migrant' )",
+        ),
+        (
+            "-migrants climate",
+            "!( 'migrat' | 'migrant' ) & ( 'climat' | 'climant' )",
+        ),
+        (
+            "\"climate policy\"",
+            "( 'climat' | 'climant' ) <-> 'polici'",
+        ),
+        (
+            "vacant -\"migrant policy\"",
+            "'vacant' & !( ( 'migrat' | 'migrant' ) <-> 'polici' )",
+        ),
+        ("Tobruk's port", "'tobruk' & 'port'"),
+        ("o'brien", "'o' <-> 'brien'"),
+        // Too short a root, or no -ant/-ate: as stemmed.
+        ("giant cat", "'giant' & 'cat'"),
+        ("immigrant", "'immigr'"),
+        ("writer@example.org", "'writer@example.org'"),
+        ("الانتخابات", "'انتخاب'"),
+        ("\"is not\"", "'is' <-> 'not'"),
+        ("!!!", ""),
+    ] {
+        let query: String = diesel::select(
+            diesel::dsl::sql::<diesel::sql_types::Text>("search_query(")
+                .bind::<diesel::sql_types::Text, _>(typed)
+                .sql(")::text"),
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(query, searched, "{typed:?}");
+    }
+}
+
+/// Quotes, apostrophes and operators in odd places are a search like any
+/// other: an answer, never an error.
+#[actix_web::test]
+async fn odd_searches_are_answered() {
+    let (desk, editor) = desk_with_the_twelve().await;
+    for query in [
+        "'migrant'",
+        "''migrants''",
+        "\"'climate'\"",
+        "o'migrant's",
+        "(migrants | ports)",
+        "- or \"\" -",
+        "migrant:*",
+        "migrants<->ports",
+        "'",
+    ] {
+        let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        let (status, body) = desk
+            .get(&editor, &format!("/api/v1/submissions?q={q}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query:?}: {body}");
+    }
+    assert_eq!(
+        found(&desk, &editor, "'migrants'", "received").await,
+        ["Migration is not a crisis for Libya alone"]
+    );
+}
