@@ -8,11 +8,13 @@
 //! list (kilobytes, out of line) for thousands of candidates, and the sort
 //! fetches thousands of matches to keep fifty. So such a search looks first
 //! in a *recent slice*: the newest pieces, as many as PostgreSQL's
-//! statistics say will hold a few pages of matches. Inside it PostgreSQL can
-//! intersect the word index with the newest-first index and fetch only the
-//! matches in the slice. When the slice holds less than a page (the word
-//! was common once and is rare now, or other filters leave few), the caller
-//! searches everything, as it would have without the slice.
+//! statistics say will hold a few pages of matches. Inside it PostgreSQL
+//! reads one index that holds each piece's date beside its words (migration
+//! …000903_search_by_date_index): the word's list of pieces is walked from
+//! the slice's first piece on, the older part skipped unread, and only the
+//! matches in the slice are fetched. When the slice holds less than a page
+//! (the word was common once and is rare now, or other filters leave few),
+//! the caller searches everything, as it would have without the slice.
 
 mod estimate;
 mod statistics;

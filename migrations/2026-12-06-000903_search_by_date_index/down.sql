@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY submissions_received_search;

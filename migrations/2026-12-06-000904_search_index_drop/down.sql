@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY submissions_search ON submissions USING gin (search);
