@@ -43,12 +43,17 @@ fn mail(n: u32, title: &str, text: &str, author: &str, address: &str) -> String 
     )
 }
 
+/// The list's address searching for `query`, encoded as a browser would.
+fn search_uri(query: &str) -> String {
+    let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    format!("/api/v1/submissions?q={q}")
+}
+
 /// The titles a search finds, every page of it, as the API lists them.
 async fn found(desk: &Desk, editor: &str, query: &str, sort: &str) -> Vec<String> {
-    let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
     desk.every_item(
         editor,
-        &format!("/api/v1/submissions?q={q}&sort={sort}&limit=2"),
+        &format!("{}&sort={sort}&limit=2", search_uri(query)),
     )
     .await
     .iter()
@@ -373,12 +378,18 @@ async fn odd_searches_are_answered() {
         "migrants<->ports",
         "'",
     ] {
-        let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
-        let (status, body) = desk
-            .get(&editor, &format!("/api/v1/submissions?q={q}"))
-            .await;
+        let (status, body) = desk.get(&editor, &search_uri(query)).await;
         assert_eq!(status, StatusCode::OK, "{query:?}: {body}");
     }
+    // The longest search, every word of it one that searches as two forms.
+    let longest = "migrants ".repeat(22);
+    assert!(longest.trim_end().chars().count() <= 200);
+    let (status, body) = desk.get(&editor, &search_uri(longest.trim_end())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["items"][0]["title"],
+        "Migration is not a crisis for Libya alone"
+    );
     assert_eq!(
         found(&desk, &editor, "'migrants'", "received").await,
         ["Migration is not a crisis for Libya alone"]
